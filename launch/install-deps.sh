@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs artic's build, run and test dependencies from Debian 12's apt, by name.
+# Idempotent: when every package is already installed it returns without touching apt.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libtorch-dev libopenblas0-openmp
+  libopenmpi-dev openmpi-bin
+  libhdf5-dev
+  libtomlplusplus-dev
+  prometheus-cpp-dev
+  libgtest-dev
+  libcli11-dev
+  libsndfile1-dev
+  python3-numpy python3-h5py python3-torch
+)
+
+if [[ "${1:-}" == "--with-services" ]]; then
+  # Real services the integration tests drive (Prometheus, Slurm) when present.
+  PACKAGES+=(prometheus slurm-wlm munge)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

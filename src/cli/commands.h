@@ -1,0 +1,13 @@
+// Each subcommand registers itself on the root app; its callback throws UserError for bad
+// input (exit 2) and anything else for internal errors (exit 1).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace artic::cli {
+
+void add_synth_command(CLI::App& app);
+void add_corpus_command(CLI::App& app);
+void add_config_command(CLI::App& app);
+
+}  // namespace artic::cli

@@ -1,0 +1,132 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "cli/commands.h"
+#include "data/corpus.h"
+
+namespace artic::cli {
+namespace {
+
+struct SplitStats {
+  int64_t utterances = 0;
+  int64_t frames = 0;
+  std::vector<int64_t> lengths;
+};
+
+int64_t percentile(std::vector<int64_t> sorted, double p) {
+  if (sorted.empty()) return 0;
+  const size_t rank =
+      static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string names_line(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? " " : "") + names[i];
+  return out;
+}
+
+void print_info(const std::string& path, bool as_json) {
+  const Corpus c = read_corpus(path);
+  std::map<std::string, SplitStats> splits;
+  std::set<std::string> speakers;
+  for (const auto& u : c.utterances) {
+    for (const std::string& key : {u.split, std::string("all")}) {
+      auto& s = splits[key];
+      s.utterances += 1;
+      s.frames += u.length;
+      s.lengths.push_back(u.length);
+    }
+    speakers.insert(u.speaker);
+  }
+  for (auto& [name, s] : splits) std::sort(s.lengths.begin(), s.lengths.end());
+  const double rate = c.meta.frame_rate_hz;
+  const std::vector<std::string> order = {"train", "valid", "test", "all"};
+
+  if (as_json) {
+    std::cout << "{\"path\": " << json_string(path) << ", \"frame_rate_hz\": " << rate
+              << ", \"feature_kind\": " << json_string(c.meta.feature_kind)
+              << ", \"source\": " << json_string(c.meta.source)
+              << ", \"num_features\": " << c.num_features()
+              << ", \"num_articulators\": " << c.num_articulators()
+              << ", \"num_speakers\": " << speakers.size() << ", \"articulators\": [";
+    for (size_t i = 0; i < c.meta.articulator_names.size(); ++i) {
+      std::cout << (i ? ", " : "") << json_string(c.meta.articulator_names[i]);
+    }
+    std::cout << "], \"splits\": {";
+    bool first = true;
+    for (const auto& name : order) {
+      if (!splits.count(name)) continue;
+      const auto& s = splits[name];
+      std::cout << (first ? "" : ", ") << json_string(name) << ": {\"utterances\": " << s.utterances
+                << ", \"frames\": " << s.frames << ", \"hours\": " << s.frames / rate / 3600.0
+                << ", \"length_p50\": " << percentile(s.lengths, 50)
+                << ", \"length_p95\": " << percentile(s.lengths, 95)
+                << ", \"length_max\": " << s.lengths.back() << "}";
+      first = false;
+    }
+    std::cout << "}}\n";
+    return;
+  }
+
+  std::printf("corpus       %s\n", path.c_str());
+  std::printf("format       artic-corpus v1, %.6g frames/s, kind '%s'\n", rate,
+              c.meta.feature_kind.c_str());
+  std::printf("source       %s\n", c.meta.source.c_str());
+  std::printf("created by   %s\n", c.meta.created_by.c_str());
+  std::printf("speakers     %zu: %s\n", speakers.size(),
+              names_line({speakers.begin(), speakers.end()}).c_str());
+  std::printf("features     %lld: %s\n", static_cast<long long>(c.num_features()),
+              names_line(c.meta.feature_names).c_str());
+  std::printf("articulators %lld: %s\n\n", static_cast<long long>(c.num_articulators()),
+              names_line(c.meta.articulator_names).c_str());
+  std::printf("%-6s %6s %10s %7s  %s\n", "split", "utts", "frames", "hours",
+              "length in frames: min    p5   p50   p95   max");
+  for (const auto& name : order) {
+    if (!splits.count(name)) continue;
+    const auto& s = splits[name];
+    std::printf("%-6s %6lld %10lld %7.3f  %22lld %5lld %5lld %5lld %5lld\n", name.c_str(),
+                static_cast<long long>(s.utterances), static_cast<long long>(s.frames),
+                static_cast<double>(s.frames) / rate / 3600.0,
+                static_cast<long long>(s.lengths.front()),
+                static_cast<long long>(percentile(s.lengths, 5)),
+                static_cast<long long>(percentile(s.lengths, 50)),
+                static_cast<long long>(percentile(s.lengths, 95)),
+                static_cast<long long>(s.lengths.back()));
+  }
+}
+
+}  // namespace
+
+void add_corpus_command(CLI::App& app) {
+  auto* group = app.add_subcommand("corpus", "Inspect an HDF5 corpus");
+  group->require_subcommand(1);
+  auto path = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  auto* info = group->add_subcommand(
+      "info", "Validate a corpus and print utterances and frames per split, lengths, channels");
+  info->add_option("file", *path, "corpus HDF5 file")->required();
+  info->add_flag("--json", *as_json, "print JSON instead of a table");
+  info->callback([path, as_json] { print_info(*path, *as_json); });
+}
+
+}  // namespace artic::cli

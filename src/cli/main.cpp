@@ -1,0 +1,33 @@
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"artic: train transformers for acoustic-to-articulatory inversion", "artic"};
+  app.set_version_flag("--version", std::string("artic ") + ARTIC_VERSION);
+  app.require_subcommand(1);
+  artic::cli::add_synth_command(app);
+  artic::cli::add_corpus_command(app);
+  artic::cli::add_config_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "artic: error: %s (run 'artic --help' for usage)\n", e.what());
+    return artic::kExitUser;
+  } catch (const artic::UserError& e) {
+    std::fprintf(stderr, "artic: error: %s\n", e.what());
+    return artic::kExitUser;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "artic: internal error: %s\n", e.what());
+    return artic::kExitInternal;
+  }
+  return artic::kExitOk;
+}

@@ -1,0 +1,548 @@
+#include "core/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/suggest.h"
+
+namespace artic {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
+
+enum class Type { Int, Float, Bool, String };
+
+// One config key: where it lives in Config, its type, its allowed values and its meaning.
+struct Field {
+  std::string section;
+  std::string key;
+  Type type = Type::Int;
+  void* ptr = nullptr;
+  double lo = -kInf, hi = kInf;
+  bool lo_open = false, hi_open = false;
+  std::vector<std::string> choices;  // for strings; empty = any
+  bool non_empty = false;
+  std::string help;
+
+  std::string name() const { return section + "." + key; }
+};
+
+Field make_field(const char* section, const char* key, Type type, void* ptr, const char* help) {
+  Field f;
+  f.section = section;
+  f.key = key;
+  f.type = type;
+  f.ptr = ptr;
+  f.help = help;
+  return f;
+}
+
+Field int_field(const char* s, const char* k, int64_t* p, int64_t lo, int64_t hi,
+                const char* help) {
+  Field f = make_field(s, k, Type::Int, p, help);
+  f.lo = static_cast<double>(lo);
+  f.hi = hi == kMaxInt ? kInf : static_cast<double>(hi);
+  return f;
+}
+
+Field float_field(const char* s, const char* k, double* p, double lo, double hi, bool lo_open,
+                  bool hi_open, const char* help) {
+  Field f = make_field(s, k, Type::Float, p, help);
+  f.lo = lo;
+  f.hi = hi;
+  f.lo_open = lo_open;
+  f.hi_open = hi_open;
+  return f;
+}
+
+Field bool_field(const char* s, const char* k, bool* p, const char* help) {
+  return make_field(s, k, Type::Bool, p, help);
+}
+
+Field string_field(const char* s, const char* k, std::string* p, std::vector<std::string> choices,
+                   bool non_empty, const char* help) {
+  Field f = make_field(s, k, Type::String, p, help);
+  f.choices = std::move(choices);
+  f.non_empty = non_empty;
+  return f;
+}
+
+const std::vector<std::string>& section_names() {
+  static const std::vector<std::string> names = {"run",     "data",      "batching", "model",
+                                                 "optim",   "schedule",  "training", "dist",
+                                                 "monitor", "checkpoint"};
+  return names;
+}
+
+std::vector<Field> fields_of(Config& c) {
+  auto& r = c.run;
+  auto& d = c.data;
+  auto& b = c.batching;
+  auto& m = c.model;
+  auto& o = c.optim;
+  auto& s = c.schedule;
+  auto& t = c.training;
+  auto& x = c.dist;
+  auto& mo = c.monitor;
+  auto& ck = c.checkpoint;
+  return {
+      string_field("run", "name", &r.name, {}, true,
+                   "run name; the run directory is output_dir/name"),
+      string_field("run", "output_dir", &r.output_dir, {}, true,
+                   "parent directory of run directories"),
+      int_field("run", "seed", &r.seed, 0, kMaxInt,
+                "seed for initialization, shuffling and dropout"),
+      int_field("run", "log_every", &r.log_every, 1, kMaxInt, "optimizer steps between log lines"),
+
+      string_field("data", "corpus", &d.corpus, {}, true,
+                   "HDF5 corpus file (artic synth / artic prep)"),
+      string_field("data", "split_mode", &d.split_mode, {"full", "fixed", "silence"}, false,
+                   "training segments: whole utterances, fixed-length chunks, or cut at silences"),
+      int_field("data", "sequence_length", &d.sequence_length, 2, kMaxInt,
+                "frames per segment for split_mode fixed and silence"),
+      int_field("data", "sequence_overlap", &d.sequence_overlap, 0, kMaxInt,
+                "frames shared by consecutive fixed segments"),
+      int_field("data", "min_length", &d.min_length, 1, kMaxInt,
+                "shortest final piece kept when splitting, in frames"),
+      int_field("data", "silence_search", &d.silence_search, 1, kMaxInt,
+                "frames after sequence_length searched for the quietest cut point"),
+      float_field("data", "silence_threshold_db", &d.silence_threshold_db, -kInf, 0.0, false, false,
+                  "a cut frame must be this many dB below the utterance's loudest frame"),
+      bool_field("data", "in_memory", &d.in_memory,
+                 "load the corpus into memory (else read from HDF5)"),
+      bool_field("data", "normalize_targets", &d.normalize_targets,
+                 "z-score targets with train statistics (metrics are always in mm)"),
+
+      string_field("batching", "mode", &b.mode, {"bucket", "random"}, false,
+                   "length-bucketed batches, or shuffled utterances (for comparison)"),
+      int_field("batching", "max_frames", &b.max_frames, 1, kMaxInt,
+                "frame budget per micro-batch, counting padding"),
+      int_field("batching", "max_utterances", &b.max_utterances, 0, kMaxInt,
+                "most utterances per micro-batch (0 = no limit)"),
+      int_field("batching", "num_buckets", &b.num_buckets, 1, kMaxInt, "length buckets"),
+      int_field("batching", "quadratic_frames", &b.quadratic_frames, 0, kMaxInt,
+                "attention cost term: a batch costs B*T*(1 + T/q) (0 = off)"),
+      int_field("batching", "prefetch", &b.prefetch, 0, kMaxInt,
+                "batches prepared ahead by the loader"),
+
+      string_field("model", "kind", &m.kind, {"transformer", "blstm"}, false, "model architecture"),
+      string_field("model", "frontend", &m.frontend, {"linear", "conv"}, false,
+                   "input projection: linear, or a 1-D convolution over frames"),
+      int_field("model", "conv_kernel", &m.conv_kernel, 1, 63,
+                "frames seen by the conv front end (odd)"),
+      int_field("model", "d_model", &m.d_model, 8, 16384, "transformer width"),
+      int_field("model", "num_layers", &m.num_layers, 1, 256, "encoder layers"),
+      int_field("model", "num_heads", &m.num_heads, 1, 256, "attention heads (divides d_model)"),
+      int_field("model", "ff_dim", &m.ff_dim, 1, 1 << 20, "feed-forward width"),
+      float_field("model", "dropout", &m.dropout, 0.0, 1.0, false, true, "dropout probability"),
+      int_field("model", "attention_window", &m.attention_window, 0, kMaxInt,
+                "attend only within +-window frames (0 = whole utterance)"),
+      int_field("model", "lstm_hidden", &m.lstm_hidden, 1, 1 << 16,
+                "BLSTM hidden size per direction"),
+      int_field("model", "lstm_layers", &m.lstm_layers, 1, 64, "BLSTM layers"),
+
+      float_field("optim", "learning_rate", &o.learning_rate, 0.0, kInf, true, false,
+                  "peak learning rate"),
+      float_field("optim", "weight_decay", &o.weight_decay, 0.0, kInf, false, false,
+                  "AdamW weight decay"),
+      float_field("optim", "beta1", &o.beta1, 0.0, 1.0, false, true, "AdamW beta1"),
+      float_field("optim", "beta2", &o.beta2, 0.0, 1.0, false, true, "AdamW beta2"),
+      float_field("optim", "eps", &o.eps, 0.0, kInf, true, false, "AdamW epsilon"),
+      float_field("optim", "grad_clip", &o.grad_clip, 0.0, kInf, false, false,
+                  "clip the global gradient norm to this (0 = off)"),
+
+      string_field("schedule", "kind", &s.kind, {"warmup_cosine", "constant"}, false,
+                   "learning-rate schedule"),
+      int_field("schedule", "warmup_steps", &s.warmup_steps, 0, kMaxInt, "linear warmup steps"),
+      float_field("schedule", "min_lr", &s.min_lr, 0.0, kInf, false, false,
+                  "learning rate at the end of the cosine"),
+
+      int_field("training", "max_epochs", &t.max_epochs, 1, kMaxInt, "epochs at most"),
+      int_field("training", "max_steps", &t.max_steps, 0, kMaxInt,
+                "optimizer steps at most (0 = no cap)"),
+      int_field("training", "accumulate_grad_batches", &t.accumulate_grad_batches, 1, 1 << 20,
+                "micro-batches per optimizer step on each rank"),
+      string_field("training", "precision", &t.precision, {"fp32", "bf16"}, false,
+                   "compute precision"),
+      string_field("training", "device", &t.device, {"auto", "cpu", "cuda"}, false,
+                   "auto = CUDA when available"),
+      int_field("training", "threads", &t.threads, 0, 4096,
+                "CPU threads per rank (0 = cores / local ranks)"),
+      int_field("training", "eval_every", &t.eval_every, 0, kMaxInt,
+                "validate every N steps (0 = at each epoch end)"),
+      int_field("training", "patience", &t.patience, 0, kMaxInt,
+                "validations without improvement before stopping (0 = never stop early)"),
+      float_field("training", "min_delta", &t.min_delta, 0.0, kInf, false, false,
+                  "smallest validation-loss decrease that counts as improvement"),
+      int_field("training", "max_bad_steps", &t.max_bad_steps, 1, kMaxInt,
+                "consecutive non-finite-loss steps before the run stops"),
+
+      string_field("dist", "backend", &x.backend, {"auto", "mpi", "nccl"}, false,
+                   "communicator: auto = NCCL on CUDA, MPI on CPU"),
+      float_field("dist", "bucket_mb", &x.bucket_mb, 0.0, kInf, true, false,
+                  "gradient all-reduce bucket size in MiB"),
+      bool_field("dist", "check_consistency", &x.check_consistency,
+                 "verify after every step that all ranks hold identical parameters"),
+      float_field("dist", "timeout_s", &x.timeout_s, 0.0, kInf, true, false,
+                  "abort a collective that has not finished after this many seconds"),
+      bool_field("dist", "allow_shared_gpu", &x.allow_shared_gpu,
+                 "allow more ranks on a node than GPUs"),
+
+      int_field("monitor", "port", &mo.port, 0, 65535,
+                "Prometheus /metrics port of local rank 0; rank r uses port + r (0 = off)"),
+      string_field("monitor", "bind", &mo.bind, {}, true, "address the metrics server listens on"),
+      bool_field("monitor", "port_fallback", &mo.port_fallback, "use the next free port if taken"),
+      string_field("monitor", "targets_dir", &mo.targets_dir, {}, false,
+                   "also write the file_sd targets here (\"\" = run directory only)"),
+      string_field("monitor", "pushgateway", &mo.pushgateway, {}, false,
+                   "host:port of a push gateway for final metrics (\"\" = off)"),
+      string_field("monitor", "job", &mo.job, {}, true, "Prometheus job label"),
+
+      int_field("checkpoint", "every_steps", &ck.every_steps, 0, kMaxInt,
+                "also checkpoint every N steps (0 = at epoch ends only)"),
+      int_field("checkpoint", "keep_last", &ck.keep_last, 1, kMaxInt, "step checkpoints kept"),
+      bool_field("checkpoint", "save_best", &ck.save_best, "keep the best-validation checkpoint"),
+  };
+}
+
+std::string format_number(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (std::isnan(v)) return "nan";
+  char buf[64];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string out = buf;
+  if (out.find_first_of(".en") == std::string::npos) out += ".0";
+  return out;
+}
+
+std::string range_text(const Field& f) {
+  auto num = [&](double v) {
+    return f.type == Type::Int ? std::to_string(static_cast<int64_t>(v)) : format_number(v);
+  };
+  if (f.hi == kInf) return std::string(f.lo_open ? "> " : ">= ") + num(f.lo);
+  if (f.lo == -kInf) return std::string(f.hi_open ? "< " : "<= ") + num(f.hi);
+  return std::string("in ") + (f.lo_open ? "(" : "[") + num(f.lo) + ", " + num(f.hi) +
+         (f.hi_open ? ")" : "]");
+}
+
+bool in_range(const Field& f, double v) {
+  if (std::isnan(v)) return false;
+  if (f.lo_open ? v <= f.lo : v < f.lo) return false;
+  if (f.hi_open ? v >= f.hi : v > f.hi) return false;
+  return true;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+std::string quote_toml(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+std::string type_name(Type t) {
+  switch (t) {
+    case Type::Int:
+      return "an integer";
+    case Type::Float:
+      return "a number";
+    case Type::Bool:
+      return "true or false";
+    case Type::String:
+      return "a string";
+  }
+  return "?";
+}
+
+std::string node_kind(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    default:
+      return "a date/time";
+  }
+}
+
+// Assigns a TOML value to a field, checking type, range and choices. `where` prefixes errors.
+void assign(const Field& f, const toml::node& value, const std::string& where) {
+  const std::string at = where + ": " + f.name();
+  auto fail_type = [&] {
+    throw ConfigError(at + " must be " + type_name(f.type) + ", got " + node_kind(value));
+  };
+  switch (f.type) {
+    case Type::Int: {
+      const auto v = value.value_exact<int64_t>();
+      if (!v) fail_type();
+      if (!in_range(f, static_cast<double>(*v))) {
+        throw ConfigError(at + " must be " + range_text(f) + ", got " + std::to_string(*v));
+      }
+      *static_cast<int64_t*>(f.ptr) = *v;
+      break;
+    }
+    case Type::Float: {
+      if (!value.is_number()) fail_type();
+      const double v = *value.value<double>();
+      if (!in_range(f, v)) {
+        throw ConfigError(at + " must be " + range_text(f) + ", got " + format_number(v));
+      }
+      *static_cast<double*>(f.ptr) = v;
+      break;
+    }
+    case Type::Bool: {
+      const auto v = value.value_exact<bool>();
+      if (!v) fail_type();
+      *static_cast<bool*>(f.ptr) = *v;
+      break;
+    }
+    case Type::String: {
+      const auto v = value.value_exact<std::string>();
+      if (!v) fail_type();
+      if (f.non_empty && v->empty()) throw ConfigError(at + " must not be empty");
+      if (!f.choices.empty() &&
+          std::find(f.choices.begin(), f.choices.end(), *v) == f.choices.end()) {
+        std::string msg = at + " must be one of " + join(f.choices, ", ") + ", got \"" + *v + "\"";
+        const std::string near = nearest_match(*v, f.choices);
+        if (!near.empty()) msg += "; did you mean \"" + near + "\"?";
+        throw ConfigError(msg);
+      }
+      *static_cast<std::string*>(f.ptr) = *v;
+      break;
+    }
+  }
+}
+
+std::string location(const std::string& origin, const toml::source_region& src) {
+  if (src.begin.line == 0) return origin;
+  return origin + ":" + std::to_string(src.begin.line);
+}
+
+std::vector<std::string> keys_in(const std::vector<Field>& fields, const std::string& section) {
+  std::vector<std::string> keys;
+  for (const auto& f : fields) {
+    if (f.section == section) keys.push_back(f.key);
+  }
+  return keys;
+}
+
+const Field* find_field(const std::vector<Field>& fields, const std::string& section,
+                        const std::string& key) {
+  for (const auto& f : fields) {
+    if (f.section == section && f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+std::string unknown_key_message(const std::vector<Field>& fields, const std::string& where,
+                                const std::string& section, const std::string& key) {
+  std::string msg = where + ": unknown key '" + key + "' in [" + section + "]";
+  const std::string near = nearest_match(key, keys_in(fields, section));
+  if (!near.empty()) return msg + "; did you mean '" + near + "'?";
+  for (const auto& f : fields) {
+    if (f.key == key) return msg + "; it belongs in [" + f.section + "]";
+  }
+  return msg + "; valid keys: " + join(keys_in(fields, section), ", ");
+}
+
+std::string unknown_section_message(const std::string& where, const std::string& section) {
+  std::string msg = where + ": unknown section [" + section + "]";
+  const std::string near = nearest_match(section, section_names());
+  if (!near.empty()) return msg + "; did you mean [" + near + "]?";
+  return msg + "; valid sections: " + join(section_names(), ", ");
+}
+
+void apply_table(Config& config, const toml::table& root, const std::string& origin) {
+  auto fields = fields_of(config);
+  for (auto&& [section_key, section_node] : root) {
+    const std::string section(section_key.str());
+    const std::string where = location(origin, section_key.source());
+    const auto& names = section_names();
+    if (std::find(names.begin(), names.end(), section) == names.end()) {
+      throw ConfigError(unknown_section_message(where, section));
+    }
+    const toml::table* table = section_node.as_table();
+    if (!table) {
+      throw ConfigError(where + ": '" + section + "' must be a section ([" + section + "]), got " +
+                        node_kind(section_node));
+    }
+    for (auto&& [key, value] : *table) {
+      const std::string key_where = location(origin, key.source());
+      const Field* f = find_field(fields, section, std::string(key.str()));
+      if (!f)
+        throw ConfigError(unknown_key_message(fields, key_where, section, std::string(key.str())));
+      assign(*f, value, key_where);
+    }
+  }
+}
+
+}  // namespace
+
+void apply_override(Config& config, const std::string& assignment) {
+  const std::string where = "--set " + assignment;
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos) {
+    throw ConfigError(where + ": expected section.key=value");
+  }
+  const std::string path = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  const size_t dot = path.find('.');
+  if (dot == std::string::npos || path.find('.', dot + 1) != std::string::npos) {
+    throw ConfigError(where + ": expected section.key=value, e.g. data.sequence_length=500");
+  }
+  const std::string section = path.substr(0, dot), key = path.substr(dot + 1);
+  const auto& names = section_names();
+  if (std::find(names.begin(), names.end(), section) == names.end()) {
+    throw ConfigError(unknown_section_message(where, section));
+  }
+  auto fields = fields_of(config);
+  const Field* f = find_field(fields, section, key);
+  if (!f) throw ConfigError(unknown_key_message(fields, where, section, key));
+
+  if (f->type == Type::String) {
+    // Accept bare words and TOML-quoted strings alike.
+    std::string value = text;
+    try {
+      auto doc = toml::parse("v = " + text);
+      if (auto s = doc["v"].value_exact<std::string>()) value = *s;
+    } catch (const toml::parse_error&) {
+    }
+    assign(*f, toml::value<std::string>(value), where);
+    return;
+  }
+  toml::table doc;
+  try {
+    doc = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    throw ConfigError(where + ": " + f->name() + " must be " + type_name(f->type) + ", got '" +
+                      text + "'");
+  }
+  assign(*f, *doc.get("v"), where);
+}
+
+void validate_config(const Config& c) {
+  auto fail = [](const std::string& msg) { throw ConfigError("invalid config: " + msg); };
+  if (c.data.split_mode == "fixed" && c.data.sequence_overlap >= c.data.sequence_length) {
+    fail("data.sequence_overlap (" + std::to_string(c.data.sequence_overlap) +
+         ") must be smaller than data.sequence_length (" + std::to_string(c.data.sequence_length) +
+         ")");
+  }
+  if (c.model.d_model % c.model.num_heads != 0) {
+    fail("model.d_model (" + std::to_string(c.model.d_model) +
+         ") must be divisible by model.num_heads (" + std::to_string(c.model.num_heads) + ")");
+  }
+  if (c.model.frontend == "conv" && c.model.conv_kernel % 2 == 0) {
+    fail("model.conv_kernel must be odd so frames stay centred, got " +
+         std::to_string(c.model.conv_kernel));
+  }
+  if (c.schedule.min_lr > c.optim.learning_rate) {
+    fail("schedule.min_lr (" + format_number(c.schedule.min_lr) +
+         ") must not exceed optim.learning_rate (" + format_number(c.optim.learning_rate) + ")");
+  }
+  if (c.data.split_mode != "full" && c.data.min_length > c.data.sequence_length) {
+    fail("data.min_length (" + std::to_string(c.data.min_length) +
+         ") must not exceed data.sequence_length (" + std::to_string(c.data.sequence_length) + ")");
+  }
+}
+
+Config parse_config(const std::string& toml_text, const std::string& origin,
+                    const std::vector<std::string>& overrides) {
+  Config config;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(location(origin, e.source()) +
+                      ": TOML syntax error: " + std::string(e.description()));
+  }
+  apply_table(config, root, origin);
+  for (const auto& o : overrides) apply_override(config, o);
+  validate_config(config);
+  return config;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path, overrides);
+}
+
+Config config_from_overrides(const std::vector<std::string>& overrides) {
+  return parse_config("", "<defaults>", overrides);
+}
+
+std::string config_to_toml(const Config& config, bool with_help) {
+  Config copy = config;
+  const auto fields = fields_of(copy);
+  std::string out;
+  std::string current;
+  for (const auto& f : fields) {
+    if (f.section != current) {
+      out += (current.empty() ? "" : "\n") + std::string("[") + f.section + "]\n";
+      current = f.section;
+    }
+    if (with_help) {
+      std::string note = "# " + f.help;
+      if (!f.choices.empty()) note += " (" + join(f.choices, " | ") + ")";
+      out += note + "\n";
+    }
+    out += f.key + " = ";
+    switch (f.type) {
+      case Type::Int:
+        out += std::to_string(*static_cast<const int64_t*>(f.ptr));
+        break;
+      case Type::Float:
+        out += format_number(*static_cast<const double*>(f.ptr));
+        break;
+      case Type::Bool:
+        out += *static_cast<const bool*>(f.ptr) ? "true" : "false";
+        break;
+      case Type::String:
+        out += quote_toml(*static_cast<const std::string*>(f.ptr));
+        break;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace artic

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end checks of the artic CLI: exit codes (0 ok, 2 usage/config/data), one-sentence
+# errors on stderr, synth determinism, corpus info, config check/show round trip.
+# Usage: cli_test.sh ARTIC_BINARY ORACLE_PYTHON
+set -uo pipefail
+ARTIC=$1
+PY=$2
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+# expect NAME WANT_RC WANT_SUBSTRING -- command...  (substring searched in stdout+stderr)
+expect() {
+  local name=$1 want_rc=$2 want_text=$3
+  shift 4
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc -ne $want_rc ]]; then
+    echo "FAIL $name: exit $rc, wanted $want_rc; output:"; echo "$out" | head -20
+    failed=$((failed + 1)); return
+  fi
+  if [[ -n $want_text && $out != *"$want_text"* ]]; then
+    echo "FAIL $name: output lacks '$want_text'; output:"; echo "$out" | head -20
+    failed=$((failed + 1)); return
+  fi
+  echo "ok   $name"
+  passed=$((passed + 1))
+}
+
+expect help 0 "Subcommands:" -- "$ARTIC" --help
+expect synth-help 0 "--seed" -- "$ARTIC" synth --help
+expect corpus-help 0 "info" -- "$ARTIC" corpus --help
+expect version 0 "artic 0." -- "$ARTIC" --version
+expect no-subcommand 2 "artic: error:" -- "$ARTIC"
+expect unknown-subcommand 2 "artic: error:" -- "$ARTIC" frobnicate
+expect unknown-flag 2 "artic: error:" -- "$ARTIC" synth --out "$TMP/x.h5" --sed 3
+
+# synth: writes, is deterministic per seed, refuses to clobber, checks its options.
+expect synth-a 0 "wrote $TMP/a.h5" -- "$ARTIC" synth --out "$TMP/a.h5" --seed 11 --utterances 40
+expect synth-b 0 "" -- "$ARTIC" synth --out "$TMP/b.h5" --seed 11 --utterances 40
+expect synth-c 0 "" -- "$ARTIC" synth --out "$TMP/c.h5" --seed 12 --utterances 40
+expect synth-same-seed-same-bytes 0 "" -- cmp "$TMP/a.h5" "$TMP/b.h5"
+expect synth-other-seed-differs 1 "" -- cmp -s "$TMP/a.h5" "$TMP/c.h5"
+expect synth-no-clobber 2 "already exists; pass --force" -- "$ARTIC" synth --out "$TMP/a.h5"
+expect synth-force 0 "" -- "$ARTIC" synth --out "$TMP/a.h5" --seed 11 --utterances 40 --force
+expect synth-bad-option 2 "num_features" -- "$ARTIC" synth --out "$TMP/d.h5" --features 7
+expect synth-into-new-dir 0 "" -- "$ARTIC" synth --out "$TMP/new/dir/e.h5" --utterances 10
+
+# corpus info: table and JSON agree with an independent h5py read.
+expect corpus-info 0 "articulators 12: T1_x T1_y T2_x T2_y T3_x T3_y JAW_x JAW_y UL_x UL_y LL_x LL_y" \
+  -- "$ARTIC" corpus info "$TMP/a.h5"
+"$ARTIC" corpus info --json "$TMP/a.h5" > "$TMP/info.json"
+expect corpus-info-json-matches-h5py 0 "" -- "$PY" - "$TMP/a.h5" "$TMP/info.json" <<'PYEOF'
+import json, sys
+import h5py
+import numpy as np
+f = h5py.File(sys.argv[1], "r")
+info = json.load(open(sys.argv[2]))
+split = f["utterances/split"].asstr()[:]
+length = f["utterances/length"][:]
+assert info["num_features"] == f["features"].shape[1], info
+assert info["num_articulators"] == f["targets"].shape[1] == 12, info
+for s in ("train", "valid", "test"):
+    got = info["splits"][s]
+    assert got["utterances"] == int((split == s).sum()), (s, got)
+    assert got["frames"] == int(length[split == s].sum()), (s, got)
+assert info["splits"]["all"]["frames"] == f["features"].shape[0]
+PYEOF
+expect corpus-info-missing 2 "cannot open corpus file" -- "$ARTIC" corpus info "$TMP/none.h5"
+echo "not hdf5" > "$TMP/bad.h5"
+expect corpus-info-not-hdf5 2 "not an HDF5 file" -- "$ARTIC" corpus info "$TMP/bad.h5"
+
+# config: check, show, round trip, errors with file:line and suggestions.
+expect config-check-default 0 "ok" -- "$ARTIC" config check "$HERE/configs/default.toml"
+cat > "$TMP/typo.toml" <<'TOML'
+[data]
+split_mode = "fixed"
+sequence_lenght = 100
+TOML
+expect config-typo 2 "$TMP/typo.toml:3: unknown key 'sequence_lenght' in [data]; did you mean 'sequence_length'?" \
+  -- "$ARTIC" config check "$TMP/typo.toml"
+expect config-bad-set 2 "must be an integer, got 'x'" \
+  -- "$ARTIC" config check "$HERE/configs/default.toml" --set data.sequence_length=x
+"$ARTIC" config show "$HERE/configs/default.toml" --set optim.learning_rate=2e-4 > "$TMP/shown.toml"
+"$ARTIC" config show --comments "$TMP/shown.toml" > "$TMP/shown2.toml"
+"$ARTIC" config show "$TMP/shown2.toml" > "$TMP/shown3.toml"
+expect config-show-round-trip 0 "" -- cmp "$TMP/shown.toml" "$TMP/shown3.toml"
+expect config-show-override 0 "learning_rate = 0.0002" -- cat "$TMP/shown.toml"
+for f in "$HERE"/configs/*.toml; do
+  expect "config-check-$(basename "$f")" 0 "ok" -- "$ARTIC" config check "$f"
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,197 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace artic {
+namespace {
+
+// The ConfigError message from parsing `text` as file "test.toml", or "" when it parses.
+std::string parse_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_config(text, "test.toml", overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, DefaultsAreValid) {
+  const Config c = config_from_overrides({});
+  EXPECT_EQ(c.data.split_mode, "full");
+  EXPECT_EQ(c.batching.mode, "bucket");
+  EXPECT_EQ(c.model.kind, "transformer");
+  EXPECT_NO_THROW(validate_config(c));
+}
+
+TEST(Config, ParsesEverySectionType) {
+  const Config c = parse_config(R"(
+[run]
+name = "exp \"one\""
+seed = 7
+[data]
+split_mode = "fixed"
+sequence_length = 100
+sequence_overlap = 25
+[optim]
+learning_rate = 3e-4
+grad_clip = 0
+[dist]
+check_consistency = true
+bucket_mb = 4
+)",
+                                "test.toml");
+  EXPECT_EQ(c.run.name, "exp \"one\"");
+  EXPECT_EQ(c.run.seed, 7);
+  EXPECT_EQ(c.data.split_mode, "fixed");
+  EXPECT_EQ(c.data.sequence_length, 100);
+  EXPECT_EQ(c.data.sequence_overlap, 25);
+  EXPECT_DOUBLE_EQ(c.optim.learning_rate, 3e-4);
+  EXPECT_DOUBLE_EQ(c.optim.grad_clip, 0.0);
+  EXPECT_TRUE(c.dist.check_consistency);
+  EXPECT_DOUBLE_EQ(c.dist.bucket_mb, 4.0);
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndSuggestsNearest) {
+  const std::string msg = parse_error("[data]\nsplit_mode = \"full\"\nsequence_lenght = 100\n");
+  EXPECT_NE(msg.find("test.toml:3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown key 'sequence_lenght' in [data]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'sequence_length'?"), std::string::npos) << msg;
+}
+
+TEST(Config, KeyInWrongSectionSaysWhereItBelongs) {
+  const std::string msg = parse_error("[data]\nmax_frames = 1000\n");
+  EXPECT_NE(msg.find("belongs in [batching]"), std::string::npos) << msg;
+}
+
+TEST(Config, UnknownSectionSuggestsNearest) {
+  const std::string msg = parse_error("[optimm]\nlearning_rate = 0.1\n");
+  EXPECT_NE(msg.find("test.toml:1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unknown section [optimm]; did you mean [optim]?"), std::string::npos) << msg;
+}
+
+TEST(Config, WrongTypeIsReported) {
+  std::string msg = parse_error("[data]\nsequence_length = \"long\"\n");
+  EXPECT_NE(msg.find("test.toml:2: data.sequence_length must be an integer, got a string"),
+            std::string::npos)
+      << msg;
+  msg = parse_error("[data]\nsequence_length = 1.5\n");
+  EXPECT_NE(msg.find("must be an integer, got a float"), std::string::npos) << msg;
+  msg = parse_error("[dist]\ncheck_consistency = 1\n");
+  EXPECT_NE(msg.find("must be true or false, got an integer"), std::string::npos) << msg;
+  msg = parse_error("data = 3\n");
+  EXPECT_NE(msg.find("'data' must be a section"), std::string::npos) << msg;
+}
+
+TEST(Config, IntegerIsAcceptedForFloat) {
+  EXPECT_DOUBLE_EQ(parse_config("[optim]\nlearning_rate = 1\n", "t").optim.learning_rate, 1.0);
+}
+
+TEST(Config, OutOfRangeIsReported) {
+  std::string msg = parse_error("[model]\ndropout = 1.5\n");
+  EXPECT_NE(msg.find("model.dropout must be in [0.0, 1.0), got 1.5"), std::string::npos) << msg;
+  msg = parse_error("[optim]\nlearning_rate = 0.0\n");
+  EXPECT_NE(msg.find("optim.learning_rate must be > 0.0, got 0.0"), std::string::npos) << msg;
+  msg = parse_error("[batching]\nmax_frames = 0\n");
+  EXPECT_NE(msg.find("batching.max_frames must be >= 1, got 0"), std::string::npos) << msg;
+  msg = parse_error("[monitor]\nport = 70000\n");
+  EXPECT_NE(msg.find("monitor.port must be in [0, 65535], got 70000"), std::string::npos) << msg;
+}
+
+TEST(Config, BadChoiceSuggestsNearest) {
+  const std::string msg = parse_error("[data]\nsplit_mode = \"fixd\"\n");
+  EXPECT_NE(msg.find("must be one of full, fixed, silence, got \"fixd\"; did you mean \"fixed\"?"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(Config, SyntaxErrorNamesLine) {
+  const std::string msg = parse_error("[data]\nsequence_length = = 3\n");
+  EXPECT_NE(msg.find("test.toml:2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("TOML syntax error"), std::string::npos) << msg;
+}
+
+TEST(Config, CrossFieldChecks) {
+  std::string msg = parse_error(
+      "[data]\nsplit_mode = \"fixed\"\nsequence_length = 100\nsequence_overlap = 100\n");
+  EXPECT_NE(msg.find("data.sequence_overlap (100) must be smaller than data.sequence_length (100)"),
+            std::string::npos)
+      << msg;
+  msg = parse_error("[model]\nd_model = 100\nnum_heads = 3\n");
+  EXPECT_NE(msg.find("divisible by model.num_heads"), std::string::npos) << msg;
+  msg = parse_error("[optim]\nlearning_rate = 1e-4\n[schedule]\nmin_lr = 1e-3\n");
+  EXPECT_NE(msg.find("schedule.min_lr"), std::string::npos) << msg;
+}
+
+TEST(Config, SetOverridesAreTypeChecked) {
+  Config c = config_from_overrides({"data.sequence_length=250", "run.name=my run",
+                                    "optim.learning_rate=2e-4", "dist.check_consistency=true",
+                                    "run.output_dir=\"out dir\""});
+  EXPECT_EQ(c.data.sequence_length, 250);
+  EXPECT_EQ(c.run.name, "my run");
+  EXPECT_DOUBLE_EQ(c.optim.learning_rate, 2e-4);
+  EXPECT_TRUE(c.dist.check_consistency);
+  EXPECT_EQ(c.run.output_dir, "out dir");
+
+  auto error_of = [](const std::string& assignment) {
+    try {
+      config_from_overrides({assignment});
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string msg = error_of("data.sequence_lenght=100");
+  EXPECT_NE(msg.find("--set data.sequence_lenght=100: unknown key 'sequence_lenght' in [data]; "
+                     "did you mean 'sequence_length'?"),
+            std::string::npos)
+      << msg;
+  msg = error_of("data.sequence_length=abc");
+  EXPECT_NE(msg.find("data.sequence_length must be an integer, got 'abc'"), std::string::npos)
+      << msg;
+  msg = error_of("data.sequence_length");
+  EXPECT_NE(msg.find("expected section.key=value"), std::string::npos) << msg;
+  msg = error_of("sequence_length=3");
+  EXPECT_NE(msg.find("expected section.key=value"), std::string::npos) << msg;
+  msg = error_of("model.dropout=2");
+  EXPECT_NE(msg.find("model.dropout must be in [0.0, 1.0), got 2.0"), std::string::npos) << msg;
+  msg = error_of("modle.dropout=0.2");
+  EXPECT_NE(msg.find("did you mean [model]?"), std::string::npos) << msg;
+}
+
+TEST(Config, OverridesApplyAfterFile) {
+  const Config c =
+      parse_config("[data]\nsequence_length = 100\n", "t", {"data.sequence_length=300"});
+  EXPECT_EQ(c.data.sequence_length, 300);
+}
+
+TEST(Config, TomlRoundTripKeepsEveryValue) {
+  Config c = config_from_overrides({"run.name=quote\" back\\slash", "optim.learning_rate=0.1",
+                                    "optim.eps=1e-12", "model.dropout=0.3",
+                                    "data.silence_threshold_db=-42.5", "dist.bucket_mb=0.25",
+                                    "monitor.targets_dir=/tmp/targets", "training.precision=bf16"});
+  for (bool with_help : {false, true}) {
+    const std::string text = config_to_toml(c, with_help);
+    const Config back = parse_config(text, "roundtrip");
+    EXPECT_EQ(config_to_toml(back), config_to_toml(c)) << text;
+    EXPECT_EQ(back.run.name, c.run.name);
+    EXPECT_EQ(back.optim.learning_rate, c.optim.learning_rate);
+    EXPECT_EQ(back.optim.eps, c.optim.eps);
+    EXPECT_EQ(back.model.dropout, c.model.dropout);
+    EXPECT_EQ(back.data.silence_threshold_db, c.data.silence_threshold_db);
+  }
+}
+
+TEST(Config, MissingFileIsAClearError) {
+  try {
+    load_config("/nonexistent/x.toml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/x.toml: cannot open config file"),
+              std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace artic
