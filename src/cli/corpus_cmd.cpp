@@ -39,9 +39,17 @@ std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
+// All names when there are few; else the first and last few around "...".
 std::string names_line(const std::vector<std::string>& names) {
+  constexpr size_t kShown = 16;
   std::string out;
-  for (size_t i = 0; i < names.size(); ++i) out += (i ? " " : "") + names[i];
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names.size() > kShown && i == kShown - 4) {
+      out += " ...";
+      i = names.size() - 4;
+    }
+    out += (i ? " " : "") + names[i];
+  }
   return out;
 }
 

@@ -30,9 +30,9 @@ struct DataConfig {
 
 struct BatchingConfig {
   std::string mode = "bucket";  // bucket | random
-  int64_t max_frames = 40000;
+  int64_t max_frames = 12000;
   int64_t max_utterances = 0;
-  int64_t num_buckets = 10;
+  double bucket_width = 0.03;
   int64_t quadratic_frames = 0;
   int64_t prefetch = 4;
 };

@@ -58,7 +58,7 @@ void check_index(const std::vector<UtteranceInfo>& utts, int64_t total_frames,
 
 void check_finite(const float* values, int64_t frames, int64_t channels, const std::string& dataset,
                   const UtteranceInfo& utt, const std::vector<std::string>& channel_names,
-                  const std::string& origin) {
+                  const std::string& origin, int64_t first_frame) {
   for (int64_t t = 0; t < frames; ++t) {
     for (int64_t c = 0; c < channels; ++c) {
       const float v = values[t * channels + c];
@@ -66,8 +66,8 @@ void check_finite(const float* values, int64_t frames, int64_t channels, const s
         const std::string name =
             c < static_cast<int64_t>(channel_names.size()) ? channel_names[c] : std::to_string(c);
         throw DataError(origin + ": " + dataset + " of utterance '" + utt.id + "' is " +
-                        (std::isnan(v) ? "NaN" : "infinite") + " at frame " + std::to_string(t) +
-                        ", channel " + name);
+                        (std::isnan(v) ? "NaN" : "infinite") + " at frame " +
+                        std::to_string(first_frame + t) + ", channel " + name);
       }
     }
   }

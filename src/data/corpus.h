@@ -66,6 +66,9 @@ class CorpusReader {
   const std::vector<UtteranceInfo>& utterances() const;
   // Reads utterance `index` into row-major buffers of length*F and length*A floats.
   void read(size_t index, float* features, float* targets) const;
+  // Reads frames [start, start + count) of utterance `index`.
+  void read_frames(size_t index, int64_t start, int64_t count, float* features,
+                   float* targets) const;
 
  private:
   friend Corpus read_corpus(const std::string& path);

@@ -14,6 +14,6 @@ void check_index(const std::vector<UtteranceInfo>& utts, int64_t total_frames,
 // Throws DataError naming the utterance, frame and channel of the first non-finite value.
 void check_finite(const float* values, int64_t frames, int64_t channels, const std::string& dataset,
                   const UtteranceInfo& utt, const std::vector<std::string>& channel_names,
-                  const std::string& origin);
+                  const std::string& origin, int64_t first_frame = 0);
 
 }  // namespace artic

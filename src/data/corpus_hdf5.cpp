@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 
 #include "core/error.h"
 #include "data/corpus.h"
@@ -483,15 +484,26 @@ const std::vector<UtteranceInfo>& CorpusReader::utterances() const {
 }
 
 void CorpusReader::read(size_t index, float* features, float* targets) const {
+  read_frames(index, 0, impl_->utterances.at(index).length, features, targets);
+}
+
+void CorpusReader::read_frames(size_t index, int64_t start, int64_t count, float* features,
+                               float* targets) const {
   const auto& s = *impl_;
   const UtteranceInfo& u = s.utterances.at(index);
+  if (start < 0 || count < 0 || start + count > u.length) {
+    throw std::out_of_range("frames [" + std::to_string(start) + ", " +
+                            std::to_string(start + count) + ") outside utterance '" + u.id + "'");
+  }
   {
     std::lock_guard<std::mutex> lock(hdf5_mutex());
-    read_rows(s.features, u.offset, u.length, features, s.path + ": /features");
-    read_rows(s.targets, u.offset, u.length, targets, s.path + ": /targets");
+    read_rows(s.features, u.offset + start, count, features, s.path + ": /features");
+    read_rows(s.targets, u.offset + start, count, targets, s.path + ": /targets");
   }
-  check_finite(features, u.length, s.features.cols, "/features", u, s.meta.feature_names, s.path);
-  check_finite(targets, u.length, s.targets.cols, "/targets", u, s.meta.articulator_names, s.path);
+  check_finite(features, count, s.features.cols, "/features", u, s.meta.feature_names, s.path,
+               start);
+  check_finite(targets, count, s.targets.cols, "/targets", u, s.meta.articulator_names, s.path,
+               start);
 }
 
 Corpus read_corpus(const std::string& path) {

@@ -1,0 +1,80 @@
+// Length-bucketed, distributed batch sampler (DESIGN.md §4). Every rank builds the same global
+// plan from (seed, epoch) and keeps its share, so no communication is needed and every rank
+// gets exactly the same number of micro-batches; micro-batch j of each rank has similar cost.
+// Each segment appears exactly once per epoch across all ranks. State can be saved/restored.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace artic {
+
+struct SamplerOptions {
+  std::string mode = "bucket";   // bucket | random
+  int64_t max_frames = 40000;    // budget per batch: items * longest (padded frames)
+  int64_t max_utterances = 0;    // 0 = no limit
+  double bucket_width = 0.03;    // lengths in a bucket differ by at most this factor
+  int64_t quadratic_frames = 0;  // > 0: cost = items * T * (1 + T / quadratic_frames)
+  uint64_t seed = 0;
+  int world_size = 1;
+  int rank = 0;
+};
+
+struct Batch {
+  std::vector<int64_t> items;  // indices into the sampler's lengths
+  int64_t max_length = 0;
+  int64_t real_frames = 0;
+  int64_t padded_frames() const { return max_length * static_cast<int64_t>(items.size()); }
+};
+
+struct SamplerState {
+  int64_t epoch = 0;
+  int64_t position = 0;  // micro-batches of this rank already consumed in `epoch`
+};
+
+struct PlanStats {
+  int64_t batches = 0;  // over all ranks
+  int64_t real_frames = 0;
+  int64_t padded_frames = 0;
+  int64_t max_batch_frames = 0;
+  double efficiency() const {
+    return padded_frames ? static_cast<double>(real_frames) / static_cast<double>(padded_frames)
+                         : 1.0;
+  }
+};
+
+// Batch cost under the frame budget (padded frames, plus the optional attention term).
+double batch_cost(int64_t items, int64_t max_length, int64_t quadratic_frames);
+
+// The global plan of one epoch: for each step index j, world_size batches (one per rank).
+// Throws UserError when a segment alone exceeds the budget or there are fewer segments than ranks.
+std::vector<std::vector<Batch>> plan_epoch(const std::vector<int64_t>& lengths,
+                                           const SamplerOptions& options, int64_t epoch);
+
+PlanStats plan_stats(const std::vector<std::vector<Batch>>& plan);
+
+class BatchSampler {
+ public:
+  BatchSampler(std::vector<int64_t> lengths, SamplerOptions options);
+
+  // Starts `epoch` from its beginning.
+  void set_epoch(int64_t epoch);
+  // The next micro-batch of this rank in the current epoch; false at the epoch's end.
+  bool next(Batch* batch);
+  // Micro-batches per rank in the current epoch (identical on every rank).
+  int64_t batches_per_epoch() const { return static_cast<int64_t>(mine_.size()); }
+
+  SamplerState state() const { return state_; }
+  void restore(const SamplerState& state);
+  const std::vector<std::vector<Batch>>& global_plan() const { return plan_; }
+
+ private:
+  std::vector<int64_t> lengths_;
+  SamplerOptions options_;
+  SamplerState state_;
+  std::vector<std::vector<Batch>> plan_;
+  std::vector<Batch> mine_;
+};
+
+}  // namespace artic

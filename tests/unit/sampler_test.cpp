@@ -1,0 +1,238 @@
+#include "data/sampler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/error.h"
+#include "core/rng.h"
+
+namespace artic {
+namespace {
+
+// Lengths from a few shapes of distribution, as full utterances or chunks produce.
+std::vector<int64_t> make_lengths(int kind, int n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<int64_t> out;
+  for (int i = 0; i < n; ++i) {
+    const double u = rng.uniform(), v = rng.uniform();
+    double len = 0;
+    switch (kind) {
+      case 0:
+        len = 600 * std::exp(0.5 * std::sqrt(-2 * std::log(u + 1e-12)) * std::cos(6.283185 * v));
+        break;
+      case 1:
+        len = 50 + 2950 * u;
+        break;  // uniform 0.5-30 s
+      case 2:
+        len = u < 0.5 ? 100 + 20 * v : 2000 + 900 * v;
+        break;  // bimodal
+      case 3:
+        len = 100;
+        break;  // all equal (chunks)
+      default:
+        len = 1 + 10 * u;
+        break;  // tiny
+    }
+    out.push_back(std::clamp<int64_t>(static_cast<int64_t>(len), 1, 3000));
+  }
+  return out;
+}
+
+struct Case {
+  int kind;
+  int n;
+  int world;
+  std::string mode;
+  int64_t max_utterances;
+  int64_t quadratic;
+};
+
+TEST(Sampler, PropertiesHoldOverManySeedsAndDistributions) {
+  int checked = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    for (const Case& c : std::vector<Case>{{0, 300, 1, "bucket", 0, 0},
+                                           {0, 301, 2, "bucket", 0, 0},
+                                           {1, 157, 3, "bucket", 8, 0},
+                                           {2, 90, 4, "random", 0, 0},
+                                           {3, 64, 8, "bucket", 0, 0},
+                                           {4, 13, 5, "bucket", 0, 0},
+                                           {0, 200, 2, "bucket", 0, 6000},
+                                           {1, 120, 2, "random", 3, 0}}) {
+      const auto lengths = make_lengths(c.kind, c.n, seed * 31 + c.kind);
+      SamplerOptions o;
+      o.mode = c.mode;
+      o.max_frames = 6000;
+      o.max_utterances = c.max_utterances;
+      o.quadratic_frames = c.quadratic;
+      o.seed = seed;
+      o.world_size = c.world;
+      for (int64_t epoch : {0, 1}) {
+        SCOPED_TRACE("seed " + std::to_string(seed) + " kind " + std::to_string(c.kind) +
+                     " world " + std::to_string(c.world) + " epoch " + std::to_string(epoch));
+        std::map<int64_t, int> seen;
+        std::vector<int64_t> per_rank(c.world, 0);
+        for (int r = 0; r < c.world; ++r) {
+          o.rank = r;
+          BatchSampler s(lengths, o);
+          s.set_epoch(epoch);
+          Batch b;
+          while (s.next(&b)) {
+            per_rank[r] += 1;
+            EXPECT_LE(
+                batch_cost(static_cast<int64_t>(b.items.size()), b.max_length, o.quadratic_frames),
+                static_cast<double>(o.max_frames));
+            if (o.max_utterances > 0) {
+              EXPECT_LE(static_cast<int64_t>(b.items.size()), o.max_utterances);
+            }
+            int64_t real = 0, longest = 0;
+            for (int64_t i : b.items) {
+              seen[i] += 1;
+              real += lengths[i];
+              longest = std::max(longest, lengths[i]);
+            }
+            EXPECT_EQ(real, b.real_frames);
+            EXPECT_EQ(longest, b.max_length);
+          }
+          EXPECT_EQ(per_rank[r], s.batches_per_epoch());
+        }
+        for (int r = 1; r < c.world; ++r) EXPECT_EQ(per_rank[r], per_rank[0]);
+        ASSERT_EQ(static_cast<int>(seen.size()), c.n);
+        for (const auto& [item, count] : seen) EXPECT_EQ(count, 1) << "item " << item;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 6 * 8 * 2);
+}
+
+std::vector<std::vector<int64_t>> sequence(const std::vector<int64_t>& lengths,
+                                           const SamplerOptions& o, int64_t epoch,
+                                           int64_t skip = 0) {
+  BatchSampler s(lengths, o);
+  s.set_epoch(epoch);
+  std::vector<std::vector<int64_t>> out;
+  Batch b;
+  while (s.next(&b)) out.push_back(b.items);
+  return std::vector<std::vector<int64_t>>(out.begin() + skip, out.end());
+}
+
+TEST(Sampler, SameSeedAndEpochSameBatchesOtherEpochOtherOrder) {
+  const auto lengths = make_lengths(0, 400, 5);
+  SamplerOptions o;
+  o.max_frames = 8000;
+  o.seed = 42;
+  o.world_size = 2;
+  o.rank = 1;
+  EXPECT_EQ(sequence(lengths, o, 3), sequence(lengths, o, 3));
+  EXPECT_NE(sequence(lengths, o, 3), sequence(lengths, o, 4));
+  SamplerOptions other = o;
+  other.seed = 43;
+  EXPECT_NE(sequence(lengths, o, 3), sequence(lengths, other, 3));
+}
+
+TEST(Sampler, RestoreMidEpochContinuesIdentically) {
+  const auto lengths = make_lengths(1, 250, 9);
+  SamplerOptions o;
+  o.max_frames = 7000;
+  o.seed = 7;
+  o.world_size = 3;
+  o.rank = 2;
+  BatchSampler a(lengths, o);
+  a.set_epoch(5);
+  Batch b;
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(a.next(&b));
+  const SamplerState saved = a.state();
+  EXPECT_EQ(saved.epoch, 5);
+  EXPECT_EQ(saved.position, 4);
+
+  BatchSampler resumed(lengths, o);
+  resumed.restore(saved);
+  std::vector<std::vector<int64_t>> rest_a, rest_b;
+  while (a.next(&b)) rest_a.push_back(b.items);
+  while (resumed.next(&b)) rest_b.push_back(b.items);
+  EXPECT_FALSE(rest_a.empty());
+  EXPECT_EQ(rest_a, rest_b);
+  EXPECT_EQ(rest_a, sequence(lengths, o, 5, 4));
+
+  SamplerState bad = saved;
+  bad.position = 100000;
+  EXPECT_THROW(resumed.restore(bad), UserError);
+}
+
+TEST(Sampler, MicroBatchesOfOneStepHaveSimilarCostAcrossRanks) {
+  const auto lengths = make_lengths(0, 800, 3);
+  SamplerOptions o;
+  o.max_frames = 10000;
+  o.world_size = 4;
+  const auto plan = plan_epoch(lengths, o, 0);
+  double worst = 1.0;
+  for (const auto& step : plan) {
+    int64_t lo = INT64_MAX, hi = 0;
+    for (const auto& b : step) {
+      lo = std::min(lo, b.padded_frames());
+      hi = std::max(hi, b.padded_frames());
+    }
+    if (hi > 0) worst = std::min(worst, static_cast<double>(lo) / static_cast<double>(hi));
+  }
+  EXPECT_GT(worst, 0.5);
+  // The costliest step comes first, so memory limits show at step 1.
+  for (const auto& step : plan) {
+    EXPECT_LE(step[0].padded_frames() + step[1].padded_frames(),
+              plan[0][0].padded_frames() + plan[0][1].padded_frames() + 2 * 3000);
+  }
+}
+
+TEST(Sampler, BucketingWastesFarLessPaddingThanRandom) {
+  const auto lengths = make_lengths(0, 600, 11);
+  SamplerOptions o;
+  o.max_frames = 20000;
+  o.world_size = 2;
+  const double bucket = plan_stats(plan_epoch(lengths, o, 0)).efficiency();
+  o.mode = "random";
+  const double random = plan_stats(plan_epoch(lengths, o, 0)).efficiency();
+  EXPECT_GT(bucket, 0.9);
+  EXPECT_LT(random, 0.8);
+}
+
+TEST(Sampler, ClearErrors) {
+  SamplerOptions o;
+  o.max_frames = 1000;
+  try {
+    plan_epoch({10, 1200, 30}, o, 0);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("1200 frames alone exceeds batching.max_frames = 1000"),
+              std::string::npos);
+  }
+  o.world_size = 4;
+  try {
+    plan_epoch({10, 20, 30}, o, 0);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("3 training segments cannot feed 4 ranks"),
+              std::string::npos);
+  }
+}
+
+TEST(Sampler, SingleItemBatchesThatCannotSplitEvenlyGetEmptyBatches) {
+  SamplerOptions o;
+  o.max_frames = 100;
+  o.world_size = 2;
+  const auto plan = plan_epoch({90, 90, 90}, o, 0);
+  ASSERT_EQ(plan.size(), 2u);
+  int empty = 0, items = 0;
+  for (const auto& step : plan) {
+    for (const auto& b : step) {
+      empty += b.items.empty();
+      items += static_cast<int>(b.items.size());
+    }
+  }
+  EXPECT_EQ(empty, 1);
+  EXPECT_EQ(items, 3);
+}
+
+}  // namespace
+}  // namespace artic
