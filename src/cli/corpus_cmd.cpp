@@ -6,7 +6,11 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "core/error.h"
+#include "core/config.h"
 #include "data/corpus.h"
+#include "data/dataset.h"
+#include "data/sampler.h"
 
 namespace artic::cli {
 namespace {
@@ -123,6 +127,93 @@ void print_info(const std::string& path, bool as_json) {
   }
 }
 
+struct BatchesArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  int world_size = 1;
+  int64_t epoch = 0;
+};
+
+// Batch max-length histogram rows: lower bounds doubling from 50 frames.
+std::vector<int64_t> histogram(const std::vector<std::vector<Batch>>& plan,
+                               const std::vector<int64_t>& edges) {
+  std::vector<int64_t> counts(edges.size(), 0);
+  for (const auto& step : plan) {
+    for (const auto& b : step) {
+      if (b.items.empty()) continue;
+      size_t k = 0;
+      while (k + 1 < edges.size() && b.max_length >= edges[k + 1]) ++k;
+      counts[k] += 1;
+    }
+  }
+  return counts;
+}
+
+void print_batches(const BatchesArgs& args) {
+  const Config config = load_config(args.config, args.overrides);
+  if (args.world_size < 1) throw UserError("--world-size must be at least 1");
+  CorpusReader reader(config.data.corpus);
+  const FrameSource source{nullptr, &reader};
+  const auto train = split_indices(reader.utterances(), "train");
+  const auto segments = make_segments(source, train, segmenter_options(config.data));
+  const auto lengths = segment_lengths(segments);
+
+  std::vector<std::vector<std::vector<Batch>>> plans;
+  const std::vector<std::string> modes = {"bucket", "random"};
+  for (const auto& mode : modes) {
+    BatchingConfig b = config.batching;
+    b.mode = mode;
+    plans.push_back(plan_epoch(
+        lengths, sampler_options(b, static_cast<uint64_t>(config.run.seed), args.world_size, 0),
+        args.epoch));
+  }
+  std::printf("corpus %s: train split, %zu utterances -> %zu segments (split_mode %s)\n",
+              config.data.corpus.c_str(), train.size(), segments.size(),
+              config.data.split_mode.c_str());
+  std::printf("world size %d, batching.max_frames %lld, epoch %lld\n\n", args.world_size,
+              static_cast<long long>(config.batching.max_frames),
+              static_cast<long long>(args.epoch));
+  std::vector<PlanStats> stats;
+  for (const auto& p : plans) stats.push_back(plan_stats(p));
+  auto row = [&](const char* name, auto value) {
+    std::printf("%-24s", name);
+    for (size_t m = 0; m < modes.size(); ++m) std::printf(" %12s", value(m).c_str());
+    std::printf("\n");
+  };
+  auto num = [](int64_t v) { return std::to_string(v); };
+  row("", [&](size_t m) { return modes[m]; });
+  row("batches per rank", [&](size_t m) { return num(static_cast<int64_t>(plans[m].size())); });
+  row("batches (all ranks)", [&](size_t m) { return num(stats[m].batches); });
+  row("real frames", [&](size_t m) { return num(stats[m].real_frames); });
+  row("padded frames", [&](size_t m) { return num(stats[m].padded_frames); });
+  row("padding efficiency", [&](size_t m) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f%%", 100.0 * stats[m].efficiency());
+    return std::string(buf);
+  });
+  row("max batch frames", [&](size_t m) { return num(stats[m].max_batch_frames); });
+  row("segments per batch", [&](size_t m) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f",
+                  static_cast<double>(segments.size()) / static_cast<double>(stats[m].batches));
+    return std::string(buf);
+  });
+  std::printf("\nbatches by longest segment (frames):\n");
+  std::vector<int64_t> edges = {0, 50};
+  while (edges.back() < *std::max_element(lengths.begin(), lengths.end())) {
+    edges.push_back(edges.back() * 2);
+  }
+  edges.pop_back();
+  std::vector<std::vector<int64_t>> hists;
+  for (const auto& p : plans) hists.push_back(histogram(p, edges));
+  for (size_t k = 0; k < edges.size(); ++k) {
+    const std::string range = k + 1 < edges.size()
+                                  ? std::to_string(edges[k]) + "-" + std::to_string(edges[k + 1] - 1)
+                                  : std::to_string(edges[k]) + "+";
+    row(("  " + range).c_str(), [&](size_t m) { return num(hists[m][k]); });
+  }
+}
+
 }  // namespace
 
 void add_corpus_command(CLI::App& app) {
@@ -135,6 +226,15 @@ void add_corpus_command(CLI::App& app) {
   info->add_option("file", *path, "corpus HDF5 file")->required();
   info->add_flag("--json", *as_json, "print JSON instead of a table");
   info->callback([path, as_json] { print_info(*path, *as_json); });
+
+  auto args = std::make_shared<BatchesArgs>();
+  auto* batches = group->add_subcommand(
+      "batches", "Show the batching plan of a config's train split: bucket vs random side by side");
+  batches->add_option("--config,-c", args->config, "training config (TOML)")->required();
+  batches->add_option("--set", args->overrides, "override, e.g. --set batching.max_frames=8000");
+  batches->add_option("--world-size,-w", args->world_size, "ranks to shard for")->capture_default_str();
+  batches->add_option("--epoch", args->epoch, "epoch whose plan to show")->capture_default_str();
+  batches->callback([args] { print_batches(*args); });
 }
 
 }  // namespace artic::cli

@@ -1,28 +1,8 @@
 #include "data/batch.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace artic {
-
-const std::vector<UtteranceInfo>& FrameSource::utterances() const {
-  return memory ? memory->utterances : reader->utterances();
-}
-
-const CorpusMeta& FrameSource::meta() const {
-  return memory ? memory->meta : reader->meta();
-}
-
-void FrameSource::read(const Segment& s, float* features, float* targets) const {
-  if (reader) {
-    reader->read_frames(static_cast<size_t>(s.utterance), s.start, s.length, features, targets);
-    return;
-  }
-  const int64_t nf = memory->num_features(), na = memory->num_articulators();
-  const size_t u = static_cast<size_t>(s.utterance);
-  std::memcpy(features, memory->features_of(u) + s.start * nf, sizeof(float) * s.length * nf);
-  std::memcpy(targets, memory->targets_of(u) + s.start * na, sizeof(float) * s.length * na);
-}
 
 TrainBatch collate(const std::vector<Segment>& segments, const FrameSource& source,
                    const Normalizer& normalizer, bool normalize_targets) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/corpus.h"
+#include "data/dataset.h"
 #include "data/normalizer.h"
 #include "data/sampler.h"
 #include "data/segmenter.h"
@@ -24,16 +25,6 @@ struct TrainBatch {
   int64_t real_frames = 0;
   int64_t padded_frames = 0;
   SamplerState state_after;  // sampler position once this batch is consumed (for checkpoints)
-};
-
-// Where frames come from: exactly one of `memory` or `reader` is set.
-struct FrameSource {
-  const Corpus* memory = nullptr;
-  const CorpusReader* reader = nullptr;
-
-  const std::vector<UtteranceInfo>& utterances() const;
-  const CorpusMeta& meta() const;
-  void read(const Segment& segment, float* features, float* targets) const;
 };
 
 TrainBatch collate(const std::vector<Segment>& segments, const FrameSource& source,

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,13 @@ uint64_t splitmix64(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-enum Stream : uint64_t { kLengthStream = 1, kSplitStream, kPlanStream, kNoiseStream, kSpeakerStream };
+enum Stream : uint64_t {
+  kLengthStream = 1,
+  kSplitStream,
+  kPlanStream,
+  kNoiseStream,
+  kSpeakerStream
+};
 
 uint64_t sub_seed(uint64_t seed, uint64_t stream, uint64_t index) {
   uint64_t state = seed;
@@ -160,9 +167,7 @@ Phone consonant(const char* name, PhoneClass cls, double dur, double voice, doub
   return p;
 }
 
-std::vector<Phone> make_inventory() {
-  using PC = PhoneClass;
-  std::vector<Phone> v;
+void add_vowels(std::vector<Phone>& v) {
   v.push_back(vowel("i", 0.11, 3, 10, 6, 8, -1));
   v.push_back(vowel("I", 0.075, 5, 7, 4.5, 9, -0.5));
   v.push_back(vowel("e", 0.11, 6, 5, 4, 10, -0.5));
@@ -177,7 +182,10 @@ std::vector<Phone> make_inventory() {
   Phone schwa = vowel("@", 0.05, 7, 0, 0, 10, 1);
   schwa.strength.fill(0.12);
   v.push_back(schwa);
+}
 
+void add_stops_and_nasals(std::vector<Phone>& v) {
+  using PC = PhoneClass;
   const Spec lab_close{kLipAp, -3, kStrong}, lab_jaw{kJaw, 5, kMid};
   const Spec alv_close{kTipH, 17, kStrong}, alv_place{kTipX, 1, kStrong}, alv_jaw{kJaw, 3, 0.6};
   const Spec vel_close{kBodyH, 19, kStrong}, vel_jaw{kJaw, 4, kMid};
@@ -191,7 +199,10 @@ std::vector<Phone> make_inventory() {
   v.push_back(consonant("m", PC::kNasal, 0.07, 1, 0, {lab_close, lab_jaw, nasal}));
   v.push_back(consonant("n", PC::kNasal, 0.065, 1, 0, {alv_close, alv_place, alv_jaw, nasal}));
   v.push_back(consonant("N", PC::kNasal, 0.07, 1, 0, {vel_close, vel_jaw, nasal}));
+}
 
+void add_fricatives(std::vector<Phone>& v) {
+  using PC = PhoneClass;
   const Spec labdent{kLipAp, 1.2, kStrong}, labdent_pro{kLipPro, -1, kMid}, fric_jaw{kJaw, 4, kMid};
   const Spec dent_h{kTipH, 12.5, kStrong}, dent_x{kTipX, 6, kStrong};
   const Spec sib_h{kTipH, 13.1, kStrong}, sib_x{kTipX, 1.5, kStrong}, sib_jaw{kJaw, 2, 0.8},
@@ -203,26 +214,51 @@ std::vector<Phone> make_inventory() {
   v.push_back(consonant("T", PC::kFricative, 0.09, 0, 0, {dent_h, dent_x, fric_jaw}));
   v.push_back(consonant("s", PC::kFricative, 0.105, 0, 0, {sib_h, sib_x, sib_jaw, sib_lip}));
   v.push_back(consonant("z", PC::kFricative, 0.08, 1, 0, {sib_h, sib_x, sib_jaw, sib_lip}));
-  v.push_back(consonant("S", PC::kFricative, 0.105, 0, 0, {pal_h, pal_x, pal_jaw, pal_body, pal_pro}));
-  v.push_back(consonant("Z", PC::kFricative, 0.08, 1, 0, {pal_h, pal_x, pal_jaw, pal_body, pal_pro}));
+  v.push_back(
+      consonant("S", PC::kFricative, 0.105, 0, 0, {pal_h, pal_x, pal_jaw, pal_body, pal_pro}));
+  v.push_back(
+      consonant("Z", PC::kFricative, 0.08, 1, 0, {pal_h, pal_x, pal_jaw, pal_body, pal_pro}));
   Phone h = consonant("h", PC::kFricative, 0.065, 0, 1, {});
   h.strength.fill(0.02);
   h.strength[kVelum] = 0.2;
   v.push_back(h);
+}
 
+void add_approximants(std::vector<Phone>& v) {
+  using PC = PhoneClass;
   v.push_back(consonant("l", PC::kApproximant, 0.065, 1, 0,
-                        {{kTipH, 16, kStrong}, {kTipX, 1, kStrong}, {kBodyH, -2, kMid},
-                         {kBodyX, -4, kMid}, {kLateral, 1, kStrong}, {kJaw, 5, kMid}}));
+                        {{kTipH, 16, kStrong},
+                         {kTipX, 1, kStrong},
+                         {kBodyH, -2, kMid},
+                         {kBodyX, -4, kMid},
+                         {kLateral, 1, kStrong},
+                         {kJaw, 5, kMid}}));
   v.push_back(consonant("r", PC::kApproximant, 0.06, 1, 0,
-                        {{kTipH, 9, kStrong}, {kTipX, -5, kStrong}, {kBodyH, 3, kMid},
-                         {kBodyX, -2, kMid}, {kLipPro, 2.5, kMid}, {kJaw, 6, kMid}}));
+                        {{kTipH, 9, kStrong},
+                         {kTipX, -5, kStrong},
+                         {kBodyH, 3, kMid},
+                         {kBodyX, -2, kMid},
+                         {kLipPro, 2.5, kMid},
+                         {kJaw, 6, kMid}}));
   v.push_back(consonant("w", PC::kApproximant, 0.055, 1, 0,
-                        {{kLipAp, 2.5, kStrong}, {kLipPro, 6, kStrong}, {kBodyH, 9, kMid},
-                         {kBodyX, -7, kMid}, {kJaw, 4, kMid}}));
+                        {{kLipAp, 2.5, kStrong},
+                         {kLipPro, 6, kStrong},
+                         {kBodyH, 9, kMid},
+                         {kBodyX, -7, kMid},
+                         {kJaw, 4, kMid}}));
   v.push_back(consonant("j", PC::kApproximant, 0.055, 1, 0,
                         {{kBodyH, 13, kStrong}, {kBodyX, 6, kStrong}, {kJaw, 3, kMid}}));
+}
 
-  Phone sil = consonant("sil", PC::kPause, 0.3, 0, 0, {});
+// 12 vowels, 6 stops, 3 nasals, 8 fricatives, 4 approximants and the pause "sil".
+std::vector<Phone> make_inventory() {
+  std::vector<Phone> v;
+  add_vowels(v);
+  add_stops_and_nasals(v);
+  add_fricatives(v);
+  add_approximants(v);
+  // Pause targets are redrawn per token (Planner::add_pause); only the weak strengths stay.
+  Phone sil = consonant("sil", PhoneClass::kPause, 0.3, 0, 0, {});
   sil.strength = {0.1, 0.02, 0.02, 0.02, 0.02, 0.12, 0.05, 0.4, 0.3};
   v.push_back(sil);
   return v;
@@ -272,8 +308,7 @@ Inventory make_phonotactics() {
   inv.silence = inv.index("sil");
   add_weighted(inv, "i 2 I 2 e 2 E 2 ae 1.5 a 2 V 1.5 O 1.5 o 1.5 U 1 u 2 @ 3", &inv.vowels,
                &inv.vowel_w);
-  add_weighted(inv,
-               "p 2 b 2 t 3 d 3 k 3 g 1 f 2 v 1 T 1 s 3 z 1 S 1 h 2 m 3 n 3 l 3 r 3 w 2 j 1",
+  add_weighted(inv, "p 2 b 2 t 3 d 3 k 3 g 1 f 2 v 1 T 1 s 3 z 1 S 1 h 2 m 3 n 3 l 3 r 3 w 2 j 1",
                &inv.onsets, &inv.onset_w);
   add_weighted(inv, "p 1 t 3 d 2 k 2 g 1 f 1 v 1 T 1 s 3 z 2 S 1 m 2 n 3 N 2 l 2 r 2", &inv.codas,
                &inv.coda_w);
@@ -293,7 +328,7 @@ const Inventory& inventory() {
 
 constexpr int kNumSensors = 6;
 constexpr int kNumChannels = 2 * kNumSensors;
-const char* const kChannelNames[kNumChannels] = {"T1_x", "T1_y", "T2_x",  "T2_y",  "T3_x", "T3_y",
+const char* const kChannelNames[kNumChannels] = {"T1_x",  "T1_y",  "T2_x", "T2_y", "T3_x", "T3_y",
                                                  "JAW_x", "JAW_y", "UL_x", "UL_y", "LL_x", "LL_y"};
 // Rest positions (mm): origin at the upper incisor edge, x anterior, y up.
 constexpr std::array<double, kNumChannels> kRestPosition = {-10, -6, -28, 0,  -42, -2,
@@ -304,7 +339,7 @@ struct Speaker {
   double vtl = 1.0;    // vocal-tract length factor: formants are divided by it
   double scale = 1.0;  // EMA movement scale (anatomy size)
   std::array<double, kNumChannels> rest{};
-  MotorVec bias{};     // habitual articulatory setting added to every target
+  MotorVec bias{};  // habitual articulatory setting added to every target
   double f0_hz = 150.0;
   double tilt_hz = 400.0;
   double breathiness = 0.05;
@@ -317,10 +352,10 @@ Speaker make_speaker(uint64_t seed, int index) {
   char id[16];
   std::snprintf(id, sizeof(id), "spk%02d", index + 1);
   s.id = id;
-  s.vtl = rng.uniform(0.86, 1.14);
+  s.vtl = rng.uniform(0.84, 1.16);
   s.scale = s.vtl * std::exp(0.05 * rng.normal());
-  for (int c = 0; c < kNumChannels; ++c) s.rest[c] = kRestPosition[c] + 1.5 * rng.normal();
-  for (int m = kJaw; m <= kLipPro; ++m) s.bias[m] = 0.7 * rng.normal();
+  for (int c = 0; c < kNumChannels; ++c) s.rest[c] = kRestPosition[c] + 0.8 * rng.normal();
+  for (int m = kJaw; m <= kLipPro; ++m) s.bias[m] = 0.4 * rng.normal();
   s.f0_hz = 160.0 * std::exp(-1.8 * (s.vtl - 1.0) + 0.08 * rng.normal());
   s.tilt_hz = rng.uniform(300.0, 600.0);
   s.breathiness = rng.uniform(0.02, 0.1);
@@ -348,10 +383,12 @@ struct PlannedPhone {
 std::vector<PlannedPhone> make_syllable(Rng& rng, const Inventory& inv, double rate, bool final) {
   std::vector<PlannedPhone> syl;
   const bool stressed = rng.uniform() < 0.3;
+  bool rhyme = false;  // nucleus or coda: lengthened at the end of a phrase
   auto add = [&](int phone, bool nucleus) {
+    rhyme = rhyme || nucleus;
     double d = inv.phones[phone].duration_s * rate * std::exp(0.15 * rng.normal());
     if (nucleus && stressed) d *= 1.3;
-    if (final && (nucleus || !syl.empty())) d *= 1.4;
+    if (final && rhyme) d *= 1.4;
     syl.push_back({phone, d, stressed});
   };
   const double onset = rng.uniform();
@@ -374,76 +411,77 @@ std::vector<PlannedPhone> make_syllable(Rng& rng, const Inventory& inv, double r
   return syl;
 }
 
-class Planner {
- public:
-  Planner(Rng& rng, const Speaker& speaker) : rng_(rng), speaker_(speaker) {}
-
-  std::vector<Segment> plan(double length_s) {
-    const Inventory& inv = inventory();
-    const double rate = speaker_.rate * std::exp(0.1 * rng_.normal());
-    const double tail = 0.15;
-    add_pause(std::min(rng_.uniform(0.15, 0.5), 0.3 * length_s));
-    for (bool room = true; room;) {
-      const int syllables = 2 + rng_.below(10);
-      phrase_start_ = time_;
-      for (int k = 0; k < syllables && room; ++k) {
-        const auto syl = make_syllable(rng_, inv, rate, k == syllables - 1);
-        double d = 0.0;
-        for (const auto& p : syl) d += p.duration;
-        room = time_ + d <= length_s - tail;
-        if (room) {
-          for (const auto& p : syl) add_phone(p);
-        }
-      }
-      const double pause = std::clamp(0.3 * std::exp(0.5 * rng_.normal()), 0.1, 1.2);
-      room = room && time_ + pause + 0.3 <= length_s - tail;
-      if (room) add_pause(pause);
-    }
-    add_pause(std::max(length_s - time_, 0.0) + 1.0);
-    return std::move(segments_);
-  }
-
- private:
-  void add_phone(const PlannedPhone& p) {
-    const Phone& ph = inventory().phones[p.phone];
-    Segment s;
-    s.start = time_;
-    s.end = time_ + p.duration;
-    s.strength = ph.strength;
-    s.target = ph.target;
-    for (int m = kJaw; m <= kLipPro; ++m) s.target[m] += speaker_.bias[m] + 0.5 * rng_.normal();
-    const double stress = ph.cls == PhoneClass::kVowel && p.stressed ? 1.35 : 1.0;
-    s.source = {ph.voice, ph.aspiration, 1.0, stress * std::exp(-0.12 * (time_ - phrase_start_))};
-    segments_.push_back(s);
-    time_ = s.end;
-  }
-
-  void add_pause(double duration) {
-    const Phone& ph = inventory().phones[inventory().silence];
-    Segment s;
-    s.start = time_;
-    s.end = time_ + duration;
-    s.strength = ph.strength;
-    s.target = {rng_.uniform(1, 4),      rng_.uniform(-3, 1),    rng_.uniform(-1.5, 1.5),
-                rng_.uniform(-5, -3),    rng_.uniform(-1, 0.5),  rng_.uniform(-1, 3),
-                rng_.uniform(-0.3, 1.0), rng_.uniform(0.5, 1.0), 0.0};
-    s.source = {0.0, 0.0, 0.0, 1.0};
-    segments_.push_back(s);
-    time_ = s.end;
-  }
-
-  Rng& rng_;
-  const Speaker& speaker_;
-  std::vector<Segment> segments_;
-  double time_ = 0.0;
-  double phrase_start_ = 0.0;
+struct Plan {
+  std::vector<Segment> segments;
+  double time = 0.0;
+  double phrase_start = 0.0;
 };
+
+void add_phone(Plan& plan, const PlannedPhone& p, const Speaker& speaker, Rng& rng) {
+  const Phone& ph = inventory().phones[p.phone];
+  Segment s;
+  s.start = plan.time;
+  s.end = plan.time + p.duration;
+  s.strength = ph.strength;
+  s.target = ph.target;
+  for (int m = kJaw; m <= kLipPro; ++m) s.target[m] += speaker.bias[m] + 0.4 * rng.normal();
+  const double stress = ph.cls == PhoneClass::kVowel && p.stressed ? 1.35 : 1.0;
+  if (stress > 1.0) s.target[kJaw] += 2.0;
+  s.source = {ph.voice, ph.aspiration, 1.0,
+              stress * std::exp(-0.12 * (plan.time - plan.phrase_start))};
+  plan.segments.push_back(s);
+  plan.time = s.end;
+}
+
+// A pause: airflow off, weak pull towards a rest posture drawn per token.
+void add_pause(Plan& plan, double duration, Rng& rng) {
+  Segment s;
+  s.start = plan.time;
+  s.end = plan.time + duration;
+  s.strength = inventory().phones[inventory().silence].strength;
+  s.target = {rng.uniform(1, 4),      rng.uniform(-3, 1),    rng.uniform(-1.5, 1.5),
+              rng.uniform(-5, -3),    rng.uniform(-1, 0.5),  rng.uniform(-1, 3),
+              rng.uniform(-0.3, 1.0), rng.uniform(0.5, 1.0), 0.0};
+  s.source = {0.0, 0.0, 0.0, 1.0};
+  plan.segments.push_back(s);
+  plan.time = s.end;
+}
+
+// Leading pause, phrases of 2..11 syllables separated by pauses while they fit, final pause
+// running past the end.
+std::vector<Segment> plan_utterance(double length_s, const Speaker& speaker, Rng& rng) {
+  const Inventory& inv = inventory();
+  const double rate = speaker.rate * std::exp(0.1 * rng.normal());
+  const double end = length_s - 0.15;
+  Plan plan;
+  add_pause(plan, std::min(rng.uniform(0.15, 0.5), 0.3 * length_s), rng);
+  for (bool room = true; room;) {
+    const int syllables = 2 + rng.below(10);
+    plan.phrase_start = plan.time;
+    for (int k = 0; k < syllables && room; ++k) {
+      const auto syl = make_syllable(rng, inv, rate, k == syllables - 1);
+      double d = 0.0;
+      for (const auto& p : syl) d += p.duration;
+      room = plan.time + d <= end;
+      if (room) {
+        for (const auto& p : syl) add_phone(plan, p, speaker, rng);
+      }
+    }
+    const double pause = std::clamp(0.3 * std::exp(0.5 * rng.normal()), 0.1, 1.2);
+    room = room && plan.time + pause + 0.3 <= end;
+    if (room) add_pause(plan, pause, rng);
+  }
+  add_pause(plan, std::max(length_s - plan.time, 0.0) + 1.0, rng);
+  return std::move(plan.segments);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Articulation: dominance-weighted target blending (anticipatory coarticulation), then
 // critically damped second-order dynamics per motor variable.
 
-double frame_time(int64_t n, double fps) { return (static_cast<double>(n) + 0.5) / fps; }
+double frame_time(int64_t n, double fps) {
+  return (static_cast<double>(n) + 0.5) / fps;
+}
 
 std::vector<MotorVec> blend_targets(const std::vector<Segment>& segs, int64_t frames, double fps) {
   std::vector<MotorVec> num(static_cast<size_t>(frames)), den(static_cast<size_t>(frames));
@@ -518,7 +556,9 @@ double softplus(double x, double k) {
   return x > 20.0 * k ? x : k * std::log1p(std::exp(x / k));
 }
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double sigmoid(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
 
 struct Physical {
   double jaw, body_h, body_x, tip_h, tip_x, lip_ap, lip_pro, velum, lateral;
@@ -545,21 +585,29 @@ Physical physical(const MotorVec& m) {
 void ema_frame(const Physical& p, const Speaker& s, float* out) {
   const double k = s.scale;
   const double upper_lip = 0.08 * p.lip_ap - 2.0 * std::exp(-p.lip_ap / 2.0) + 0.3 * p.lip_pro;
-  const double v[kNumChannels] = {
-      p.tip_x + 0.15 * p.body_x,     p.tip_h,
-      0.8 * p.body_x + 0.1 * p.tip_x, 0.9 * p.body_h + 0.1 * p.tip_h,
-      0.9 * p.body_x,                 0.8 * p.body_h - 0.35 * p.body_x,
-      -0.35 * p.jaw,                  -p.jaw,
-      p.lip_pro,                      upper_lip,
-      0.9 * p.lip_pro - 0.2 * p.jaw,  upper_lip - p.lip_ap};
+  const double v[kNumChannels] = {p.tip_x + 0.15 * p.body_x,
+                                  p.tip_h,
+                                  0.8 * p.body_x + 0.1 * p.tip_x,
+                                  0.9 * p.body_h + 0.1 * p.tip_h,
+                                  0.9 * p.body_x,
+                                  0.8 * p.body_h - 0.35 * p.body_x,
+                                  -0.35 * p.jaw,
+                                  -p.jaw,
+                                  p.lip_pro,
+                                  upper_lip,
+                                  0.9 * p.lip_pro - 0.2 * p.jaw,
+                                  upper_lip - p.lip_ap};
   for (int c = 0; c < kNumChannels; ++c) out[c] = static_cast<float>(s.rest[c] + k * v[c]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Acoustics: a source-filter model evaluated at mel-spaced band centres.
 
+constexpr double kAnalysisWindowS = 0.025;
+
 struct Bands {
   std::vector<double> hz, hz2, widen2, width;
+  std::vector<double> spread;  // log-std of a noise-excited band's power (periodogram variance)
 };
 
 Bands make_bands(int count) {
@@ -575,6 +623,8 @@ Bands make_bands(int count) {
     b.hz2.push_back(f * f);
     b.width.push_back(width);
     b.widen2.push_back(0.25 * width * width);
+    const double dof = std::max(2.0, 2.0 * width * kAnalysisWindowS);
+    b.spread.push_back(std::min(1.0, std::sqrt(2.0 / dof)));
   }
   return b;
 }
@@ -596,9 +646,9 @@ Filter make_filter(const Physical& p, const Speaker& s) {
   Filter f;
   const double tip_gap = p.gap_tip + 5.0 * p.lateral;
   const double k = 0.3;
-  const double gap_min = std::max(
-      0.0, -k * std::log(std::exp(-p.gap_lips / k) + std::exp(-tip_gap / k) +
-                         std::exp(-p.gap_body / k)));
+  const double gap_min =
+      std::max(0.0, -k * std::log(std::exp(-p.gap_lips / k) + std::exp(-tip_gap / k) +
+                                  std::exp(-p.gap_body / k)));
   f.closed = std::exp(-gap_min / 0.4);
   f.nasal = p.velum;
   const double round = std::clamp(p.lip_pro / 5.0, -0.2, 1.3) + 0.4 * std::exp(-p.gap_lips / 3.0);
@@ -606,10 +656,9 @@ Filter make_filter(const Physical& p, const Speaker& s) {
   double f1 = (250.0 + 550.0 * sigmoid(-p.body_h / 4.5)) * (1.0 - 0.45 * std::exp(-gap_min / 2.5)) -
               50.0 * round;
   double f2 = 850.0 + 1450.0 * sigmoid((p.body_x - 5.0 * round) / 3.5) +
-              250.0 * sigmoid((p.body_h - 4.0) / 3.0) * sigmoid(p.body_x / 2.0) -
-              200.0 * p.lateral;
-  double f3 = 2450.0 + 250.0 * sigmoid(p.body_x / 3.0) - 350.0 * round - 800.0 * retro +
-              200.0 * p.lateral;
+              250.0 * sigmoid((p.body_h - 4.0) / 3.0) * sigmoid(p.body_x / 2.0) - 200.0 * p.lateral;
+  double f3 =
+      2450.0 + 250.0 * sigmoid(p.body_x / 3.0) - 350.0 * round - 800.0 * retro + 200.0 * p.lateral;
   double f4 = 3400.0 + 150.0 * sigmoid(p.body_x / 3.0) - 200.0 * round;
   f1 = std::max(f1, 150.0);
   f2 = std::max(f2, f1 + 200.0);
@@ -617,14 +666,21 @@ Filter make_filter(const Physical& p, const Speaker& s) {
   f4 = std::max(f4, f3 + 300.0);
   const double inv = 1.0 / s.vtl;
   f.f = {f1 * inv, f2 * inv, f3 * inv, f4 * inv, 4400 * inv, 5400 * inv, 6400 * inv, 7400 * inv};
-  f.b = {60.0 + 250.0 * f.closed + 150.0 * f.nasal, 80.0 + 100.0 * f.closed, 120, 180, 300, 400,
-         500, 600};
+  f.b = {60.0 + 250.0 * f.closed + 150.0 * f.nasal,
+         80.0 + 100.0 * f.closed,
+         120,
+         180,
+         300,
+         400,
+         500,
+         600};
   f.nf = {250 * inv, 1000 * inv, 2200 * inv, 3300 * inv};
   f.nb = {100, 250, 350, 400};
   const double wl = std::exp(-p.gap_lips / 0.8), wt = std::exp(-p.gap_tip / 0.8),
                wb = std::exp(-p.gap_body / 0.8), wo = 0.3;
   f.zero_hz = (1000.0 * wl + 1800.0 * wt + 3000.0 * wb + 700.0 * wo) / (wl + wt + wb + wo) * inv;
-  f.sibilant_hz = std::clamp((4800.0 + 320.0 * p.tip_x) * inv * (1.0 - 0.2 * round), 2000.0, 7500.0);
+  f.sibilant_hz =
+      std::clamp((4800.0 + 320.0 * p.tip_x) * inv * (1.0 - 0.2 * round), 2000.0, 7500.0);
   f.velar_hz = 1.05 * f2 * inv;
   return f;
 }
@@ -646,37 +702,59 @@ double turbulence(double gap) {
   return std::exp(-x * x) * (1.0 - std::exp(-gap / 0.15));
 }
 
+// Per-utterance recording conditions and prosody.
 struct UtteranceAcoustics {
-  double gain = 1.0;
-  double channel_tilt = 0.0;
-  double noise_level = 1e-3;
-  double noise_slope = 1.0;
+  std::vector<double> channel;      // microphone/channel gain per band
+  std::vector<double> noise_floor;  // background noise power per band
   double f0_phase[2] = {0, 0};
   double f0_rate[2] = {0.3, 0.5};
+  double effort_phase[2] = {0, 0};
+  double effort_rate[2] = {0.2, 0.5};
 };
 
 constexpr double kVowelPeakPower = 50.0;
 
-UtteranceAcoustics make_utterance_acoustics(Rng& rng, const SynthOptions& o) {
+UtteranceAcoustics make_utterance_acoustics(Rng& rng, const SynthOptions& o, const Bands& bands) {
   UtteranceAcoustics u;
-  u.gain = std::exp(0.3 * rng.normal());
-  u.channel_tilt = 0.3 * rng.normal();
+  const double gain = std::exp(0.3 * rng.normal());
+  const double tilt = 0.3 * rng.normal();
   const double snr_db = o.snr_db + rng.uniform(-5.0, 5.0);
-  u.noise_level = kVowelPeakPower * std::pow(10.0, -snr_db / 10.0);
-  u.noise_slope = rng.uniform(0.5, 1.5);
+  const double noise_level = kVowelPeakPower * std::pow(10.0, -snr_db / 10.0);
+  const double noise_slope = rng.uniform(0.5, 1.5);
+  const size_t nb = bands.hz.size();
+  for (size_t b = 0; b < nb; ++b) {
+    const double pos = static_cast<double>(b) / static_cast<double>(nb - 1) - 0.5;
+    u.channel.push_back(gain * std::exp(tilt * pos));
+    u.noise_floor.push_back(noise_level * std::pow(500.0 / (bands.hz[b] + 500.0), noise_slope));
+  }
   for (int i = 0; i < 2; ++i) {
     u.f0_phase[i] = rng.uniform(0.0, 2.0 * kPi);
     u.f0_rate[i] = rng.uniform(0.2, 0.7);
+    u.effort_phase[i] = rng.uniform(0.0, 2.0 * kPi);
+    u.effort_rate[i] = rng.uniform(0.1, 0.6);
   }
   return u;
 }
 
+// Slow vocal-effort drift in log power (about +-0.4).
+double effort_at(const UtteranceAcoustics& u, double t) {
+  return 0.4 * (0.6 * std::sin(2.0 * kPi * u.effort_rate[0] * t + u.effort_phase[0]) +
+                0.4 * std::sin(2.0 * kPi * u.effort_rate[1] * t + u.effort_phase[1]));
+}
+
+double f0_at(const UtteranceAcoustics& u, const Speaker& s, double gain, double t) {
+  return s.f0_hz * std::exp(0.25 * (gain - 1.0) +
+                            0.05 * std::sin(2.0 * kPi * u.f0_rate[0] * t + u.f0_phase[0]) +
+                            0.03 * std::sin(2.0 * kPi * u.f0_rate[1] * t + u.f0_phase[1]));
+}
+
 struct FrameSource {
-  double voice, aspiration, flow, gain, pressure, f0;
+  double voice, aspiration, flow, gain, pressure, f0, tilt_hz;
 };
 
+// Writes the harmonic (deterministic) and the noise-excited power of every band.
 void spectrum(const Physical& p, const Filter& f, const FrameSource& src, const Speaker& s,
-              const Bands& bands, double* power) {
+              const Bands& bands, double* harmonic, double* noisy) {
   const double flow2 = src.flow * src.flow;
   const double voiced = std::max(src.voice, 0.0) * flow2;
   const double aspirated = (std::max(src.aspiration, 0.0) + s.breathiness * src.voice) * flow2;
@@ -693,26 +771,45 @@ void spectrum(const Physical& p, const Filter& f, const FrameSource& src, const 
     double nasal = 1.0;
     for (int i = 0; i < kNasalPoles; ++i) nasal *= resonance(hz2, widen2, f.nf[i], f.nb[i]);
     nasal /= resonance(hz2, widen2, f.zero_hz, 150.0);
-    const double tilt = 1.0 / (1.0 + hz2 / (s.tilt_hz * s.tilt_hz));
+    const double tilt = 1.0 / (1.0 + hz2 / (src.tilt_hz * src.tilt_hz));
     const double spread = bands.width[b] / src.f0;
     const double ripple =
         spread < 2.5 ? 1.0 + 0.9 * std::exp(-spread * spread) * std::cos(2.0 * kPi * hz / src.f0)
                      : 1.0;
     const double voicebar = 0.3 * f.closed * (1.0 - f.nasal) / (1.0 + hz2 * hz2 / 3.90625e9);
-    const double glottal =
-        voiced * tilt * ripple *
-        (oral * open * (1.0 - 0.5 * f.nasal) + 0.5 * f.nasal * nasal + voicebar);
+    const double glottal = voiced * tilt * ripple *
+                           (oral * open * (1.0 - 0.5 * f.nasal) + 0.5 * f.nasal * nasal + voicebar);
     const double breath = aspirated * 0.1 * oral * open / (1.0 + hz2 / 4.9e7);
     const double hp = hz2 * hz2 / (hz2 * hz2 + std::pow(0.5 * f.sibilant_hz, 4));
     const double fric = t_lips * 1.0 / (1.0 + hz2 / 4.9e7) +
                         t_tip * 8.0 * lorentz(hz, f.sibilant_hz, 0.5 * f.sibilant_hz) * hp +
                         t_body * 3.0 * lorentz(hz, f.velar_hz, 600.0);
-    power[b] = src.gain * (glottal + breath + fric);
+    harmonic[b] = src.gain * glottal;
+    noisy[b] = src.gain * (breath + fric);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // One utterance, written straight into the corpus arrays.
+
+// Log band power: speech through the channel, noise-excited parts with periodogram-like
+// fluctuation, plus fluctuating background noise and Gaussian noise in the log domain.
+void write_features(const UtteranceAcoustics& ua, const Bands& bands, const double* harmonic,
+                    const double* noisy, double acoustic_noise, Rng& rng, float* out) {
+  for (size_t b = 0; b < bands.hz.size(); ++b) {
+    const double sd = bands.spread[b];
+    const double fluctuation = std::exp(sd * rng.normal() - 0.5 * sd * sd);
+    const double power = ua.channel[b] * (harmonic[b] + noisy[b] * fluctuation) +
+                         ua.noise_floor[b] * std::exp(0.5 * rng.normal());
+    out[b] = static_cast<float>(std::log(power) + acoustic_noise * rng.normal());
+  }
+}
+
+void write_targets(const Physical& p, const Speaker& speaker, double noise_mm, Rng& rng,
+                   float* out) {
+  ema_frame(p, speaker, out);
+  for (int c = 0; c < kNumChannels; ++c) out[c] += static_cast<float>(noise_mm * rng.normal());
+}
 
 void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands& bands,
                       uint64_t index, int64_t frames, float* features, float* targets) {
@@ -720,18 +817,13 @@ void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands
   Rng plan_rng(sub_seed(o.seed, kPlanStream, index));
   Rng noise(sub_seed(o.seed, kNoiseStream, index));
   const std::vector<Segment> segs =
-      Planner(plan_rng, speaker).plan(static_cast<double>(frames) / fps);
+      plan_utterance(static_cast<double>(frames) / fps, speaker, plan_rng);
   const auto motor = damp(blend_targets(segs, frames, fps), kOmega, fps, true);
   const auto source = damp(source_targets(segs, frames, fps), kSourceOmega, fps, false);
-  const UtteranceAcoustics ua = make_utterance_acoustics(plan_rng, o);
+  const UtteranceAcoustics ua = make_utterance_acoustics(plan_rng, o, bands);
 
   const size_t nb = bands.hz.size();
-  std::vector<double> noise_floor(nb), channel(nb), power(nb);
-  for (size_t b = 0; b < nb; ++b) {
-    noise_floor[b] = ua.noise_level * std::pow(500.0 / (bands.hz[b] + 500.0), ua.noise_slope);
-    const double pos = static_cast<double>(b) / static_cast<double>(nb - 1) - 0.5;
-    channel[b] = ua.gain * std::exp(ua.channel_tilt * pos);
-  }
+  std::vector<double> harmonic(nb), noisy(nb);
   const double pressure_step = 1.0 - std::exp(-1.0 / (fps * 0.03));
   double pressure = 0.0;
   for (int64_t n = 0; n < frames; ++n) {
@@ -740,23 +832,20 @@ void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands
     const auto& s = source[n];
     const double t = frame_time(n, fps);
     const double flow = std::clamp(s[kFlow], 0.0, 1.2);
+    const double gain = std::max(s[kGain], 0.0);
+    const double effort = effort_at(ua, t);
     pressure += pressure_step * (flow * filter.closed * (1.0 - filter.nasal) - pressure);
-    const double f0 = speaker.f0_hz * std::exp(0.25 * (s[kGain] - 1.0) +
-                                               0.05 * std::sin(ua.f0_rate[0] * 2 * kPi * t + ua.f0_phase[0]) +
-                                               0.03 * std::sin(ua.f0_rate[1] * 2 * kPi * t + ua.f0_phase[1]));
-    const FrameSource fs{s[kVoice], s[kAspiration], flow, std::max(s[kGain], 0.0), pressure, f0};
-    spectrum(p, filter, fs, speaker, bands, power.data());
-    float* feat = features + n * static_cast<int64_t>(nb);
-    for (size_t b = 0; b < nb; ++b) {
-      const double background = noise_floor[b] * std::exp(0.5 * noise.normal());
-      feat[b] = static_cast<float>(std::log(channel[b] * power[b] + background) +
-                                   o.acoustic_noise * noise.normal());
-    }
-    float* tgt = targets + n * kNumChannels;
-    ema_frame(p, speaker, tgt);
-    for (int c = 0; c < kNumChannels; ++c) {
-      tgt[c] += static_cast<float>(o.ema_noise_mm * noise.normal());
-    }
+    const FrameSource fs{s[kVoice],
+                         s[kAspiration],
+                         flow,
+                         gain * std::exp(effort),
+                         pressure,
+                         f0_at(ua, speaker, gain, t),
+                         speaker.tilt_hz * std::exp(0.3 * effort)};
+    spectrum(p, filter, fs, speaker, bands, harmonic.data(), noisy.data());
+    write_features(ua, bands, harmonic.data(), noisy.data(), o.acoustic_noise, noise,
+                   features + n * static_cast<int64_t>(nb));
+    write_targets(p, speaker, o.ema_noise_mm, noise, targets + n * kNumChannels);
   }
 }
 

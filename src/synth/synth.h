@@ -1,5 +1,6 @@
 // The built-in synthetic articulatory corpus (docs/synthetic-corpus.md): phone sequences drive
-// smooth articulator trajectories (12 EMA channels, mm) and log-mel-like acoustics; same seed, same corpus.
+// smooth articulator trajectories (12 EMA channels, mm) and log-mel-like acoustics; same seed, same
+// corpus.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +13,9 @@ struct SynthOptions {
   uint64_t seed = 1;
   int num_utterances = 500;
   int num_speakers = 4;
-  int num_features = 60;          // log-mel-like bands, 40..80
-  double mean_length_s = 6.0;     // mean utterance length
-  double length_sigma = 0.5;      // lognormal shape; gives a tail to 20+ s
+  int num_features = 60;       // log-mel-like bands, 40..80
+  double mean_length_s = 6.0;  // mean utterance length
+  double length_sigma = 0.5;   // lognormal shape; gives a tail to 20+ s
   double min_length_s = 1.0;
   double max_length_s = 30.0;
   double valid_fraction = 0.1;

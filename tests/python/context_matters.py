@@ -91,13 +91,6 @@ def design(z, reduced, rows, starts, ends, context):
     return np.concatenate(parts, axis=1)
 
 
-def fit_ridge(x, y, lam):
-    xtx = x.T @ x
-    reg = lam * len(x) * np.eye(xtx.shape[0])
-    reg[0, 0] = 0.0
-    return np.linalg.solve(xtx + reg, x.T @ y)
-
-
 def pearson_per_utterance(pred, true, utts):
     """Mean over utterances of per-channel Pearson r (channels with no variance are skipped)."""
     rs = []
@@ -111,7 +104,8 @@ def pearson_per_utterance(pred, true, utts):
     return np.nanmean(np.array(rs), axis=0)
 
 
-def evaluate(corpus, context, z, reduced, yz, splits):
+def evaluate(context, z, reduced, yz, splits):
+    """Fits on train, picks lambda on valid, returns test r per articulator."""
     train, valid, test = (splits[s] for s in ("train", "valid", "test"))
     x_train = design(z, reduced, *train[:3], context)
     x_valid = design(z, reduced, *valid[:3], context)
@@ -133,6 +127,7 @@ def evaluate(corpus, context, z, reduced, yz, splits):
 
 
 def run(corpus, seed=0):
+    """Returns the per-frame and the context model's results."""
     feats, targs = corpus["features"], corpus["targets"]
     splits = {s: frame_rows(corpus, s) for s in ("train", "valid", "test")}
     rng = np.random.default_rng(seed)
@@ -147,8 +142,8 @@ def run(corpus, seed=0):
     sample = z[splits["train"][0]]
     _, _, vt = np.linalg.svd(sample - sample.mean(0), full_matrices=False)
     reduced = z @ vt[:CONTEXT_PCS].T
-    frame = evaluate(corpus, False, z, reduced, yz, splits)
-    ctx = evaluate(corpus, True, z, reduced, yz, splits)
+    frame = evaluate(False, z, reduced, yz, splits)
+    ctx = evaluate(True, z, reduced, yz, splits)
     return frame, ctx
 
 

@@ -1,0 +1,43 @@
+// Tensor collectives across ranks. A backend implements in-place primitives on one flat,
+// contiguous tensor; bucketing of many tensors into flat buffers is shared (all_reduce_sum).
+// Backends: "mpi" (CPU tensors, always built) and "nccl" (CUDA tensors, when built with NCCL).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "dist/topology.h"
+
+namespace artic {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual std::string name() const = 0;
+  // Sums a contiguous tensor across ranks, in place.
+  virtual void all_reduce_flat(torch::Tensor& flat) = 0;
+  // Copies root's contiguous tensor to every rank, in place.
+  virtual void broadcast_flat(torch::Tensor& flat, int root) = 0;
+  virtual void barrier() = 0;
+};
+
+// Sums `tensors` across ranks in place, fused into flat buckets of at most bucket_bytes (per
+// dtype and device, in the given order). Non-contiguous tensors are handled. Returns the bytes
+// sent into the all-reduce.
+int64_t all_reduce_sum(Communicator& comm, const std::vector<torch::Tensor>& tensors,
+                       int64_t bucket_bytes);
+// Broadcasts `tensors` from root in place, fused the same way.
+void broadcast(Communicator& comm, const std::vector<torch::Tensor>& tensors, int root,
+               int64_t bucket_bytes);
+
+std::unique_ptr<Communicator> make_mpi_communicator();
+// Chooses the backend for dist.backend and the device ("auto": NCCL on CUDA, MPI on CPU).
+// Throws ConfigError when the choice is not possible (e.g. nccl in a build without NCCL).
+std::unique_ptr<Communicator> make_communicator(const DistConfig& config,
+                                                const torch::Device& device);
+
+}  // namespace artic

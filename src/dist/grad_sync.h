@@ -1,0 +1,28 @@
+// Parameter and gradient synchronization on top of a Communicator (DESIGN.md §5-6):
+// start-of-run broadcast from rank 0, the step's gradient sum after local accumulation, and
+// an optional check that every rank holds bit-identical parameters.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "dist/communicator.h"
+
+namespace artic {
+
+void broadcast_parameters(Communicator& comm, const std::vector<torch::Tensor>& tensors,
+                          int64_t bucket_bytes);
+
+// Sums the gradients of `params` over ranks in place (missing gradients become zeros, so every
+// rank reduces the same layout). Returns the bytes sent into the all-reduce.
+int64_t reduce_gradients(Communicator& comm, const std::vector<torch::Tensor>& params,
+                         int64_t bucket_bytes);
+
+// 64-bit hash of the parameters' bytes (dtype, shape and values).
+uint64_t parameter_hash(const std::vector<torch::Tensor>& tensors);
+// Gathers every rank's hash; throws std::runtime_error naming the ranks that differ.
+void check_parameters_consistent(const std::vector<torch::Tensor>& tensors, int64_t step);
+
+}  // namespace artic

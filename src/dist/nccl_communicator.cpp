@@ -1,0 +1,173 @@
+// Collectives run on a dedicated non-blocking CUDA stream that first waits for the legacy
+// default stream (where torch runs unless told otherwise); the host then polls completion
+// against a deadline, so a dead peer ends in ncclCommAbort and an error, never a hang.
+#include "dist/nccl_communicator.h"
+
+#include <cuda_runtime_api.h>
+#include <nccl.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "dist/topology.h"
+
+namespace artic {
+namespace {
+
+void cuda_check(cudaError_t rc, const char* what) {
+  if (rc != cudaSuccess) {
+    throw std::runtime_error(std::string(what) + " failed: " + cudaGetErrorString(rc));
+  }
+}
+
+ncclDataType_t nccl_type(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat32:
+      return ncclFloat32;
+    case torch::kFloat64:
+      return ncclFloat64;
+    case torch::kFloat16:
+      return ncclFloat16;
+    case torch::kBFloat16:
+      return ncclBfloat16;
+    case torch::kInt32:
+      return ncclInt32;
+    case torch::kInt64:
+      return ncclInt64;
+    case torch::kUInt8:
+      return ncclUint8;
+    default:
+      throw std::invalid_argument(std::string("NCCL communicator: unsupported dtype ") +
+                                  c10::toString(t));
+  }
+}
+
+class NcclCommunicator : public Communicator {
+ public:
+  NcclCommunicator(int device, double timeout_s) : device_(device), timeout_s_(timeout_s) {
+    cuda_check(cudaSetDevice(device_), "cudaSetDevice");
+    const Topology& topo = topology();
+    ncclUniqueId id;
+    std::string bytes;
+    if (topo.rank == 0) {
+      nccl_check(ncclGetUniqueId(&id), "ncclGetUniqueId");
+      bytes.assign(reinterpret_cast<const char*>(&id), sizeof id);
+    }
+    host_broadcast(bytes, 0);
+    std::memcpy(&id, bytes.data(), sizeof id);
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    const ncclResult_t rc = ncclCommInitRankConfig(&comm_, topo.world_size, id, topo.rank, &config);
+    if (rc != ncclSuccess && rc != ncclInProgress) nccl_check(rc, "ncclCommInitRankConfig");
+    wait_comm("ncclCommInitRankConfig");
+    cuda_check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    cuda_check(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming), "cudaEventCreate");
+    cuda_check(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), "cudaEventCreate");
+  }
+
+  ~NcclCommunicator() override {
+    if (comm_) ncclCommDestroy(comm_);
+    if (stream_) cudaStreamDestroy(stream_);
+    if (ready_) cudaEventDestroy(ready_);
+    if (done_) cudaEventDestroy(done_);
+  }
+
+  std::string name() const override { return "nccl"; }
+
+  void all_reduce_flat(torch::Tensor& flat) override {
+    begin(flat);
+    launch(ncclAllReduce(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
+                         nccl_type(flat.scalar_type()), ncclSum, comm_, stream_),
+           "ncclAllReduce");
+    finish("ncclAllReduce");
+  }
+
+  void broadcast_flat(torch::Tensor& flat, int root) override {
+    begin(flat);
+    launch(ncclBroadcast(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
+                         nccl_type(flat.scalar_type()), root, comm_, stream_),
+           "ncclBroadcast");
+    finish("ncclBroadcast");
+  }
+
+  void barrier() override { host_barrier(); }
+
+ private:
+  void nccl_check(ncclResult_t rc, const char* what) {
+    if (rc != ncclSuccess) {
+      throw std::runtime_error(std::string(what) + " failed: " + ncclGetErrorString(rc));
+    }
+  }
+
+  void begin(const torch::Tensor& flat) {
+    if (!flat.is_cuda() || !flat.is_contiguous()) {
+      throw std::invalid_argument("NCCL communicator needs contiguous CUDA tensors");
+    }
+    cuda_check(cudaEventRecord(ready_, cudaStreamLegacy), "cudaEventRecord");
+    cuda_check(cudaStreamWaitEvent(stream_, ready_, 0), "cudaStreamWaitEvent");
+  }
+
+  void launch(ncclResult_t rc, const char* what) {
+    if (rc != ncclSuccess && rc != ncclInProgress) nccl_check(rc, what);
+    wait_comm(what);
+    cuda_check(cudaEventRecord(done_, stream_), "cudaEventRecord");
+  }
+
+  void finish(const char* what) {
+    const auto deadline = start_deadline();
+    while (true) {
+      const cudaError_t q = cudaEventQuery(done_);
+      if (q == cudaSuccess) return;
+      if (q != cudaErrorNotReady) cuda_check(q, what);
+      poll_or_abort(deadline, what);
+    }
+  }
+
+  // Waits until the non-blocking communicator has no operation in progress.
+  void wait_comm(const char* what) {
+    const auto deadline = start_deadline();
+    while (true) {
+      ncclResult_t state = ncclSuccess;
+      nccl_check(ncclCommGetAsyncError(comm_, &state), "ncclCommGetAsyncError");
+      if (state == ncclSuccess) return;
+      if (state != ncclInProgress) {
+        ncclCommAbort(comm_);
+        comm_ = nullptr;
+        nccl_check(state, what);
+      }
+      poll_or_abort(deadline, what);
+    }
+  }
+
+  std::chrono::steady_clock::time_point start_deadline() const {
+    return std::chrono::steady_clock::now() +
+           std::chrono::microseconds(static_cast<int64_t>(timeout_s_ * 1e6));
+  }
+
+  void poll_or_abort(std::chrono::steady_clock::time_point deadline, const char* what) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      if (comm_) ncclCommAbort(comm_);
+      comm_ = nullptr;
+      throw std::runtime_error(std::string(what) + " did not finish within dist.timeout_s = " +
+                               std::to_string(timeout_s_) + " s (a peer rank died or hangs)");
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
+
+  int device_;
+  double timeout_s_;
+  ncclComm_t comm_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t ready_ = nullptr;
+  cudaEvent_t done_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_nccl_communicator(int device_index, double timeout_s) {
+  return std::make_unique<NcclCommunicator>(device_index, timeout_s);
+}
+
+}  // namespace artic

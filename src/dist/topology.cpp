@@ -1,0 +1,135 @@
+#include "dist/topology.h"
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "core/log.h"
+
+namespace artic {
+namespace {
+
+Topology g_topology;
+bool g_initialized_here = false;
+
+void check(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) {
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(rc, text, &len);
+    throw std::runtime_error(std::string(what) + " failed: " + std::string(text, len));
+  }
+}
+
+std::string hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+}  // namespace
+
+Topology init_distributed(int* argc, char*** argv) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    int provided = 0;
+    check(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
+    g_initialized_here = true;
+  }
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  Topology t;
+  MPI_Comm_rank(MPI_COMM_WORLD, &t.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &t.world_size);
+  MPI_Comm local;
+  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, t.rank, MPI_INFO_NULL, &local),
+        "MPI_Comm_split_type");
+  MPI_Comm_rank(local, &t.local_rank);
+  MPI_Comm_size(local, &t.local_size);
+  MPI_Comm_free(&local);
+  t.host = hostname();
+  g_topology = t;
+  if (t.world_size > 1) set_log_rank(t.rank);
+  return t;
+}
+
+void finalize_distributed() {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized && g_initialized_here) MPI_Finalize();
+}
+
+const Topology& topology() {
+  return g_topology;
+}
+
+void abort_job(const std::string& message, int exit_code) {
+  std::fprintf(stderr, "[rank %d@%s] %s\n", g_topology.rank, g_topology.host.c_str(),
+               message.c_str());
+  std::fflush(stderr);
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized && g_topology.world_size > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::_Exit(exit_code);
+}
+
+void host_barrier() {
+  check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+}
+
+void host_all_reduce_sum(std::vector<double>& v) {
+  check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_SUM,
+                      MPI_COMM_WORLD),
+        "MPI_Allreduce");
+}
+
+void host_all_reduce_sum(std::vector<int64_t>& v) {
+  check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_INT64_T, MPI_SUM,
+                      MPI_COMM_WORLD),
+        "MPI_Allreduce");
+}
+
+int64_t host_all_reduce_max(int64_t value) {
+  check(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD),
+        "MPI_Allreduce");
+  return value;
+}
+
+std::vector<int64_t> host_all_gather(int64_t value) {
+  std::vector<int64_t> out(static_cast<size_t>(g_topology.world_size));
+  check(MPI_Allgather(&value, 1, MPI_INT64_T, out.data(), 1, MPI_INT64_T, MPI_COMM_WORLD),
+        "MPI_Allgather");
+  return out;
+}
+
+std::vector<std::string> host_all_gather(const std::string& value) {
+  const auto sizes = host_all_gather(static_cast<int64_t>(value.size()));
+  std::vector<int> counts, displs;
+  int total = 0;
+  for (int64_t s : sizes) {
+    counts.push_back(static_cast<int>(s));
+    displs.push_back(total);
+    total += static_cast<int>(s);
+  }
+  std::string all(static_cast<size_t>(total), '\0');
+  check(MPI_Allgatherv(value.data(), static_cast<int>(value.size()), MPI_CHAR, all.data(),
+                       counts.data(), displs.data(), MPI_CHAR, MPI_COMM_WORLD),
+        "MPI_Allgatherv");
+  std::vector<std::string> out;
+  for (size_t r = 0; r < sizes.size(); ++r) out.push_back(all.substr(displs[r], counts[r]));
+  return out;
+}
+
+void host_broadcast(std::string& bytes, int root) {
+  int64_t size = static_cast<int64_t>(bytes.size());
+  check(MPI_Bcast(&size, 1, MPI_INT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+  bytes.resize(static_cast<size_t>(size));
+  check(MPI_Bcast(bytes.data(), static_cast<int>(size), MPI_CHAR, root, MPI_COMM_WORLD),
+        "MPI_Bcast");
+}
+
+}  // namespace artic

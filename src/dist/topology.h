@@ -1,0 +1,37 @@
+// Process topology and host-side collectives over MPI. Works under mpirun, srun --mpi=pmix,
+// and as a plain single process (world size 1). The only torch-free door to MPI.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace artic {
+
+struct Topology {
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;  // rank among the processes on this host
+  int local_size = 1;
+  std::string host;
+};
+
+// Initializes MPI once (later calls return the same topology) and sets the log rank prefix.
+Topology init_distributed(int* argc, char*** argv);
+// Finalizes MPI if it was initialized here. Safe to call more than once.
+void finalize_distributed();
+const Topology& topology();
+
+// Prints "[rank R@host] message" to stderr and ends every rank of the job with exit_code.
+[[noreturn]] void abort_job(const std::string& message, int exit_code);
+
+void host_barrier();
+void host_all_reduce_sum(std::vector<double>& values);
+void host_all_reduce_sum(std::vector<int64_t>& values);
+int64_t host_all_reduce_max(int64_t value);
+std::vector<int64_t> host_all_gather(int64_t value);
+std::vector<std::string> host_all_gather(const std::string& value);
+// Sends root's bytes to every rank (resizing the others' buffers).
+void host_broadcast(std::string& bytes, int root);
+
+}  // namespace artic

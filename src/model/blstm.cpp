@@ -1,0 +1,54 @@
+#include "model/blstm.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace artic {
+namespace {
+
+// Lengths on the CPU (what packing needs); checks the mask is trailing padding only.
+torch::Tensor real_lengths(const torch::Tensor& pad_mask) {
+  const torch::Tensor mask = pad_mask.to(torch::kCPU);
+  const torch::Tensor lengths = mask.logical_not().sum(1).to(torch::kLong);
+  if (lengths.numel() > 0 && lengths.min().item<int64_t>() < 1) {
+    throw std::invalid_argument("blstm: every utterance in a batch needs at least one real frame");
+  }
+  const torch::Tensor expected =
+      torch::arange(mask.size(1), lengths.options()).unsqueeze(0) >= lengths.unsqueeze(1);
+  if (!torch::equal(expected, mask)) {
+    throw std::invalid_argument("blstm: pad_mask must mark trailing frames only");
+  }
+  return lengths;
+}
+
+}  // namespace
+
+BlstmRegressorImpl::BlstmRegressorImpl(const ModelConfig& config, const ModelShape& shape)
+    : SequenceRegressorImpl(config, shape) {
+  const int64_t hidden = config.lstm_hidden;
+  input_proj_ = register_module("input_proj", torch::nn::Linear(shape.num_features, hidden));
+  lstm_ = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(hidden, hidden)
+                                                      .num_layers(config.lstm_layers)
+                                                      .bidirectional(true)
+                                                      .batch_first(true)
+                                                      .dropout(config.dropout)));
+  dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
+  head_ = register_module("head", torch::nn::Linear(2 * hidden, shape.num_articulators));
+}
+
+torch::Tensor BlstmRegressorImpl::forward(const torch::Tensor& x, const torch::Tensor& pad_mask) {
+  check_inputs(x, pad_mask);
+  const int64_t length = x.size(1);
+  const torch::Tensor pad = pad_mask.unsqueeze(-1);
+  const torch::Tensor h = dropout_(input_proj_(x.masked_fill(pad, 0.0)));
+  namespace rnn = torch::nn::utils::rnn;
+  const rnn::PackedSequence packed =
+      rnn::pack_padded_sequence(h, real_lengths(pad_mask), /*batch_first=*/true,
+                                /*enforce_sorted=*/false);
+  const rnn::PackedSequence out = std::get<0>(lstm_->forward_with_packed_input(packed));
+  const torch::Tensor padded =
+      std::get<0>(rnn::pad_packed_sequence(out, /*batch_first=*/true, 0.0, length));
+  return head_(dropout_(padded)).masked_fill(pad, 0.0);
+}
+
+}  // namespace artic

@@ -1,0 +1,61 @@
+#include "train/accumulate.h"
+
+#include <chrono>
+#include <stdexcept>
+
+#include "dist/grad_sync.h"
+#include "dist/topology.h"
+
+namespace artic {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+torch::Tensor masked_sse(const torch::Tensor& prediction, const torch::Tensor& target,
+                         const torch::Tensor& pad_mask) {
+  const torch::Tensor real = pad_mask.logical_not().unsqueeze(-1).to(prediction.scalar_type());
+  return ((prediction - target).pow(2) * real).sum();
+}
+
+AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
+                                      const std::vector<MicroBatch>& micro, Communicator& comm,
+                                      int64_t bucket_bytes) {
+  AccumulateResult r;
+  std::vector<int64_t> frames = {0};
+  for (const auto& m : micro) frames[0] += m.real_frames;
+  host_all_reduce_sum(frames);
+  r.global_frames = frames[0];
+  if (r.global_frames == 0)
+    throw std::invalid_argument("accumulate_gradients: the step has no frames");
+
+  const auto params = model.parameters();
+  for (auto& p : params) {
+    if (p.grad().defined()) p.mutable_grad().zero_();
+  }
+  const double scale = 1.0 / (static_cast<double>(r.global_frames) *
+                              static_cast<double>(model.shape().num_articulators));
+  torch::Tensor sse_sum = torch::zeros({1}, params.front().options().dtype(torch::kFloat64));
+  for (const auto& m : micro) {
+    if (m.real_frames == 0) continue;
+    auto t0 = std::chrono::steady_clock::now();
+    const torch::Tensor prediction = model.forward(m.features, m.pad_mask);
+    const torch::Tensor sse = masked_sse(prediction, m.targets, m.pad_mask);
+    r.forward_seconds += seconds_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    (sse * scale).backward();
+    r.backward_seconds += seconds_since(t0);
+    sse_sum += sse.detach().to(torch::kFloat64);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  r.allreduce_bytes = reduce_gradients(comm, params, bucket_bytes);
+  r.allreduce_bytes += all_reduce_sum(comm, {sse_sum}, bucket_bytes);
+  r.allreduce_seconds = seconds_since(t0);
+  r.loss = sse_sum.item<double>() * scale;
+  return r;
+}
+
+}  // namespace artic
