@@ -9,5 +9,8 @@ namespace artic::cli {
 void add_synth_command(CLI::App& app);
 void add_corpus_command(CLI::App& app);
 void add_config_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace artic::cli

@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   artic::cli::add_synth_command(app);
   artic::cli::add_corpus_command(app);
   artic::cli::add_config_command(app);
+  artic::cli::add_train_command(app);
+  artic::cli::add_eval_command(app);
+  artic::cli::add_compare_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -19,6 +22,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const artic::ExitRequest& e) {
+    return e.code;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "artic: error: %s (run 'artic --help' for usage)\n", e.what());
     return artic::kExitUser;

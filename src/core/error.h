@@ -23,6 +23,11 @@ class DataError : public UserError {
   using UserError::UserError;
 };
 
+// Thrown to end the program with a specific exit code after cleanup (caught in main).
+struct ExitRequest {
+  int code;
+};
+
 constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
 constexpr int kExitUser = 2;

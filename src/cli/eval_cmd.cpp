@@ -1,0 +1,127 @@
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "eval/report.h"
+#include "train/checkpoint.h"
+#include "train/predict.h"
+#include "train/trainer.h"
+
+namespace artic::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct EvalArgs {
+  std::string run;
+  std::string split = "test";
+  std::string checkpoint;
+  std::string predictions;
+  std::string out;
+  std::vector<std::string> overrides;
+};
+
+std::string pick_checkpoint(const EvalArgs& args) {
+  if (!args.checkpoint.empty()) return args.checkpoint;
+  const fs::path dir = fs::path(args.run) / "checkpoints";
+  if (fs::exists(dir / "best.pt")) return (dir / "best.pt").string();
+  std::ifstream latest(dir / "latest");
+  std::string name;
+  if (latest && std::getline(latest, name) && !name.empty()) return (dir / name).string();
+  throw UserError(args.run + " has no checkpoint (expected " + (dir / "best.pt").string() +
+                  "); train it first with 'artic train'");
+}
+
+// The evaluated utterances with predictions in place of targets, in the corpus layout.
+Corpus predictions_corpus(const FrameSource& source, const std::vector<size_t>& utts,
+                          std::vector<std::vector<float>>& predicted) {
+  Corpus out;
+  out.meta = source.meta();
+  out.meta.source = "artic eval predictions of " + source.meta().source;
+  out.meta.created_by = std::string("artic ") + ARTIC_VERSION + " eval";
+  const auto nf = static_cast<int64_t>(out.meta.feature_names.size());
+  int64_t offset = 0;
+  std::vector<float> f, y;
+  for (size_t k = 0; k < utts.size(); ++k) {
+    UtteranceInfo u = source.utterances()[utts[k]];
+    f.resize(static_cast<size_t>(u.length * nf));
+    y.resize(static_cast<size_t>(u.length) * out.meta.articulator_names.size());
+    source.read({static_cast<int64_t>(utts[k]), 0, u.length}, f.data(), y.data());
+    out.features.insert(out.features.end(), f.begin(), f.end());
+    out.targets.insert(out.targets.end(), predicted[k].begin(), predicted[k].end());
+    u.offset = offset;
+    offset += u.length;
+    out.utterances.push_back(u);
+  }
+  return out;
+}
+
+void run_eval(const EvalArgs& args) {
+  const std::string config_path = (fs::path(args.run) / "config.toml").string();
+  if (!fs::exists(config_path)) {
+    throw UserError(args.run + " is not an artic run directory (no config.toml)");
+  }
+  const Config config = load_config(config_path, args.overrides);
+  const std::string checkpoint = pick_checkpoint(args);
+  const Corpus corpus = read_corpus(config.data.corpus);
+  const FrameSource source{&corpus, nullptr};
+  const auto utts = split_indices(corpus.utterances, args.split);
+  if (utts.empty()) {
+    throw UserError(config.data.corpus + " has no utterances in split '" + args.split + "'");
+  }
+  const ModelShape shape{corpus.num_features(), corpus.num_articulators()};
+  auto model = make_model(config.model, shape);
+  const CheckpointData data = load_checkpoint(checkpoint, *model, nullptr);
+  if (data.normalizer.articulator_names != corpus.meta.articulator_names) {
+    throw UserError(checkpoint + " was trained on other articulator channels than " +
+                    config.data.corpus + " has");
+  }
+  std::vector<std::vector<float>> predicted(corpus.utterances.size());
+  PredictionSink sink = nullptr;
+  if (!args.predictions.empty()) {
+    sink = [&](size_t utt, const std::vector<float>& mm) { predicted[utt] = mm; };
+  }
+  const SplitResult r = evaluate_split(*model, source, utts, data.normalizer,
+                                       config.batching.max_frames, torch::kCPU, 0, 1, sink);
+  std::cout << args.split << " split of " << config.data.corpus << " (" << r.metrics.utterances
+            << " utterances, " << r.metrics.frames << " frames), checkpoint " << checkpoint << ":\n"
+            << metrics_table(r.metrics);
+  json::Value v = eval_json(r.metrics, args.split);
+  v.set("checkpoint", checkpoint);
+  v.set("loss", r.loss);
+  const std::string out = args.out.empty() ? (fs::path(args.run) / "eval.json").string() : args.out;
+  std::ofstream(out) << json::to_json(v, 2) << "\n";
+  std::cout << "wrote " << out << "\n";
+  if (!args.predictions.empty()) {
+    std::vector<std::vector<float>> ordered;
+    for (size_t i : utts) ordered.push_back(std::move(predicted[i]));
+    write_corpus(args.predictions, predictions_corpus(source, utts, ordered));
+    std::cout << "wrote predictions (corpus layout, /targets = predicted mm) to "
+              << args.predictions << "\n";
+  }
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  auto* cmd = app.add_subcommand(
+      "eval", "Evaluate a run: RMSE and MAE (mm) and Pearson r per articulator on full utterances");
+  cmd->add_option("--run,-r", args->run, "run directory (RUN_DIR with config.toml)")->required();
+  cmd->add_option("--split", args->split, "train, valid or test")
+      ->check(CLI::IsMember({"train", "valid", "test"}))
+      ->capture_default_str();
+  cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (default: best, else latest)");
+  cmd->add_option("--predictions", args->predictions,
+                  "write predictions as an HDF5 corpus (targets = predicted mm)");
+  cmd->add_option("--out", args->out, "eval JSON path (default RUN_DIR/eval.json)");
+  cmd->add_option("--set", args->overrides, "config override, e.g. --set data.corpus=other.h5");
+  cmd->callback([args] { run_eval(*args); });
+}
+
+}  // namespace artic::cli

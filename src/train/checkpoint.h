@@ -1,0 +1,50 @@
+// Training checkpoints: model, optimizer, progress (step, epoch, sampler position, early
+// stopping and bad-step counters), normalizer and the resolved config, in one file (no RNG state:
+// the trainer keys dropout's stream by seed, rank and step).
+// Written atomically (temp file + rename); loading verifies a parameter hash, so a truncated or
+// corrupt file is refused with a UserError instead of resuming from garbage.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "data/normalizer.h"
+#include "model/model.h"
+
+namespace artic {
+
+struct TrainProgress {
+  int64_t step = 0;              // optimizer steps completed
+  int64_t epoch = 0;             // epoch in progress (or next to start when epoch_done)
+  int64_t sampler_position = 0;  // micro-batches of `epoch` consumed on every rank
+  bool epoch_done = false;       // epoch `epoch` finished and was validated
+  int64_t bad_steps_total = 0;
+  int64_t bad_steps_in_a_row = 0;
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  int64_t best_epoch = -1;
+  int64_t best_step = -1;
+  int64_t validations_without_improvement = 0;
+  int64_t total_steps = 0;  // the schedule's horizon, fixed at the start of the run
+};
+
+struct CheckpointData {
+  TrainProgress progress;
+  Normalizer normalizer;
+  std::string config_toml;
+};
+
+void save_checkpoint(const std::string& path, const SequenceRegressorImpl& model,
+                     const torch::optim::Optimizer& optimizer, const CheckpointData& data);
+
+// Restores model and optimizer in place (pass optimizer = nullptr to load weights only);
+// returns the rest.
+CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& model,
+                               torch::optim::Optimizer* optimizer);
+
+// The resolved config stored in a checkpoint, without loading the tensors into a model.
+std::string checkpoint_config(const std::string& path);
+
+}  // namespace artic

@@ -1,0 +1,84 @@
+#include "train/predict.h"
+
+#include <algorithm>
+
+#include "data/batch.h"
+#include "dist/topology.h"
+
+namespace artic {
+namespace {
+
+// Length-sorted batches of whole utterances under the frame budget (no shuffling needed).
+std::vector<std::vector<Segment>> eval_batches(const FrameSource& source,
+                                               const std::vector<size_t>& mine,
+                                               int64_t max_frames) {
+  std::vector<Segment> segs;
+  for (size_t i : mine) {
+    segs.push_back({static_cast<int64_t>(i), 0, source.utterances()[i].length});
+  }
+  std::sort(segs.begin(), segs.end(),
+            [](const Segment& a, const Segment& b) { return a.length < b.length; });
+  std::vector<std::vector<Segment>> out;
+  for (const auto& s : segs) {
+    if (out.empty() || static_cast<int64_t>(out.back().size() + 1) * s.length > max_frames) {
+      out.emplace_back();
+    }
+    out.back().push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& source,
+                           const std::vector<size_t>& utterances, const Normalizer& normalizer,
+                           int64_t max_frames, const torch::Device& device, int rank, int world,
+                           const PredictionSink& sink) {
+  std::vector<size_t> mine;
+  for (size_t k = 0; k < utterances.size(); ++k) {
+    if (static_cast<int>(k % static_cast<size_t>(world)) == rank) mine.push_back(utterances[k]);
+  }
+  const int64_t na = static_cast<int64_t>(normalizer.articulator_names.size());
+  MetricAccumulator metrics(normalizer.articulator_names);
+  std::vector<double> loss = {0.0, 0.0};  // squared error sum, frames
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  const auto dtype = model.parameters().front().scalar_type();
+  std::vector<float> pred_mm, target_mm;
+  for (const auto& batch_segs : eval_batches(source, mine, max_frames)) {
+    const TrainBatch b = collate(batch_segs, source, normalizer);
+    const torch::Tensor pred = model.forward(b.features.to(device, dtype), b.pad_mask.to(device))
+                                   .to(torch::kCPU, torch::kFloat32)
+                                   .contiguous();
+    for (size_t i = 0; i < batch_segs.size(); ++i) {
+      const int64_t len = batch_segs[i].length;
+      const float* p = pred[static_cast<int64_t>(i)].data_ptr<float>();
+      const float* y = b.targets[static_cast<int64_t>(i)].data_ptr<float>();
+      for (int64_t k = 0; k < len * na; ++k) {
+        const double d = static_cast<double>(p[k]) - y[k];
+        loss[0] += d * d;
+      }
+      loss[1] += static_cast<double>(len);
+      pred_mm.assign(p, p + len * na);
+      target_mm.assign(y, y + len * na);
+      normalizer.denormalize_targets(pred_mm.data(), len);
+      normalizer.denormalize_targets(target_mm.data(), len);
+      metrics.add_utterance(pred_mm.data(), target_mm.data(), len);
+      if (sink) sink(static_cast<size_t>(batch_segs[i].utterance), pred_mm);
+    }
+  }
+  if (was_training) model.train();
+  std::vector<double> flat = metrics.to_flat();
+  if (world > 1) {
+    host_all_reduce_sum(loss);
+    host_all_reduce_sum(flat);
+  }
+  SplitResult r;
+  r.frames = static_cast<int64_t>(loss[1]);
+  r.loss = loss[1] > 0 ? loss[0] / (loss[1] * static_cast<double>(na)) : 0.0;
+  r.metrics = MetricAccumulator::from_flat(normalizer.articulator_names, flat).result();
+  return r;
+}
+
+}  // namespace artic

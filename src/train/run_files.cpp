@@ -1,0 +1,210 @@
+#include "train/run_files.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <regex>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "eval/report.h"
+
+namespace artic {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string sci(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2e", v);
+  return buf;
+}
+
+std::string percent(double part, double whole) {
+  return fixed(whole > 0 ? 100.0 * part / whole : 0.0, 0) + "%";
+}
+
+void write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw UserError(path + ": cannot write");
+  }
+  fs::rename(tmp, path);
+}
+
+json::Value times_json(const PhaseTimes& t) {
+  json::Value v = json::Value::object();
+  v.set("data", t.data);
+  v.set("forward", t.forward);
+  v.set("backward", t.backward);
+  v.set("allreduce", t.allreduce);
+  v.set("optimizer", t.optimizer);
+  return v;
+}
+
+}  // namespace
+
+RunFiles::RunFiles(std::string dir, bool writer) : dir_(std::move(dir)), writer_(writer) {}
+
+void RunFiles::prepare(bool resuming, const Config& config) {
+  if (!writer_) return;
+  const fs::path latest = fs::path(dir_) / "checkpoints" / "latest";
+  if (!resuming && fs::exists(latest)) {
+    throw UserError("run directory " + dir_ +
+                    " already holds checkpoints; pass --resume to "
+                    "continue that run, or choose another run.name (--set run.name=...)");
+  }
+  fs::create_directories(fs::path(dir_) / "checkpoints");
+  write_atomically((fs::path(dir_) / "config.toml").string(), config_to_toml(config, true));
+  log_.open(fs::path(dir_) / "train.log", std::ios::app);
+  metrics_.open(fs::path(dir_) / "metrics.jsonl", std::ios::app);
+}
+
+std::string RunFiles::step_checkpoint(int64_t step) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "step-%08lld.pt", static_cast<long long>(step));
+  return (fs::path(dir_) / "checkpoints" / name).string();
+}
+
+std::string RunFiles::best_checkpoint() const {
+  return (fs::path(dir_) / "checkpoints" / "best.pt").string();
+}
+
+std::string RunFiles::latest_checkpoint() const {
+  const fs::path pointer = fs::path(dir_) / "checkpoints" / "latest";
+  std::ifstream in(pointer);
+  std::string name;
+  if (!in || !std::getline(in, name) || name.empty()) {
+    throw UserError(dir_ + " has no checkpoint to resume from (" + pointer.string() +
+                    " is missing); start the run without --resume");
+  }
+  return (fs::path(dir_) / "checkpoints" / name).string();
+}
+
+void RunFiles::set_latest(const std::string& path, int64_t keep_last) {
+  if (!writer_) return;
+  const fs::path dir = fs::path(dir_) / "checkpoints";
+  write_atomically((dir / "latest").string(), fs::path(path).filename().string() + "\n");
+  std::vector<fs::path> steps;
+  static const std::regex pattern(R"(step-\d{8}\.pt)");
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (std::regex_match(e.path().filename().string(), pattern)) steps.push_back(e.path());
+  }
+  std::sort(steps.begin(), steps.end());
+  for (size_t i = 0; i + static_cast<size_t>(keep_last) < steps.size(); ++i) {
+    fs::remove(steps[i]);
+  }
+}
+
+void RunFiles::log(const std::string& text) {
+  if (!writer_) return;
+  std::cout << text << std::endl;
+  if (log_.is_open()) log_ << text << std::endl;
+}
+
+void RunFiles::append_metrics(const std::string& json_line) {
+  if (writer_ && metrics_.is_open()) metrics_ << json_line << std::endl;
+}
+
+void RunFiles::log_step(const StepLog& s) {
+  if (!writer_) return;
+  const PhaseTimes& t = s.times;
+  const double total = t.data + t.forward + t.backward + t.allreduce + t.optimizer;
+  const std::string text =
+      "step " + std::to_string(s.step) + " | epoch " + std::to_string(s.epoch + 1) + " | loss " +
+      fixed(s.loss, 4) + " | lr " + sci(s.lr) + " | grad " + fixed(s.grad_norm, 3) + " | " +
+      fixed(s.frames_per_second, 0) + " frames/s | pad eff " +
+      fixed(100 * s.padding_efficiency, 1) + "% | data " + percent(t.data, total) + " fwd " +
+      percent(t.forward, total) + " bwd " + percent(t.backward, total) + " allreduce " +
+      percent(t.allreduce, total) + " optim " + percent(t.optimizer, total);
+  log(text);
+  json::Value v = json::Value::object();
+  v.set("type", "step");
+  v.set("step", s.step);
+  v.set("epoch", s.epoch + 1);
+  v.set("loss", s.loss);
+  v.set("lr", s.lr);
+  v.set("grad_norm", s.grad_norm);
+  v.set("frames_per_second", s.frames_per_second);
+  v.set("padding_efficiency", s.padding_efficiency);
+  v.set("bad_steps", s.bad_steps);
+  v.set("seconds", times_json(t));
+  append_metrics(json::to_json(v));
+}
+
+void RunFiles::log_validation(const TrainProgress& p, const SplitResult& r, bool improved,
+                              double seconds) {
+  if (!writer_) return;
+  log("validation | epoch " + std::to_string(p.epoch + 1) + " | step " + std::to_string(p.step) +
+      " | val loss " + fixed(r.loss, 4) + (improved ? " (best)" : "") + " | RMSE " +
+      fixed(r.metrics.mean.rmse_mm, 3) + " mm | r " + fixed(r.metrics.mean.pearson_r, 3) +
+      " | MAE " + fixed(r.metrics.mean.mae_mm, 3) + " mm | " + fixed(seconds, 1) + " s");
+  json::Value v = json::Value::object();
+  v.set("type", "validation");
+  v.set("step", p.step);
+  v.set("epoch", p.epoch + 1);
+  v.set("val_loss", r.loss);
+  v.set("val_rmse_mm", r.metrics.mean.rmse_mm);
+  v.set("val_pearson_r", r.metrics.mean.pearson_r);
+  v.set("val_mae_mm", r.metrics.mean.mae_mm);
+  v.set("best", improved);
+  v.set("seconds", seconds);
+  v.set("articulators", metrics_to_json(r.metrics).at("articulators", "metrics"));
+  append_metrics(json::to_json(v));
+}
+
+void RunFiles::write_summary(const Config& c, const TrainProgress& p, const std::string& stopped,
+                             size_t train_segments, size_t valid_utterances, size_t test_utterances,
+                             uint64_t param_hash) {
+  if (!writer_) return;
+  json::Value v = json::Value::object();
+  v.set("name", c.run.name);
+  v.set("train_segments", static_cast<int64_t>(train_segments));
+  v.set("valid_segments", static_cast<int64_t>(valid_utterances));
+  v.set("test_utterances", static_cast<int64_t>(test_utterances));
+  v.set("epochs", p.epoch + 1);
+  v.set("best_epoch", p.best_epoch + 1);
+  v.set("steps", p.step);
+  v.set("best_val_loss", p.best_val_loss);
+  v.set("split_mode", c.data.split_mode);
+  v.set("sequence_length", c.data.sequence_length);
+  v.set("stopped", stopped);
+  v.set("bad_steps", p.bad_steps_total);
+  char hash[32];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(param_hash));
+  v.set("param_hash", std::string(hash));
+  write_atomically((fs::path(dir_) / "summary.json").string(), json::to_json(v, 2) + "\n");
+}
+
+void RunFiles::write_eval(const EvalMetrics& metrics, const std::string& split,
+                          const std::string& checkpoint) {
+  if (!writer_) return;
+  json::Value v = eval_json(metrics, split);
+  v.set("checkpoint", checkpoint);
+  write_atomically((fs::path(dir_) / "eval.json").string(), json::to_json(v, 2) + "\n");
+}
+
+std::string describe_setup(const Config& c, const Topology& topo, const std::string& device,
+                           int64_t parameters, size_t train_segments, size_t valid_utterances,
+                           int64_t batches_per_epoch, int64_t total_steps) {
+  return "artic train: run " + c.run.name + " | " + std::to_string(topo.world_size) +
+         " rank(s) on " + device + " | " + c.model.kind + " with " + std::to_string(parameters) +
+         " parameters | " + std::to_string(train_segments) + " train segments (" +
+         c.data.split_mode + "), " + std::to_string(valid_utterances) + " valid utterances | " +
+         std::to_string(batches_per_epoch) + " micro-batches per rank per epoch x " +
+         std::to_string(c.training.accumulate_grad_batches) + " accumulated | " +
+         std::to_string(total_steps) + " steps planned";
+}
+
+}  // namespace artic

@@ -1,0 +1,68 @@
+// The run directory (run.output_dir/run.name) and what goes into it: config.toml, train.log
+// (and stdout), metrics.jsonl (one line per logged step and per validation), checkpoints/
+// (step-N.pt, best.pt, the "latest" pointer), summary.json and eval.json. Only rank 0 writes.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "core/config.h"
+#include "dist/topology.h"
+#include "eval/metrics.h"
+#include "train/checkpoint.h"
+#include "train/predict.h"
+
+namespace artic {
+
+struct PhaseTimes {
+  double data = 0, forward = 0, backward = 0, allreduce = 0, optimizer = 0;
+};
+
+struct StepLog {
+  int64_t step = 0, epoch = 0, bad_steps = 0;
+  double loss = 0, lr = 0, grad_norm = 0, frames_per_second = 0, padding_efficiency = 1;
+  PhaseTimes times;
+};
+
+class RunFiles {
+ public:
+  RunFiles(std::string dir, bool writer);
+
+  // Creates the directories; refuses to reuse a run that has checkpoints unless resuming.
+  // Writes the resolved config.toml.
+  void prepare(bool resuming, const Config& config);
+
+  std::string step_checkpoint(int64_t step) const;
+  std::string best_checkpoint() const;
+  // The checkpoint `latest` points to; UserError when there is none.
+  std::string latest_checkpoint() const;
+  // Points `latest` at `path` (atomically) and removes step checkpoints beyond keep_last.
+  void set_latest(const std::string& path, int64_t keep_last);
+
+  void log(const std::string& text);
+  void log_step(const StepLog& line);
+  void log_validation(const TrainProgress& progress, const SplitResult& result, bool improved,
+                      double seconds);
+  void write_summary(const Config& config, const TrainProgress& progress,
+                     const std::string& stopped, size_t train_segments, size_t valid_utterances,
+                     size_t test_utterances, uint64_t param_hash);
+  void write_eval(const EvalMetrics& metrics, const std::string& split,
+                  const std::string& checkpoint);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  void append_metrics(const std::string& json_line);
+
+  std::string dir_;
+  bool writer_;
+  std::ofstream log_;
+  std::ofstream metrics_;
+};
+
+std::string describe_setup(const Config& config, const Topology& topo, const std::string& device,
+                           int64_t parameters, size_t train_segments, size_t valid_utterances,
+                           int64_t batches_per_epoch, int64_t total_steps);
+
+}  // namespace artic

@@ -1,0 +1,415 @@
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/rng.h"
+#include "data/loader.h"
+#include "dist/communicator.h"
+#include "dist/grad_sync.h"
+#include "eval/report.h"
+#include "train/accumulate.h"
+#include "train/checkpoint.h"
+#include "train/predict.h"
+#include "train/run_files.h"
+#include "train/schedule.h"
+#include "train/signals.h"
+
+namespace artic {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+torch::Device pick_device(const TrainingConfig& t, const Topology& topo) {
+  const bool cuda = torch::cuda::is_available();
+  if (t.device == "cuda" && !cuda) {
+    throw ConfigError("training.device = \"cuda\" but no CUDA device is available to this build");
+  }
+  if (t.precision == "bf16" && (t.device == "cpu" || !cuda)) {
+    throw ConfigError("training.precision = \"bf16\" needs a CUDA device; use \"fp32\" on CPU");
+  }
+  if (t.device == "cpu" || !cuda) return torch::kCPU;
+  const int count = static_cast<int>(torch::cuda::device_count());
+  return {torch::kCUDA, static_cast<c10::DeviceIndex>(topo.local_rank % count)};
+}
+
+void set_threads(const TrainingConfig& t, const Topology& topo) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = t.threads > 0 ? static_cast<int>(t.threads) : std::max(1, cores / topo.local_size);
+  torch::set_num_threads(n);
+}
+
+// The corpus, its splits and the training segments, as every rank sees them.
+struct TrainData {
+  std::unique_ptr<Corpus> memory;
+  std::unique_ptr<CorpusReader> reader;
+  FrameSource source;
+  std::vector<size_t> train, valid, test;
+  std::vector<Segment> segments;
+};
+
+TrainData load_data(const Config& config) {
+  TrainData d;
+  if (config.data.in_memory) {
+    d.memory = std::make_unique<Corpus>(read_corpus(config.data.corpus));
+    d.source.memory = d.memory.get();
+  } else {
+    d.reader = std::make_unique<CorpusReader>(config.data.corpus);
+    d.source.reader = d.reader.get();
+  }
+  d.train = split_indices(d.source.utterances(), "train");
+  d.valid = split_indices(d.source.utterances(), "valid");
+  d.test = split_indices(d.source.utterances(), "test");
+  if (d.train.empty() || d.valid.empty()) {
+    throw DataError(config.data.corpus +
+                    ": training needs utterances in the train and valid "
+                    "splits (train " +
+                    std::to_string(d.train.size()) + ", valid " + std::to_string(d.valid.size()) +
+                    ")");
+  }
+  d.segments = make_segments(d.source, d.train, segmenter_options(config.data));
+  if (d.segments.empty()) {
+    throw DataError("no training segments: every train utterance is shorter than data.min_length");
+  }
+  return d;
+}
+
+// Statistics over the train split: each rank sums its share, one all-reduce adds them up.
+Normalizer compute_normalizer(const TrainData& d, const Topology& topo) {
+  const CorpusMeta& meta = d.source.meta();
+  const auto nf = static_cast<int64_t>(meta.feature_names.size());
+  const auto na = static_cast<int64_t>(meta.articulator_names.size());
+  NormalizerSums sums(nf, na);
+  std::vector<float> f, y;
+  for (size_t k = static_cast<size_t>(topo.rank); k < d.train.size(); k += topo.world_size) {
+    const int64_t len = d.source.utterances()[d.train[k]].length;
+    f.resize(static_cast<size_t>(len * nf));
+    y.resize(static_cast<size_t>(len * na));
+    d.source.read({static_cast<int64_t>(d.train[k]), 0, len}, f.data(), y.data());
+    sums.add(f.data(), y.data(), len, nf, na);
+  }
+  std::vector<double> flat = sums.to_flat();
+  if (topo.world_size > 1) host_all_reduce_sum(flat);
+  return finalize_normalizer(NormalizerSums::from_flat(flat, nf, na), meta);
+}
+
+MicroBatch to_micro(const TrainBatch& b, const torch::Device& device) {
+  const bool pinned = device.is_cuda();
+  MicroBatch m;
+  m.features = b.features.to(device, pinned);
+  m.targets = b.targets.to(device, pinned);
+  m.pad_mask = b.pad_mask.to(device, pinned);
+  m.real_frames = b.real_frames;
+  return m;
+}
+
+void set_learning_rate(torch::optim::Optimizer& opt, double lr) {
+  for (auto& group : opt.param_groups()) {
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  }
+}
+
+// Everything the loop carries from step to step.
+struct Session {
+  Session(const Config& c, const Topology& t, RunFiles f, torch::Device d)
+      : config(c), topo(t), files(std::move(f)), device(d) {}
+  const Config& config;
+  const Topology& topo;
+  RunFiles files;
+  torch::Device device;
+  TrainData data;
+  Normalizer normalizer;
+  SequenceRegressor model;
+  std::unique_ptr<Communicator> comm;
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  std::unique_ptr<BatchSampler> sampler;
+  TrainProgress progress;
+  int64_t bucket_bytes = 0;
+  std::string stopped = "max_epochs";
+  PhaseTimes times;
+  int64_t frames_since_log = 0, padded_since_log = 0;
+  Clock::time_point last_log = Clock::now();
+};
+
+CheckpointData checkpoint_data(const Session& s) {
+  return {s.progress, s.normalizer, config_to_toml(s.config)};
+}
+
+void save_step_checkpoint(Session& s) {
+  if (s.topo.rank == 0) {
+    const std::string path = s.files.step_checkpoint(s.progress.step);
+    save_checkpoint(path, *s.model, *s.optimizer, checkpoint_data(s));
+    s.files.set_latest(path, s.config.checkpoint.keep_last);
+  }
+  host_barrier();
+}
+
+void log_step(Session& s, const AccumulateResult& r, double lr, double grad_norm) {
+  const double elapsed = seconds_since(s.last_log);
+  StepLog line;
+  line.step = s.progress.step;
+  line.epoch = s.progress.epoch;
+  line.loss = r.loss;
+  line.lr = lr;
+  line.grad_norm = grad_norm;
+  line.frames_per_second = static_cast<double>(s.frames_since_log) / std::max(elapsed, 1e-9);
+  line.padding_efficiency =
+      s.padded_since_log ? static_cast<double>(s.frames_since_log) / s.padded_since_log : 1.0;
+  line.times = s.times;
+  line.bad_steps = s.progress.bad_steps_total;
+  s.files.log_step(line);
+  s.times = PhaseTimes();
+  s.frames_since_log = s.padded_since_log = 0;
+  s.last_log = Clock::now();
+}
+
+// Validation on full utterances; updates best/early-stopping state. True when training should
+// stop early.
+bool validate(Session& s) {
+  const auto t0 = Clock::now();
+  const SplitResult r =
+      evaluate_split(*s.model, s.data.source, s.data.valid, s.normalizer,
+                     s.config.batching.max_frames, s.device, s.topo.rank, s.topo.world_size);
+  TrainProgress& p = s.progress;
+  const bool improved = r.loss < p.best_val_loss - s.config.training.min_delta;
+  if (improved) {
+    p.best_val_loss = r.loss;
+    p.best_epoch = p.epoch;
+    p.best_step = p.step;
+    p.validations_without_improvement = 0;
+    if (s.topo.rank == 0 && s.config.checkpoint.save_best) {
+      save_checkpoint(s.files.best_checkpoint(), *s.model, *s.optimizer, checkpoint_data(s));
+    }
+  } else {
+    p.validations_without_improvement += 1;
+  }
+  s.files.log_validation(p, r, improved, seconds_since(t0));
+  const int64_t patience = s.config.training.patience;
+  return patience > 0 && p.validations_without_improvement >= patience;
+}
+
+bool any_rank_asks_to_stop() {
+  std::vector<int64_t> flag = {stop_requested() ? 1 : 0};
+  host_all_reduce_sum(flag);
+  return flag[0] > 0;
+}
+
+enum class StepOutcome { Continue, EpochEnd, Finished, Preempted, EarlyStop };
+
+// One optimizer step from up to accumulate_grad_batches micro-batches of the loader.
+StepOutcome train_step(Session& s, BatchLoader& loader) {
+  const auto& tc = s.config.training;
+  std::vector<MicroBatch> micro;
+  TrainBatch b;
+  const double waited = loader.wait_seconds();
+  SamplerState after;
+  while (static_cast<int64_t>(micro.size()) < tc.accumulate_grad_batches && loader.next(&b)) {
+    s.padded_since_log += b.padded_frames;
+    s.frames_since_log += b.real_frames;
+    after = b.state_after;
+    micro.push_back(to_micro(b, s.device));
+  }
+  s.times.data += loader.wait_seconds() - waited;
+  if (micro.empty()) return StepOutcome::EpochEnd;
+
+  const double lr =
+      learning_rate_at(s.progress.step, s.progress.total_steps, s.config.optim, s.config.schedule);
+  set_learning_rate(*s.optimizer, lr);
+  // Dropout draws from a stream keyed by (seed, rank, step): a resumed run continues it exactly.
+  torch::manual_seed(
+      Rng::keyed({static_cast<uint64_t>(s.config.run.seed), static_cast<uint64_t>(s.topo.rank),
+                  static_cast<uint64_t>(s.progress.step)})
+          .next());
+  const AccumulateResult r = accumulate_gradients(*s.model, micro, *s.comm, s.bucket_bytes);
+  s.times.forward += r.forward_seconds;
+  s.times.backward += r.backward_seconds;
+  s.times.allreduce += r.allreduce_seconds;
+  s.progress.sampler_position = after.position;
+  TrainProgress& p = s.progress;
+  double grad_norm = 0;
+  if (!std::isfinite(r.loss)) {
+    p.bad_steps_total += 1;
+    p.bad_steps_in_a_row += 1;
+    log_warn("step " + std::to_string(p.step + 1) + ": non-finite loss, step skipped (" +
+             std::to_string(p.bad_steps_in_a_row) + " in a row)");
+    if (p.bad_steps_in_a_row >= tc.max_bad_steps) {
+      throw UserError("training stopped: " + std::to_string(p.bad_steps_in_a_row) +
+                      " steps in a row had a non-finite loss (training.max_bad_steps); lower "
+                      "optim.learning_rate or check the corpus with 'artic corpus info'");
+    }
+  } else {
+    const auto t0 = Clock::now();
+    const double clip = s.config.optim.grad_clip > 0 ? s.config.optim.grad_clip : INFINITY;
+    grad_norm = torch::nn::utils::clip_grad_norm_(s.model->parameters(), clip);
+    s.optimizer->step();
+    s.times.optimizer += seconds_since(t0);
+    p.step += 1;
+    p.bad_steps_in_a_row = 0;
+    if (s.config.dist.check_consistency) check_parameters_consistent(s.model->parameters(), p.step);
+  }
+  if (p.step % s.config.run.log_every == 0 || !std::isfinite(r.loss)) {
+    log_step(s, r, lr, grad_norm);
+  }
+  if (any_rank_asks_to_stop()) return StepOutcome::Preempted;
+  if (s.config.checkpoint.every_steps > 0 && p.step % s.config.checkpoint.every_steps == 0) {
+    save_step_checkpoint(s);
+  }
+  if (tc.eval_every > 0 && p.step % tc.eval_every == 0 && validate(s)) {
+    return StepOutcome::EarlyStop;
+  }
+  if (tc.max_steps > 0 && p.step >= tc.max_steps) return StepOutcome::Finished;
+  return StepOutcome::Continue;
+}
+
+int64_t planned_total_steps(const Session& s) {
+  const int64_t micro = s.sampler->batches_per_epoch();
+  const int64_t accum = s.config.training.accumulate_grad_batches;
+  const int64_t per_epoch = (micro + accum - 1) / accum;
+  const int64_t total = per_epoch * s.config.training.max_epochs;
+  return s.config.training.max_steps > 0 ? std::min(total, s.config.training.max_steps) : total;
+}
+
+void setup(Session& s, const TrainOptions& options) {
+  set_threads(s.config.training, s.topo);
+  s.data = load_data(s.config);
+  const CorpusMeta& meta = s.data.source.meta();
+  const ModelShape shape{static_cast<int64_t>(meta.feature_names.size()),
+                         static_cast<int64_t>(meta.articulator_names.size())};
+  torch::manual_seed(static_cast<uint64_t>(s.config.run.seed));
+  s.model = make_model(s.config.model, shape);
+  s.model->to(s.device);
+  s.comm = make_communicator(s.config.dist, s.device);
+  s.bucket_bytes = static_cast<int64_t>(s.config.dist.bucket_mb * 1024 * 1024);
+  auto tensors = s.model->parameters();
+  for (const auto& b : s.model->buffers()) tensors.push_back(b);
+  broadcast_parameters(*s.comm, tensors, s.bucket_bytes);
+  const auto& o = s.config.optim;
+  s.optimizer = std::make_unique<torch::optim::AdamW>(s.model->parameters(),
+                                                      torch::optim::AdamWOptions(o.learning_rate)
+                                                          .betas({o.beta1, o.beta2})
+                                                          .eps(o.eps)
+                                                          .weight_decay(o.weight_decay));
+  s.sampler = std::make_unique<BatchSampler>(
+      segment_lengths(s.data.segments),
+      sampler_options(s.config.batching, static_cast<uint64_t>(s.config.run.seed),
+                      s.topo.world_size, s.topo.rank));
+  const std::string resume_path = !options.resume_from.empty()
+                                      ? options.resume_from
+                                      : (options.resume ? s.files.latest_checkpoint() : "");
+  if (!resume_path.empty()) {
+    const CheckpointData d = load_checkpoint(resume_path, *s.model, s.optimizer.get());
+    s.progress = d.progress;
+    s.normalizer = d.normalizer;
+    s.files.log("resumed from " + resume_path + " at step " + std::to_string(s.progress.step) +
+                ", epoch " + std::to_string(s.progress.epoch + 1));
+  } else {
+    s.normalizer = compute_normalizer(s.data, s.topo);
+    s.progress.total_steps = planned_total_steps(s);
+  }
+  s.files.log(describe_setup(s.config, s.topo, s.device.str(), parameter_count(*s.model),
+                             s.data.segments.size(), s.data.valid.size(),
+                             s.sampler->batches_per_epoch(), s.progress.total_steps));
+}
+
+// Runs epochs until done; returns the exit code.
+int train_loop(Session& s) {
+  const auto& tc = s.config.training;
+  int64_t first = s.progress.epoch + (s.progress.epoch_done ? 1 : 0);
+  for (int64_t epoch = first; epoch < tc.max_epochs; ++epoch) {
+    if (epoch == s.progress.epoch && !s.progress.epoch_done) {
+      s.sampler->restore({epoch, s.progress.sampler_position});
+    } else {
+      s.sampler->set_epoch(epoch);
+    }
+    s.progress.epoch = epoch;
+    s.progress.epoch_done = false;
+    LoaderOptions lo;
+    lo.prefetch = s.config.batching.prefetch;
+    lo.pin_memory = s.device.is_cuda();
+    lo.normalize_targets = true;
+    BatchLoader loader(*s.sampler, s.data.segments, s.data.source, s.normalizer, lo);
+    StepOutcome outcome = StepOutcome::Continue;
+    while (outcome == StepOutcome::Continue) outcome = train_step(s, loader);
+    if (outcome == StepOutcome::Preempted) {
+      save_step_checkpoint(s);
+      s.files.log("stop requested by signal " + std::to_string(stop_signal()) +
+                  ": checkpoint written at step " + std::to_string(s.progress.step) +
+                  "; continue with --resume");
+      return kExitPreempted;
+    }
+    if (outcome == StepOutcome::EarlyStop) {
+      s.stopped = "early_stopping";
+      break;
+    }
+    if (outcome == StepOutcome::Finished) {
+      s.stopped = "max_steps";
+      break;
+    }
+    s.progress.epoch_done = true;
+    s.progress.sampler_position = 0;
+    const bool stop_early = tc.eval_every == 0 && validate(s);
+    save_step_checkpoint(s);
+    if (stop_early) {
+      s.stopped = "early_stopping";
+      break;
+    }
+  }
+  if (!s.progress.epoch_done) save_step_checkpoint(s);
+  return 0;
+}
+
+// Test-split evaluation with the best weights (the last ones without validation): eval.json.
+void final_evaluation(Session& s) {
+  if (s.data.test.empty()) {
+    s.files.log("no test split: skipping the final evaluation");
+    return;
+  }
+  const std::string best = s.files.best_checkpoint();
+  if (fs::exists(best)) load_checkpoint(best, *s.model, nullptr);
+  const SplitResult r =
+      evaluate_split(*s.model, s.data.source, s.data.test, s.normalizer,
+                     s.config.batching.max_frames, s.device, s.topo.rank, s.topo.world_size);
+  if (s.topo.rank == 0) {
+    s.files.write_eval(r.metrics, "test", fs::exists(best) ? best : s.files.latest_checkpoint());
+    s.files.log("test split (" + std::to_string(r.metrics.utterances) + " utterances):\n" +
+                metrics_table(r.metrics));
+  }
+}
+
+}  // namespace
+
+std::string run_directory(const Config& config) {
+  return (fs::path(config.run.output_dir) / config.run.name).string();
+}
+
+int run_training(const Config& config, const TrainOptions& options, const Topology& topo) {
+  install_stop_handlers();
+  Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0),
+            pick_device(config.training, topo));
+  s.files.prepare(options.resume || !options.resume_from.empty(), config);
+  host_barrier();
+  setup(s, options);
+  const int code = train_loop(s);
+  if (code != 0) return code;
+  s.files.write_summary(s.config, s.progress, s.stopped, s.data.segments.size(),
+                        s.data.valid.size(), s.data.test.size(),
+                        parameter_hash(s.model->parameters()));
+  final_evaluation(s);
+  host_barrier();
+  return 0;
+}
+
+}  // namespace artic

@@ -1,0 +1,25 @@
+// `artic train`: the training loop of DESIGN.md §7 on 1..N MPI ranks. Writes the run directory
+// (config.toml, metrics.jsonl, train.log, checkpoints/, summary.json), validates on full
+// utterances, stops early, and resumes bit-identically from its last checkpoint.
+#pragma once
+
+#include <string>
+
+#include "core/config.h"
+#include "dist/topology.h"
+
+namespace artic {
+
+struct TrainOptions {
+  bool resume = false;      // continue from RUN_DIR/checkpoints/latest
+  std::string resume_from;  // or from this checkpoint file
+};
+
+// Returns the process exit code: 0 when training ended (max epochs/steps or early stopping),
+// kExitPreempted (signals.h) when SIGTERM/SIGUSR1 stopped it after a checkpoint.
+int run_training(const Config& config, const TrainOptions& options, const Topology& topology);
+
+// The run directory of a config: run.output_dir/run.name.
+std::string run_directory(const Config& config);
+
+}  // namespace artic

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# End-to-end training under mpirun -np 2 on a small synthetic corpus: train/validate/checkpoint/
+# evaluate, metrics against a numpy oracle, SIGTERM + --resume bit-identity, early stopping on a
+# plateau, a truncated checkpoint refused while the previous one still works, non-finite loss.
+# Usage: train_test.sh ARTIC MPIRUN ORACLE_PYTHON
+set -uo pipefail
+ARTIC=$1
+MPIRUN=$2
+PY=$3
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1
+RUN2=("$MPIRUN" -np 2 --oversubscribe --allow-run-as-root)
+CFG=$HERE/configs/cpu_test.toml
+COMMON=(--set "data.corpus=$TMP/small.h5" --set "run.output_dir=$TMP/runs")
+passed=0
+failed=0
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+summary_field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+
+"$ARTIC" synth --out "$TMP/small.h5" --seed 3 --utterances 48 --mean-length 1.5 --max-length 4 \
+  > /dev/null || { echo "FAIL synth"; exit 1; }
+
+# 1. A full 2-rank run: train, validate every epoch, checkpoint, final test evaluation.
+"${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a > "$TMP/a.log" 2>&1
+rc=$?
+A=$TMP/runs/a
+check "train exit code 0 (got $rc)" "[[ $rc -eq 0 ]]"
+[[ $rc -eq 0 ]] || tail -30 "$TMP/a.log"
+for f in config.toml train.log metrics.jsonl summary.json eval.json checkpoints/latest checkpoints/best.pt; do
+  check "run dir has $f" "[[ -s $A/$f ]]"
+done
+check "metrics.jsonl has step and validation lines" \
+  "grep -q '\"type\": *\"step\"' $A/metrics.jsonl && [[ \$(grep -c '\"type\": *\"validation\"' $A/metrics.jsonl) -eq 3 ]]"
+check "summary: 3 epochs" "[[ \$(summary_field $A/summary.json epochs) -eq 3 ]]"
+check "progress lines show loss, lr, frames/s, padding and phase times" \
+  "grep -q 'loss .* lr .* frames/s | pad eff .* data .* fwd .* bwd .* allreduce .* optim' $A/train.log"
+
+# 2. artic eval writes predictions; a numpy oracle recomputes the metrics from them.
+"$ARTIC" eval --run "$A" --predictions "$TMP/pred.h5" --out "$TMP/eval_test.json" > "$TMP/eval.log" 2>&1
+check "eval exit code 0" "[[ $? -eq 0 ]]"
+check "eval prints a table with every articulator" "grep -q 'LL_y' $TMP/eval.log && grep -q mean $TMP/eval.log"
+"$PY" "$HERE/tests/python/check_eval.py" "$TMP/small.h5" "$TMP/pred.h5" "$TMP/eval_test.json" test
+check "eval metrics match the numpy oracle" "[[ $? -eq 0 ]]"
+
+# 3. SIGTERM to one rank mid-epoch -> checkpoint, exit 75; --resume ends bit-identical to an
+#    uninterrupted run (c). Small batches give many steps per epoch, so the stop lands mid-epoch.
+LONG=(--set batching.max_frames=400 --set training.max_epochs=3)
+"${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" "${LONG[@]}" --set run.name=c > "$TMP/c.log" 2>&1
+check "reference run exit code 0" "[[ $? -eq 0 ]]"
+"${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" "${LONG[@]}" --set run.name=b > "$TMP/b.log" 2>&1 &
+job=$!
+for _ in $(seq 1 600); do
+  grep -q '"step": *2,' "$TMP/runs/b/metrics.jsonl" 2>/dev/null && break
+  sleep 0.02
+done
+kill -TERM "$(pgrep -P "$job" | tail -1)"
+wait "$job"
+rc=$?
+check "SIGTERM gives exit code 75 (got $rc)" "[[ $rc -eq 75 ]]"
+check "a checkpoint was written at the stop" "grep -q 'stop requested by signal' $TMP/b.log"
+stopped_at=$(grep -o 'checkpoint written at step [0-9]*' "$TMP/b.log" | grep -o '[0-9]*$')
+per_epoch=$(grep -o '[0-9]* micro-batches per rank per epoch' "$TMP/c.log" | grep -o '^[0-9]*')
+check "the stop fell mid-epoch (step $stopped_at, $per_epoch steps per epoch)" \
+  "[[ -n '$stopped_at' && -n '$per_epoch' && \$(( stopped_at % per_epoch )) -ne 0 ]]"
+"${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" "${LONG[@]}" --set run.name=b --resume >> "$TMP/b.log" 2>&1
+check "resume exit code 0" "[[ $? -eq 0 ]]"
+check "resumed run ends with bit-identical parameters" \
+  "[[ \$(summary_field $TMP/runs/c/summary.json param_hash) == \$(summary_field $TMP/runs/b/summary.json param_hash) ]]"
+check "resumed run has the same step count" \
+  "[[ \$(summary_field $TMP/runs/c/summary.json steps) -eq \$(summary_field $TMP/runs/b/summary.json steps) ]]"
+check "resumed run has the same test metrics" \
+  "[[ \$(summary_field $TMP/runs/c/eval.json mean) == \$(summary_field $TMP/runs/b/eval.json mean) ]]"
+
+# 4. A run directory with checkpoints is not overwritten without --resume.
+"$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a > "$TMP/again.log" 2>&1
+rc=$?
+check "reusing a run needs --resume (exit 2)" "[[ $rc -eq 2 ]] && grep -q 'pass --resume' $TMP/again.log"
+
+# 5. Early stopping on a plateau: nothing counts as improvement after the first validation.
+"${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=plateau \
+  --set training.max_epochs=10 --set training.patience=2 --set training.min_delta=100 \
+  > "$TMP/plateau.log" 2>&1
+check "early stopping exit 0" "[[ $? -eq 0 ]]"
+check "early stopping after 3 epochs" \
+  "[[ \$(summary_field $TMP/runs/plateau/summary.json stopped) == early_stopping && \$(summary_field $TMP/runs/plateau/summary.json epochs) -eq 3 ]]"
+
+# 6. A truncated checkpoint is refused with a clear error; the previous one still works.
+latest=$(cat "$A/checkpoints/latest")
+previous=$(ls "$A/checkpoints" | grep '^step-' | grep -v "$latest" | tail -1)
+truncate -s 2000 "$A/checkpoints/$latest"
+"$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a --resume > "$TMP/trunc.log" 2>&1
+rc=$?
+check "truncated checkpoint refused with exit 2" "[[ $rc -eq 2 ]] && grep -q 'checkpoint is unreadable' $TMP/trunc.log"
+"$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a --set training.max_epochs=4 \
+  --resume-from "$A/checkpoints/$previous" > "$TMP/prev.log" 2>&1
+check "the previous checkpoint ($previous) still resumes" "[[ $? -eq 0 ]]"
+
+# 7. Non-finite losses stop the run after training.max_bad_steps in a row.
+"$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=nan --set optim.learning_rate=1e30 \
+  --set schedule.kind=constant --set optim.grad_clip=0 --set training.max_bad_steps=2 \
+  > "$TMP/nan.log" 2>&1
+rc=$?
+check "non-finite loss stops with exit 2" "[[ $rc -eq 2 ]] && grep -q 'non-finite loss' $TMP/nan.log"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
