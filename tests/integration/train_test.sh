@@ -75,6 +75,14 @@ check "resumed run has the same step count" \
 check "resumed run has the same test metrics" \
   "[[ \$(summary_field $TMP/runs/c/eval.json mean) == \$(summary_field $TMP/runs/b/eval.json mean) ]]"
 
+# artic compare on the two finished runs.
+"$ARTIC" compare "$A" "$TMP/runs/c" > "$TMP/compare.md" 2>&1
+check "compare exit code 0" "[[ $? -eq 0 ]]"
+check "compare prints setup and result rows with a change column" \
+  "grep -q '| Metric | a | c | Change |' $TMP/compare.md && grep -q '^| Test Pearson r |' $TMP/compare.md && grep -q '^| Epochs trained | 3 | 3 | +0.0% |' $TMP/compare.md"
+"$ARTIC" compare "$A" "$TMP/runs/nothing" > /dev/null 2>&1
+check "compare of a missing run exits 2" "[[ $? -eq 2 ]]"
+
 # 4. A run directory with checkpoints is not overwritten without --resume.
 "$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a > "$TMP/again.log" 2>&1
 rc=$?
