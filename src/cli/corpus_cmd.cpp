@@ -6,8 +6,8 @@
 #include <set>
 
 #include "cli/commands.h"
-#include "core/error.h"
 #include "core/config.h"
+#include "core/error.h"
 #include "data/corpus.h"
 #include "data/dataset.h"
 #include "data/sampler.h"
@@ -207,9 +207,9 @@ void print_batches(const BatchesArgs& args) {
   std::vector<std::vector<int64_t>> hists;
   for (const auto& p : plans) hists.push_back(histogram(p, edges));
   for (size_t k = 0; k < edges.size(); ++k) {
-    const std::string range = k + 1 < edges.size()
-                                  ? std::to_string(edges[k]) + "-" + std::to_string(edges[k + 1] - 1)
-                                  : std::to_string(edges[k]) + "+";
+    const std::string range =
+        k + 1 < edges.size() ? std::to_string(edges[k]) + "-" + std::to_string(edges[k + 1] - 1)
+                             : std::to_string(edges[k]) + "+";
     row(("  " + range).c_str(), [&](size_t m) { return num(hists[m][k]); });
   }
 }
@@ -232,7 +232,8 @@ void add_corpus_command(CLI::App& app) {
       "batches", "Show the batching plan of a config's train split: bucket vs random side by side");
   batches->add_option("--config,-c", args->config, "training config (TOML)")->required();
   batches->add_option("--set", args->overrides, "override, e.g. --set batching.max_frames=8000");
-  batches->add_option("--world-size,-w", args->world_size, "ranks to shard for")->capture_default_str();
+  batches->add_option("--world-size,-w", args->world_size, "ranks to shard for")
+      ->capture_default_str();
   batches->add_option("--epoch", args->epoch, "epoch whose plan to show")->capture_default_str();
   batches->callback([args] { print_batches(*args); });
 }

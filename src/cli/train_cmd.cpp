@@ -52,6 +52,11 @@ void add_train_command(CLI::App& app) {
                 "continue the run from RUN_DIR/checkpoints/latest (bit-identical on the same "
                 "world size)");
   cmd->add_option("--resume-from", args->options.resume_from, "continue from this checkpoint");
+  cmd->add_option("--progress", args->options.progress,
+                  "rank 0's progress display: auto (a bar on a terminal outside mpirun/srun), "
+                  "bar, or lines")
+      ->check(CLI::IsMember({"auto", "bar", "lines"}))
+      ->capture_default_str();
   cmd->footer(
       "Exit codes: 0 done, 2 config/data error, 1 internal error, 75 stopped by SIGTERM/SIGUSR1 "
       "after writing a checkpoint (run again with --resume).");

@@ -128,9 +128,11 @@ std::vector<std::vector<Batch>> plan_epoch(const std::vector<int64_t>& lengths,
 
   // Groups of world_size batches of similar cost form one step; the costliest step comes first
   // (memory problems show at once), the others in a shuffled order.
+  const int64_t q =
+      o.balance_quadratic_frames > 0 ? o.balance_quadratic_frames : o.quadratic_frames;
   std::stable_sort(batches.begin(), batches.end(), [&](const Batch& a, const Batch& b) {
-    return batch_cost(static_cast<int64_t>(a.items.size()), a.max_length, o.quadratic_frames) >
-           batch_cost(static_cast<int64_t>(b.items.size()), b.max_length, o.quadratic_frames);
+    return batch_cost(static_cast<int64_t>(a.items.size()), a.max_length, q) >
+           batch_cost(static_cast<int64_t>(b.items.size()), b.max_length, q);
   });
   const size_t world = static_cast<size_t>(o.world_size);
   std::vector<size_t> order(batches.size() / world);

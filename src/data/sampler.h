@@ -16,6 +16,9 @@ struct SamplerOptions {
   int64_t max_utterances = 0;    // 0 = no limit
   double bucket_width = 0.03;    // lengths in a bucket differ by at most this factor
   int64_t quadratic_frames = 0;  // > 0: cost = items * T * (1 + T / quadratic_frames)
+  // Used only to pair batches of similar compute into one step across ranks (0: as
+  // quadratic_frames): a batch of few long segments costs more than one of many short ones.
+  int64_t balance_quadratic_frames = 0;
   uint64_t seed = 0;
   int world_size = 1;
   int rank = 0;

@@ -5,6 +5,7 @@
 
 #include "dist/grad_sync.h"
 #include "dist/topology.h"
+#include "train/autocast.h"
 
 namespace artic {
 namespace {
@@ -17,13 +18,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 torch::Tensor masked_sse(const torch::Tensor& prediction, const torch::Tensor& target,
                          const torch::Tensor& pad_mask) {
-  const torch::Tensor real = pad_mask.logical_not().unsqueeze(-1).to(prediction.scalar_type());
-  return ((prediction - target).pow(2) * real).sum();
+  const torch::Tensor p = prediction.to(target.scalar_type());
+  const torch::Tensor real = pad_mask.logical_not().unsqueeze(-1).to(p.scalar_type());
+  return ((p - target).pow(2) * real).sum();
 }
 
 AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
                                       const std::vector<MicroBatch>& micro, Communicator& comm,
-                                      int64_t bucket_bytes) {
+                                      int64_t bucket_bytes, bool bf16_autocast) {
   AccumulateResult r;
   std::vector<int64_t> frames = {0};
   for (const auto& m : micro) frames[0] += m.real_frames;
@@ -42,7 +44,11 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
   for (const auto& m : micro) {
     if (m.real_frames == 0) continue;
     auto t0 = std::chrono::steady_clock::now();
-    const torch::Tensor prediction = model.forward(m.features, m.pad_mask);
+    torch::Tensor prediction;
+    {
+      const CudaBf16Autocast autocast(bf16_autocast);
+      prediction = model.forward(m.features, m.pad_mask);
+    }
     const torch::Tensor sse = masked_sse(prediction, m.targets, m.pad_mask);
     r.forward_seconds += seconds_since(t0);
     t0 = std::chrono::steady_clock::now();

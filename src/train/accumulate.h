@@ -34,9 +34,10 @@ torch::Tensor masked_sse(const torch::Tensor& prediction, const torch::Tensor& t
 
 // Zeroes the gradients, runs forward/backward over `micro` and leaves the summed, scaled
 // gradients in the model's parameters on every rank. Empty micro-batches (no frames) only
-// take part in the collectives.
+// take part in the collectives. With bf16_autocast the forward pass runs under CUDA autocast
+// (bfloat16 matmuls); the loss and the gradients stay fp32.
 AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
                                       const std::vector<MicroBatch>& micro, Communicator& comm,
-                                      int64_t bucket_bytes);
+                                      int64_t bucket_bytes, bool bf16_autocast = false);
 
 }  // namespace artic

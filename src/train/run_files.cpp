@@ -1,7 +1,5 @@
 #include "train/run_files.h"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -55,7 +53,8 @@ json::Value times_json(const PhaseTimes& t) {
 
 }  // namespace
 
-RunFiles::RunFiles(std::string dir, bool writer) : dir_(std::move(dir)), writer_(writer) {}
+RunFiles::RunFiles(std::string dir, bool writer, bool bar)
+    : dir_(std::move(dir)), writer_(writer), tty_(writer && bar) {}
 
 void RunFiles::prepare(bool resuming, const Config& config) {
   if (!writer_) return;
@@ -109,6 +108,8 @@ void RunFiles::set_latest(const std::string& path, int64_t keep_last) {
 
 void RunFiles::log(const std::string& text) {
   if (!writer_) return;
+  if (bar_shown_) std::cout << "\r\033[K";
+  bar_shown_ = false;
   std::cout << text << std::endl;
   if (log_.is_open()) log_ << text << std::endl;
 }
@@ -128,7 +129,11 @@ void RunFiles::log_step(const StepLog& s) {
       fixed(100 * s.padding_efficiency, 1) + "% | data " + percent(t.data, total) + " fwd " +
       percent(t.forward, total) + " bwd " + percent(t.backward, total) + " allreduce " +
       percent(t.allreduce, total) + " optim " + percent(t.optimizer, total);
-  log(text);
+  if (tty_) {
+    if (log_.is_open()) log_ << text << std::endl;
+  } else {
+    log(text);
+  }
   json::Value v = json::Value::object();
   v.set("type", "step");
   v.set("step", s.step);
@@ -141,6 +146,23 @@ void RunFiles::log_step(const StepLog& s) {
   v.set("bad_steps", s.bad_steps);
   v.set("seconds", times_json(t));
   append_metrics(json::to_json(v));
+}
+
+void RunFiles::show_progress(const ProgressView& v) {
+  if (!tty_) return;
+  constexpr int kWidth = 24;
+  const int filled =
+      v.epoch_steps > 0 ? static_cast<int>(kWidth * std::min<int64_t>(v.epoch_step, v.epoch_steps) /
+                                           v.epoch_steps)
+                        : 0;
+  const auto eta = static_cast<int64_t>(v.eta_seconds);
+  std::cout << "\r\033[Kepoch " << v.epoch + 1 << "/" << v.max_epochs << " ["
+            << std::string(static_cast<size_t>(filled), '#')
+            << std::string(static_cast<size_t>(kWidth - filled), '.') << "] " << v.epoch_step << "/"
+            << v.epoch_steps << " | step " << v.step << "/" << v.total_steps << " | loss "
+            << fixed(v.loss, 4) << " | " << fixed(v.frames_per_second, 0) << " frames/s | ETA "
+            << eta / 60 << "m" << (eta % 60 < 10 ? "0" : "") << eta % 60 << "s" << std::flush;
+  bar_shown_ = true;
 }
 
 void RunFiles::log_validation(const TrainProgress& p, const SplitResult& r, bool improved,

@@ -25,9 +25,16 @@ struct StepLog {
   PhaseTimes times;
 };
 
+// What the terminal progress bar shows (rank 0, only when stdout is a terminal).
+struct ProgressView {
+  int64_t epoch = 0, max_epochs = 0, epoch_step = 0, epoch_steps = 0, step = 0, total_steps = 0;
+  double loss = 0, frames_per_second = 0, eta_seconds = 0;
+};
+
 class RunFiles {
  public:
-  RunFiles(std::string dir, bool writer);
+  // writer: this rank writes the run directory; bar: draw a progress bar on stdout.
+  RunFiles(std::string dir, bool writer, bool bar);
 
   // Creates the directories; refuses to reuse a run that has checkpoints unless resuming.
   // Writes the resolved config.toml.
@@ -41,7 +48,11 @@ class RunFiles {
   void set_latest(const std::string& path, int64_t keep_last);
 
   void log(const std::string& text);
+  // A progress line on stdout and a "step" object in metrics.jsonl; with a terminal on stdout
+  // the line goes to train.log only and the progress bar takes its place.
   void log_step(const StepLog& line);
+  // Redraws the one-line progress bar in place; does nothing unless stdout is a terminal.
+  void show_progress(const ProgressView& v);
   void log_validation(const TrainProgress& progress, const SplitResult& result, bool improved,
                       double seconds);
   void write_summary(const Config& config, const TrainProgress& progress,
@@ -59,6 +70,8 @@ class RunFiles {
   bool writer_;
   std::ofstream log_;
   std::ofstream metrics_;
+  bool tty_ = false;
+  bool bar_shown_ = false;
 };
 
 std::string describe_setup(const Config& config, const Topology& topo, const std::string& device,

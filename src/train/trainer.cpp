@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -142,6 +143,9 @@ struct Session {
   PhaseTimes times;
   int64_t frames_since_log = 0, padded_since_log = 0;
   Clock::time_point last_log = Clock::now();
+  // For the terminal progress bar.
+  Clock::time_point started = Clock::now();
+  int64_t steps_this_run = 0, frames_this_run = 0, epoch_step = 0;
 };
 
 CheckpointData checkpoint_data(const Session& s) {
@@ -174,6 +178,30 @@ void log_step(Session& s, const AccumulateResult& r, double lr, double grad_norm
   s.times = PhaseTimes();
   s.frames_since_log = s.padded_since_log = 0;
   s.last_log = Clock::now();
+}
+
+int64_t steps_per_epoch(const Session& s) {
+  const int64_t accum = s.config.training.accumulate_grad_batches;
+  return (s.sampler->batches_per_epoch() + accum - 1) / accum;
+}
+
+void show_progress(Session& s, double loss, const std::vector<MicroBatch>& micro) {
+  s.epoch_step += 1;
+  s.steps_this_run += 1;
+  for (const auto& m : micro) s.frames_this_run += m.real_frames;
+  const double elapsed = seconds_since(s.started);
+  ProgressView v;
+  v.epoch = s.progress.epoch;
+  v.max_epochs = s.config.training.max_epochs;
+  v.epoch_step = s.epoch_step;
+  v.epoch_steps = steps_per_epoch(s);
+  v.step = s.progress.step;
+  v.total_steps = s.progress.total_steps;
+  v.loss = loss;
+  v.frames_per_second = static_cast<double>(s.frames_this_run) / std::max(elapsed, 1e-9);
+  v.eta_seconds = elapsed / static_cast<double>(s.steps_this_run) *
+                  static_cast<double>(std::max<int64_t>(0, v.total_steps - v.step));
+  s.files.show_progress(v);
 }
 
 // Validation on full utterances; updates best/early-stopping state. True when training should
@@ -233,7 +261,8 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
       Rng::keyed({static_cast<uint64_t>(s.config.run.seed), static_cast<uint64_t>(s.topo.rank),
                   static_cast<uint64_t>(s.progress.step)})
           .next());
-  const AccumulateResult r = accumulate_gradients(*s.model, micro, *s.comm, s.bucket_bytes);
+  const bool bf16 = s.config.training.precision == "bf16" && s.device.is_cuda();
+  const AccumulateResult r = accumulate_gradients(*s.model, micro, *s.comm, s.bucket_bytes, bf16);
   s.times.forward += r.forward_seconds;
   s.times.backward += r.backward_seconds;
   s.times.allreduce += r.allreduce_seconds;
@@ -263,6 +292,7 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
   if (p.step % s.config.run.log_every == 0 || !std::isfinite(r.loss)) {
     log_step(s, r, lr, grad_norm);
   }
+  show_progress(s, r.loss, micro);
   if (any_rank_asks_to_stop()) return StepOutcome::Preempted;
   if (s.config.checkpoint.every_steps > 0 && p.step % s.config.checkpoint.every_steps == 0) {
     save_step_checkpoint(s);
@@ -302,10 +332,15 @@ void setup(Session& s, const TrainOptions& options) {
                                                           .betas({o.beta1, o.beta2})
                                                           .eps(o.eps)
                                                           .weight_decay(o.weight_decay));
-  s.sampler = std::make_unique<BatchSampler>(
-      segment_lengths(s.data.segments),
-      sampler_options(s.config.batching, static_cast<uint64_t>(s.config.run.seed),
-                      s.topo.world_size, s.topo.rank));
+  SamplerOptions so = sampler_options(s.config.batching, static_cast<uint64_t>(s.config.run.seed),
+                                      s.topo.world_size, s.topo.rank);
+  const ModelConfig& mc = s.config.model;
+  if (mc.kind == "transformer" && mc.attention_window == 0) {
+    // Per layer and frame, attention costs ~2*T*d and the dense layers ~4*d^2 + 2*d*ff
+    // multiply-adds: they are equal at T = 2*d + ff.
+    so.balance_quadratic_frames = 2 * mc.d_model + mc.ff_dim;
+  }
+  s.sampler = std::make_unique<BatchSampler>(segment_lengths(s.data.segments), so);
   const std::string resume_path = !options.resume_from.empty()
                                       ? options.resume_from
                                       : (options.resume ? s.files.latest_checkpoint() : "");
@@ -331,8 +366,10 @@ int train_loop(Session& s) {
   for (int64_t epoch = first; epoch < tc.max_epochs; ++epoch) {
     if (epoch == s.progress.epoch && !s.progress.epoch_done) {
       s.sampler->restore({epoch, s.progress.sampler_position});
+      s.epoch_step = s.progress.sampler_position / s.config.training.accumulate_grad_batches;
     } else {
       s.sampler->set_epoch(epoch);
+      s.epoch_step = 0;
     }
     s.progress.epoch = epoch;
     s.progress.epoch_done = false;
@@ -389,6 +426,14 @@ void final_evaluation(Session& s) {
   }
 }
 
+bool wants_bar(const TrainOptions& o) {
+  if (o.progress != "auto") return o.progress == "bar";
+  for (const char* launcher : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_PROCID"}) {
+    if (std::getenv(launcher) != nullptr) return false;
+  }
+  return isatty(STDOUT_FILENO) != 0;
+}
+
 }  // namespace
 
 std::string run_directory(const Config& config) {
@@ -397,7 +442,7 @@ std::string run_directory(const Config& config) {
 
 int run_training(const Config& config, const TrainOptions& options, const Topology& topo) {
   install_stop_handlers();
-  Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0),
+  Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0, wants_bar(options)),
             pick_device(config.training, topo));
   s.files.prepare(options.resume || !options.resume_from.empty(), config);
   host_barrier();

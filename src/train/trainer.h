@@ -13,6 +13,9 @@ namespace artic {
 struct TrainOptions {
   bool resume = false;      // continue from RUN_DIR/checkpoints/latest
   std::string resume_from;  // or from this checkpoint file
+  // auto: a progress bar when stdout is a terminal and no MPI/Slurm launcher started us (their
+  // output forwarding makes every rank look like a terminal); bar; lines.
+  std::string progress = "auto";
 };
 
 // Returns the process exit code: 0 when training ended (max epochs/steps or early stopping),
