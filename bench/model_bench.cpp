@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
 #include "model/flops.h"
 #include "model/model.h"
 
@@ -43,7 +44,7 @@ std::vector<Named> all_configs() {
   ModelConfig conv = transformer(256, 4, 4, 1024);
   conv.frontend = "conv";
   return {{"default", ModelConfig{}},
-          {"default.toml", transformer(128, 4, 4, 512)},
+          {"default.toml", artic::load_config(ARTIC_SOURCE_DIR "/configs/default.toml").model},
           {"large", transformer(512, 8, 8, 2048)},
           {"default-conv", conv},
           {"default-window50", windowed},
@@ -102,6 +103,15 @@ void bench(const Named& named, int iterations, int64_t batch) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < std::min(argc, 4); ++i) {
+    if (std::atoi(argv[i]) <= 0) {
+      std::fprintf(stderr,
+                   "usage: model_bench [iterations=3] [threads=2] [batch=16] [config names...]\n"
+                   "configs: default, default.toml (configs/default.toml), large, default-conv, "
+                   "default-window50, blstm-default\n");
+      return std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h" ? 0 : 2;
+    }
+  }
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 3;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const int64_t batch = argc > 3 ? std::atoll(argv[3]) : 16;
