@@ -14,3 +14,9 @@ function(artic_use_torch target)
   target_link_libraries(${target} PUBLIC artic_torch)
   target_precompile_headers(${target} REUSE_FROM artic_torch_pch)
 endfunction()
+
+# A CUDA LibTorch (e.g. the one inside a PyTorch installation) provides c10_cuda.
+if(C10_CUDA_LIBRARY OR TARGET c10_cuda)
+  target_compile_definitions(artic_torch INTERFACE ARTIC_TORCH_CUDA=1)
+  message(STATUS "artic: LibTorch with CUDA")
+endif()

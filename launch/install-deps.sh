@@ -14,11 +14,12 @@ PACKAGES=(
   libcli11-dev
   libsndfile1-dev
   python3-numpy python3-h5py python3-torch
+  prometheus prometheus-pushgateway curl
 )
 
 if [[ "${1:-}" == "--with-services" ]]; then
-  # Real services the integration tests drive (Prometheus, Slurm) when present.
-  PACKAGES+=(prometheus slurm-wlm munge)
+  # Slurm for the launch tests, when present.
+  PACKAGES+=(slurm-wlm munge)
 fi
 
 missing=()

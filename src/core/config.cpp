@@ -458,6 +458,21 @@ void apply_override(Config& config, const std::string& assignment) {
   assign(*f, *doc.get("v"), where);
 }
 
+namespace {
+
+// "host:port" with an optional http:// in front and a port in 1..65535.
+bool is_host_port(std::string s) {
+  if (s.rfind("http://", 0) == 0) s = s.substr(7);
+  const size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return false;
+  const std::string port = s.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int p = std::stoi(port);
+  return p >= 1 && p <= 65535 && s.find('/') == std::string::npos;
+}
+
+}  // namespace
+
 void validate_config(const Config& c) {
   auto fail = [](const std::string& msg) { throw ConfigError("invalid config: " + msg); };
   if (c.data.split_mode == "fixed" && c.data.sequence_overlap >= c.data.sequence_length) {
@@ -476,6 +491,10 @@ void validate_config(const Config& c) {
   if (c.schedule.min_lr > c.optim.learning_rate) {
     fail("schedule.min_lr (" + format_number(c.schedule.min_lr) +
          ") must not exceed optim.learning_rate (" + format_number(c.optim.learning_rate) + ")");
+  }
+  if (!c.monitor.pushgateway.empty() && !is_host_port(c.monitor.pushgateway)) {
+    fail("monitor.pushgateway must be \"host:port\" (e.g. \"pushgw.example.org:9091\"), got \"" +
+         c.monitor.pushgateway + "\"");
   }
   if (c.data.split_mode != "full" && c.data.min_length > c.data.sequence_length) {
     fail("data.min_length (" + std::to_string(c.data.min_length) +

@@ -17,8 +17,11 @@
 #include "dist/communicator.h"
 #include "dist/grad_sync.h"
 #include "eval/report.h"
+#include "monitor/metrics_sink.h"
+#include "monitor/targets.h"
 #include "train/accumulate.h"
 #include "train/checkpoint.h"
+#include "train/device_memory.h"
 #include "train/predict.h"
 #include "train/run_files.h"
 #include "train/schedule.h"
@@ -146,6 +149,8 @@ struct Session {
   // For the terminal progress bar.
   Clock::time_point started = Clock::now();
   int64_t steps_this_run = 0, frames_this_run = 0, epoch_step = 0;
+  std::unique_ptr<MetricsSink> metrics;
+  TargetFiles targets;  // removed when the session ends
 };
 
 CheckpointData checkpoint_data(const Session& s) {
@@ -204,6 +209,22 @@ void show_progress(Session& s, double loss, const std::vector<MicroBatch>& micro
   s.files.show_progress(v);
 }
 
+ValidationReport validation_report(const SplitResult& r, double best_loss) {
+  ValidationReport v;
+  v.loss = r.loss;
+  v.best_loss = best_loss;
+  v.articulators = r.metrics.articulators;
+  for (const auto& c : r.metrics.per_channel) {
+    v.rmse_mm.push_back(c.rmse_mm);
+    v.mae_mm.push_back(c.mae_mm);
+    v.pearson_r.push_back(c.pearson_r);
+  }
+  v.mean_rmse_mm = r.metrics.mean.rmse_mm;
+  v.mean_mae_mm = r.metrics.mean.mae_mm;
+  v.mean_pearson_r = r.metrics.mean.pearson_r;
+  return v;
+}
+
 // Validation on full utterances; updates best/early-stopping state. True when training should
 // stop early.
 bool validate(Session& s) {
@@ -225,8 +246,41 @@ bool validate(Session& s) {
     p.validations_without_improvement += 1;
   }
   s.files.log_validation(p, r, improved, seconds_since(t0));
+  if (s.topo.rank == 0) s.metrics->validation(validation_report(r, p.best_val_loss));
   const int64_t patience = s.config.training.patience;
   return patience > 0 && p.validations_without_improvement >= patience;
+}
+
+StepReport step_report(const Session& s, const AccumulateResult& r, const PhaseTimes& t,
+                       const std::vector<MicroBatch>& micro, double lr, double grad_norm) {
+  StepReport rep;
+  rep.epoch = s.progress.epoch;
+  rep.loss = r.loss;
+  rep.learning_rate = lr;
+  rep.grad_norm = grad_norm;
+  rep.bad_step = !std::isfinite(r.loss);
+  for (const auto& m : micro) {
+    rep.real_frames += m.real_frames;
+    rep.padded_frames += m.features.size(0) * m.features.size(1);
+  }
+  rep.allreduce_bytes = r.allreduce_bytes;
+  rep.data_seconds = t.data;
+  rep.forward_seconds = t.forward;
+  rep.backward_seconds = t.backward;
+  rep.allreduce_seconds = t.allreduce;
+  rep.optimizer_seconds = t.optimizer;
+  const DeviceMemory mem = device_memory(s.device);
+  rep.device_memory_bytes = mem.current_bytes;
+  rep.device_memory_peak_bytes = mem.peak_bytes;
+  return rep;
+}
+
+void add_times(PhaseTimes& total, const PhaseTimes& t) {
+  total.data += t.data;
+  total.forward += t.forward;
+  total.backward += t.backward;
+  total.allreduce += t.allreduce;
+  total.optimizer += t.optimizer;
 }
 
 bool any_rank_asks_to_stop() {
@@ -250,8 +304,12 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
     after = b.state_after;
     micro.push_back(to_micro(b, s.device));
   }
-  s.times.data += loader.wait_seconds() - waited;
-  if (micro.empty()) return StepOutcome::EpochEnd;
+  PhaseTimes times;
+  times.data = loader.wait_seconds() - waited;
+  if (micro.empty()) {
+    s.times.data += times.data;
+    return StepOutcome::EpochEnd;
+  }
 
   const double lr =
       learning_rate_at(s.progress.step, s.progress.total_steps, s.config.optim, s.config.schedule);
@@ -263,9 +321,9 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
           .next());
   const bool bf16 = s.config.training.precision == "bf16" && s.device.is_cuda();
   const AccumulateResult r = accumulate_gradients(*s.model, micro, *s.comm, s.bucket_bytes, bf16);
-  s.times.forward += r.forward_seconds;
-  s.times.backward += r.backward_seconds;
-  s.times.allreduce += r.allreduce_seconds;
+  times.forward = r.forward_seconds;
+  times.backward = r.backward_seconds;
+  times.allreduce = r.allreduce_seconds;
   s.progress.sampler_position = after.position;
   TrainProgress& p = s.progress;
   double grad_norm = 0;
@@ -284,11 +342,13 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
     const double clip = s.config.optim.grad_clip > 0 ? s.config.optim.grad_clip : INFINITY;
     grad_norm = torch::nn::utils::clip_grad_norm_(s.model->parameters(), clip);
     s.optimizer->step();
-    s.times.optimizer += seconds_since(t0);
+    times.optimizer = seconds_since(t0);
     p.step += 1;
     p.bad_steps_in_a_row = 0;
     if (s.config.dist.check_consistency) check_parameters_consistent(s.model->parameters(), p.step);
   }
+  add_times(s.times, times);
+  s.metrics->step(step_report(s, r, times, micro, lr, grad_norm));
   if (p.step % s.config.run.log_every == 0 || !std::isfinite(r.loss)) {
     log_step(s, r, lr, grad_norm);
   }
@@ -310,6 +370,39 @@ int64_t planned_total_steps(const Session& s) {
   const int64_t per_epoch = (micro + accum - 1) / accum;
   const int64_t total = per_epoch * s.config.training.max_epochs;
   return s.config.training.max_steps > 0 ? std::min(total, s.config.training.max_steps) : total;
+}
+
+// Every rank serves its metrics; rank 0 lists all of them in the file_sd targets file(s).
+void start_monitoring(Session& s) {
+  const MonitorConfig& mc = s.config.monitor;
+  RunIdentity id;
+  id.rank = s.topo.rank;
+  id.local_rank = s.topo.local_rank;
+  id.world_size = s.topo.world_size;
+  id.host = s.topo.host;
+  id.run_name = s.config.run.name;
+  id.device = s.device.str();
+  id.model_kind = s.config.model.kind;
+  id.parameters = parameter_count(*s.model);
+  s.metrics = make_metrics_sink(mc, id);
+  s.metrics->planned_steps(s.progress.total_steps);
+  if (mc.port == 0) return;
+  const std::vector<std::string> addresses = host_all_gather(s.metrics->endpoint());
+  const std::vector<std::string> hosts = host_all_gather(s.topo.host);
+  if (s.topo.rank != 0) return;
+  std::vector<ScrapeTarget> targets;
+  for (size_t r = 0; r < addresses.size(); ++r) {
+    if (!addresses[r].empty()) targets.push_back({addresses[r], static_cast<int>(r), hosts[r]});
+  }
+  if (targets.empty()) return;
+  std::vector<std::string> paths = {(fs::path(s.files.dir()) / "prometheus_targets.json").string()};
+  if (!mc.targets_dir.empty()) {
+    paths.push_back(
+        (fs::path(mc.targets_dir) / shared_targets_name(s.config.run.name, s.topo.host, getpid()))
+            .string());
+  }
+  s.targets = TargetFiles(paths, targets_json(targets, mc.job, s.config.run.name));
+  for (const auto& p : s.targets.paths()) s.files.log("Prometheus targets: " + p);
 }
 
 void setup(Session& s, const TrainOptions& options) {
@@ -354,6 +447,7 @@ void setup(Session& s, const TrainOptions& options) {
     s.normalizer = compute_normalizer(s.data, s.topo);
     s.progress.total_steps = planned_total_steps(s);
   }
+  start_monitoring(s);
   s.files.log(describe_setup(s.config, s.topo, s.device.str(), parameter_count(*s.model),
                              s.data.segments.size(), s.data.valid.size(),
                              s.sampler->batches_per_epoch(), s.progress.total_steps));
@@ -448,11 +542,15 @@ int run_training(const Config& config, const TrainOptions& options, const Topolo
   host_barrier();
   setup(s, options);
   const int code = train_loop(s);
-  if (code != 0) return code;
+  if (code != 0) {
+    s.metrics->finish();
+    return code;
+  }
   s.files.write_summary(s.config, s.progress, s.stopped, s.data.segments.size(),
                         s.data.valid.size(), s.data.test.size(),
                         parameter_hash(s.model->parameters()));
   final_evaluation(s);
+  s.metrics->finish();
   host_barrier();
   return 0;
 }
