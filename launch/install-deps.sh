@@ -14,13 +14,12 @@ PACKAGES=(
   libcli11-dev
   libsndfile1-dev
   python3-numpy python3-h5py python3-torch
+  # Real services the integration tests start privately (their own ports, sockets, temp dirs):
+  # Prometheus + promtool + push gateway, and a single-node Slurm. On a machine with systemd,
+  # apt also enables the packages' system services; stop them if you do not want them.
   prometheus prometheus-pushgateway curl
+  slurm-wlm munge
 )
-
-if [[ "${1:-}" == "--with-services" ]]; then
-  # Slurm for the launch tests, when present.
-  PACKAGES+=(slurm-wlm munge)
-fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

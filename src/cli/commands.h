@@ -12,5 +12,6 @@ void add_config_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
 
 }  // namespace artic::cli

@@ -22,6 +22,7 @@
 #include "train/accumulate.h"
 #include "train/checkpoint.h"
 #include "train/device_memory.h"
+#include "train/placement.h"
 #include "train/predict.h"
 #include "train/run_files.h"
 #include "train/schedule.h"
@@ -37,7 +38,7 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-torch::Device pick_device(const TrainingConfig& t, const Topology& topo) {
+torch::Device pick_device(const TrainingConfig& t, const DistConfig& dist, const Topology& topo) {
   const bool cuda = torch::cuda::is_available();
   if (t.device == "cuda" && !cuda) {
     throw ConfigError("training.device = \"cuda\" but no CUDA device is available to this build");
@@ -47,13 +48,16 @@ torch::Device pick_device(const TrainingConfig& t, const Topology& topo) {
   }
   if (t.device == "cpu" || !cuda) return torch::kCPU;
   const int count = static_cast<int>(torch::cuda::device_count());
+  const std::string problem =
+      gpu_share_problem(topo.local_size, count, dist.allow_shared_gpu, topo.host);
+  if (!problem.empty()) throw ConfigError(problem);
   return {torch::kCUDA, static_cast<c10::DeviceIndex>(topo.local_rank % count)};
 }
 
-void set_threads(const TrainingConfig& t, const Topology& topo) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int n = t.threads > 0 ? static_cast<int>(t.threads) : std::max(1, cores / topo.local_size);
-  torch::set_num_threads(n);
+ThreadChoice set_threads(const TrainingConfig& t, const Topology& topo) {
+  const ThreadChoice c = choose_threads(static_cast<int>(t.threads), topo.local_size);
+  torch::set_num_threads(c.threads);
+  return c;
 }
 
 // The corpus, its splits and the training segments, as every rank sees them.
@@ -406,7 +410,7 @@ void start_monitoring(Session& s) {
 }
 
 void setup(Session& s, const TrainOptions& options) {
-  set_threads(s.config.training, s.topo);
+  const ThreadChoice threads = set_threads(s.config.training, s.topo);
   s.data = load_data(s.config);
   const CorpusMeta& meta = s.data.source.meta();
   const ModelShape shape{static_cast<int64_t>(meta.feature_names.size()),
@@ -451,6 +455,9 @@ void setup(Session& s, const TrainOptions& options) {
   s.files.log(describe_setup(s.config, s.topo, s.device.str(), parameter_count(*s.model),
                              s.data.segments.size(), s.data.valid.size(),
                              s.sampler->batches_per_epoch(), s.progress.total_steps));
+  if (!s.device.is_cuda()) {
+    s.files.log(std::to_string(threads.threads) + " thread(s) per rank (" + threads.reason + ")");
+  }
 }
 
 // Runs epochs until done; returns the exit code.
@@ -537,7 +544,7 @@ std::string run_directory(const Config& config) {
 int run_training(const Config& config, const TrainOptions& options, const Topology& topo) {
   install_stop_handlers();
   Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0, wants_bar(options)),
-            pick_device(config.training, topo));
+            pick_device(config.training, config.dist, topo));
   s.files.prepare(options.resume || !options.resume_from.empty(), config);
   host_barrier();
   setup(s, options);

@@ -89,9 +89,34 @@ expect config-bad-set 2 "must be an integer, got 'x'" \
 "$ARTIC" config show "$TMP/shown2.toml" > "$TMP/shown3.toml"
 expect config-show-round-trip 0 "" -- cmp "$TMP/shown.toml" "$TMP/shown3.toml"
 expect config-show-override 0 "learning_rate = 0.0002" -- cat "$TMP/shown.toml"
+cd "$HERE" || exit 1  # sweep files name their config relative to the checkout
 for f in "$HERE"/configs/*.toml; do
-  expect "config-check-$(basename "$f")" 0 "ok" -- "$ARTIC" config check "$f"
+  if [[ $(basename "$f") == sweep_* ]]; then
+    expect "sweep-show-$(basename "$f")" 0 "full" -- "$ARTIC" sweep show "$f"
+  else
+    expect "config-check-$(basename "$f")" 0 "ok" -- "$ARTIC" config check "$f"
+  fi
 done
+
+# Sweep files: errors name the file, line and key; variants are checked against the config.
+cat > "$TMP/sweep_bad.toml" << 'TOML'
+config = "configs/cpu_test.toml"
+[[variant]]
+name = "a"
+set = ["data.sequence_lenght=100"]
+TOML
+expect sweep-bad-key 2 "variant 'a': --set data.sequence_lenght=100: unknown key 'sequence_lenght' in [data]; did you mean 'sequence_length'?" -- "$ARTIC" sweep show "$TMP/sweep_bad.toml"
+printf '[[variant]]\nname = "a b"\n' > "$TMP/sweep_name.toml"
+expect sweep-bad-name 2 "sweep_name.toml:2: variant name must be letters, digits" -- "$ARTIC" sweep show "$TMP/sweep_name.toml"
+printf '[[variant]]\nname = "a"\n[[variant]]\nname = "a"\n' > "$TMP/sweep_dup.toml"
+expect sweep-duplicate 2 "variant name 'a' is used twice" -- "$ARTIC" sweep show "$TMP/sweep_dup.toml"
+printf '[[variant]]\nname = "a"\nset = ["nodot=1"]\n' > "$TMP/sweep_set.toml"
+expect sweep-bad-set 2 "sweep_set.toml:3: each 'set' entry must be a" -- "$ARTIC" sweep show "$TMP/sweep_set.toml"
+printf 'x = 1\n' > "$TMP/sweep_empty.toml"
+expect sweep-unknown-key 2 "unknown key 'x' (expected config, set, [[variant]])" -- "$ARTIC" sweep show "$TMP/sweep_empty.toml"
+expect sweep-variant-sets 0 "data.sequence_length=500" -- "$ARTIC" sweep show configs/sweep_sequence_length.toml --variant seq500 --print sets
+expect sweep-variant-missing 2 "no variant 'seq42' (indices 0..3: seq100, seq500, seq1000, full)" -- "$ARTIC" sweep show configs/sweep_sequence_length.toml --variant seq42 --print name
+expect sweep-print-needs-variant 2 "--print name needs --variant" -- "$ARTIC" sweep show "$HERE/configs/sweep_sequence_length.toml" --config "$HERE/configs/default.toml" --print name
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,0 +1,146 @@
+#include "core/sweep.h"
+
+#include <toml++/toml.h>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace artic {
+namespace {
+
+std::string at(const std::string& origin, const toml::node& node) {
+  const auto& src = node.source();
+  return src.begin.line == 0 ? origin : origin + ":" + std::to_string(src.begin.line);
+}
+
+std::vector<std::string> overrides_of(const toml::node& node, const std::string& origin) {
+  const toml::array* list = node.as_array();
+  if (list == nullptr) {
+    throw ConfigError(at(origin, node) + ": 'set' must be a list of \"section.key=value\" strings");
+  }
+  std::vector<std::string> out;
+  for (const auto& item : *list) {
+    const auto* s = item.as_string();
+    const std::string text = s != nullptr ? s->get() : std::string();
+    const size_t eq = text.find('=');
+    const size_t dot = text.find('.');
+    if (s == nullptr || eq == std::string::npos || dot == std::string::npos || dot == 0 ||
+        dot + 1 >= eq) {
+      throw ConfigError(at(origin, item) + ": each 'set' entry must be a \"section.key=value\" " +
+                        "string, e.g. \"data.sequence_length=500\"");
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+bool plain_name(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return name != "." && name != "..";
+}
+
+}  // namespace
+
+Sweep parse_sweep(const std::string& toml_text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(origin + ":" + std::to_string(e.source().begin.line) +
+                      ": TOML syntax error: " + std::string(e.description()));
+  }
+  Sweep sweep;
+  for (const auto& [key, node] : root) {
+    const std::string k(key.str());
+    const std::string where = at(origin, node);
+    if (k == "config") {
+      if (!node.is_string()) throw ConfigError(where + ": 'config' must be a file path string");
+      sweep.config = node.as_string()->get();
+    } else if (k == "set") {
+      sweep.common = overrides_of(node, origin);
+    } else if (k == "variant") {
+      const toml::array* list = node.as_array();
+      if (list == nullptr || !list->is_array_of_tables()) {
+        throw ConfigError(where + ": 'variant' must be an array of tables ([[variant]])");
+      }
+      for (const auto& item : *list) {
+        const toml::table& t = *item.as_table();
+        SweepVariant v;
+        for (const auto& [vkey, vnode] : t) {
+          const std::string vk(vkey.str());
+          const std::string vwhere = at(origin, vnode);
+          if (vk == "name") {
+            v.name = vnode.is_string() ? vnode.as_string()->get() : std::string();
+            if (!plain_name(v.name)) {
+              throw ConfigError(vwhere + ": variant name must be letters, digits, '.', '_' or " +
+                                "'-' (it names the run directory)");
+            }
+          } else if (vk == "set") {
+            v.overrides = overrides_of(vnode, origin);
+          } else {
+            throw ConfigError(vwhere + ": unknown key '" + vk +
+                              "' in [[variant]] (expected name, set)");
+          }
+        }
+        if (v.name.empty()) {
+          throw ConfigError(at(origin, item) + ": [[variant]] " +
+                            std::to_string(sweep.variants.size() + 1) + " has no name");
+        }
+        sweep.variants.push_back(std::move(v));
+      }
+    } else {
+      throw ConfigError(where + ": unknown key '" + k + "' (expected config, set, [[variant]])");
+    }
+  }
+  if (sweep.variants.empty()) {
+    throw ConfigError(origin + ": no [[variant]] tables; a sweep needs at least one variant");
+  }
+  std::set<std::string> names;
+  for (const auto& v : sweep.variants) {
+    if (!names.insert(v.name).second) {
+      throw ConfigError(origin + ": variant name '" + v.name + "' is used twice");
+    }
+  }
+  return sweep;
+}
+
+Sweep load_sweep(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open sweep file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_sweep(text.str(), path);
+}
+
+std::vector<std::string> variant_overrides(const Sweep& sweep, size_t index) {
+  std::vector<std::string> all = sweep.common;
+  const auto& own = sweep.variants.at(index).overrides;
+  all.insert(all.end(), own.begin(), own.end());
+  return all;
+}
+
+size_t find_variant(const Sweep& sweep, const std::string& name_or_index,
+                    const std::string& origin) {
+  for (size_t i = 0; i < sweep.variants.size(); ++i) {
+    if (sweep.variants[i].name == name_or_index) return i;
+  }
+  if (!name_or_index.empty() &&
+      name_or_index.find_first_not_of("0123456789") == std::string::npos &&
+      name_or_index.size() < 9) {
+    const size_t i = std::stoul(name_or_index);
+    if (i < sweep.variants.size()) return i;
+  }
+  std::string names;
+  for (const auto& v : sweep.variants) names += (names.empty() ? "" : ", ") + v.name;
+  throw ConfigError(origin + ": no variant '" + name_or_index + "' (indices 0.." +
+                    std::to_string(sweep.variants.size() - 1) + ": " + names + ")");
+}
+
+}  // namespace artic

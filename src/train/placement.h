@@ -1,0 +1,28 @@
+// Where a rank runs: how many intra-op threads a CPU rank uses (so the ranks on a node do not
+// oversubscribe it), and whether the ranks on a node may share its GPUs.
+#pragma once
+
+#include <string>
+
+namespace artic {
+
+struct ThreadChoice {
+  int threads = 1;
+  std::string reason;  // for the log: which rule decided
+};
+
+// training.threads when > 0; else OMP_NUM_THREADS when set (artic-run and Slurm scripts set it);
+// else the CPUs this process may run on: all of them when a launcher bound it to a share of the
+// node (fewer than the node has), the node's CPUs divided by the ranks on it otherwise.
+ThreadChoice choose_threads(int configured, const char* omp_num_threads, int affinity_cpus,
+                            int node_cpus, int local_ranks);
+
+// choose_threads for this process (reads OMP_NUM_THREADS and the CPU affinity mask).
+ThreadChoice choose_threads(int configured, int local_ranks);
+
+// Empty when `local_ranks` ranks fit on `gpus` GPUs one each (or sharing is allowed); else the
+// error to show, naming the host, the counts and both ways out.
+std::string gpu_share_problem(int local_ranks, int gpus, bool allow_shared,
+                              const std::string& host);
+
+}  // namespace artic
