@@ -1,10 +1,25 @@
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <thread>
 
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/sweep.h"
+#include "eval/compare.h"
+
+extern char** environ;
 
 namespace artic::cli {
 namespace {
@@ -54,11 +69,193 @@ void show(const SweepShowArgs& a) {
   }
 }
 
+namespace fs = std::filesystem;
+
+struct SweepRunArgs {
+  std::string sweep, config, output_dir;
+  std::vector<std::string> overrides;
+  int jobs = 1, ranks = 1;
+  bool dry_run = false;
+};
+
+// One variant's `artic train` (under mpirun with ranks > 1), its run directory and log file.
+struct VariantJob {
+  std::string name, run_dir, log;
+  std::vector<std::string> argv;
+  bool done = false;
+};
+
+std::string self_path() {
+  std::error_code ec;
+  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("artic") : p.string();
+}
+
+std::string quoted(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    const bool plain = a.find_first_of(" \t'\"$`\\*?[]{}()<>|&;") == std::string::npos;
+    out += (out.empty() ? "" : " ") + (plain ? a : "'" + a + "'");
+  }
+  return out;
+}
+
+std::vector<VariantJob> plan(const SweepRunArgs& a, const Sweep& sweep, const std::string& config,
+                             const std::string& out_dir) {
+  std::vector<VariantJob> jobs;
+  for (size_t i = 0; i < sweep.variants.size(); ++i) {
+    VariantJob j;
+    j.name = sweep.variants[i].name;
+    j.run_dir = (fs::path(out_dir) / j.name).string();
+    j.log = (fs::path(out_dir) / (j.name + ".out")).string();
+    j.done = fs::exists(fs::path(j.run_dir) / "summary.json") &&
+             fs::exists(fs::path(j.run_dir) / "eval.json");
+    if (a.ranks > 1) {
+      j.argv = {"mpirun", "-np", std::to_string(a.ranks), "--oversubscribe"};
+      if (geteuid() == 0) j.argv.push_back("--allow-run-as-root");
+    }
+    for (const auto& x : {self_path(), std::string("train"), std::string("--config"), config,
+                          std::string("--progress"), std::string("lines")}) {
+      j.argv.push_back(x);
+    }
+    std::vector<std::string> sets = variant_overrides(sweep, i);
+    sets.insert(sets.end(), a.overrides.begin(), a.overrides.end());
+    sets.push_back("run.output_dir=" + out_dir);
+    sets.push_back("run.name=" + j.name);
+    for (const auto& o : sets) {
+      j.argv.push_back("--set");
+      j.argv.push_back(o);
+    }
+    if (fs::exists(fs::path(j.run_dir) / "checkpoints" / "latest")) j.argv.push_back("--resume");
+    jobs.push_back(std::move(j));
+  }
+  return jobs;
+}
+
+// Starts argv with stdout and stderr in `log` and OMP_NUM_THREADS=threads unless already set.
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log, int threads) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
+  if (std::getenv("OMP_NUM_THREADS") == nullptr) {
+    env_text.push_back("OMP_NUM_THREADS=" + std::to_string(threads));
+  }
+  std::vector<char*> args, env;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env_text) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw UserError("cannot start " + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+int run_sweep(const SweepRunArgs& a) {
+  const Sweep sweep = load_sweep(a.sweep);
+  const std::string config = !a.config.empty() ? a.config : sweep.config;
+  if (config.empty()) {
+    throw ConfigError(a.sweep + ": names no config; pass --config or add config = \"...\"");
+  }
+  for (size_t i = 0; i < sweep.variants.size(); ++i) {
+    std::vector<std::string> sets = variant_overrides(sweep, i);
+    sets.insert(sets.end(), a.overrides.begin(), a.overrides.end());
+    try {
+      load_config(config, sets);
+    } catch (const ConfigError& e) {
+      throw ConfigError(a.sweep + ": variant '" + sweep.variants[i].name + "': " + e.what());
+    }
+  }
+  const Config base = load_config(config, a.overrides);
+  const std::string out_dir =
+      !a.output_dir.empty() ? a.output_dir
+                            : (fs::path(base.run.output_dir) / fs::path(a.sweep).stem()).string();
+  std::vector<VariantJob> jobs = plan(a, sweep, config, out_dir);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = std::max(1, cores / std::max(1, a.jobs * a.ranks));
+  if (a.dry_run) {
+    for (const auto& j : jobs) {
+      std::cout << (j.done ? "# done: " : "") << quoted(j.argv) << " > " << j.log << "\n";
+    }
+    return 0;
+  }
+  fs::create_directories(out_dir);
+  std::map<pid_t, size_t> running;
+  std::vector<int> codes(jobs.size(), 0);
+  size_t next = 0;
+  while (next < jobs.size() || !running.empty()) {
+    while (next < jobs.size() && static_cast<int>(running.size()) < a.jobs) {
+      const VariantJob& j = jobs[next];
+      if (j.done) {
+        std::cout << "sweep: " << j.name << " already finished (" << j.run_dir << ")\n";
+      } else {
+        running[spawn(j.argv, j.log, threads)] = next;
+        std::cout << "sweep: " << j.name << " started (log " << j.log << ")\n";
+      }
+      ++next;
+    }
+    if (running.empty()) continue;
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const size_t i = it->second;
+    running.erase(it);
+    codes[i] = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::cout << "sweep: " << jobs[i].name << (codes[i] == 0 ? " finished" : " failed") << " (exit "
+              << codes[i] << ")" << (codes[i] == 0 ? "" : ", see " + jobs[i].log) << "\n";
+  }
+  std::vector<std::string> finished;
+  int worst = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (codes[i] == 0) {
+      finished.push_back(jobs[i].run_dir);
+    } else if (worst == 0) {
+      worst = codes[i];
+    }
+  }
+  if (finished.size() >= 2) {
+    std::cout << "\n" << compare_runs(finished, CompareOptions());
+  } else if (finished.size() == 1) {
+    std::cout << "one variant finished: " << finished[0] << " (artic eval --run " << finished[0]
+              << ")\n";
+  }
+  return worst;
+}
+
 }  // namespace
 
 void add_sweep_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("sweep", "Sweeps: variants of a config (docs/launching.md)");
-  cmd->require_subcommand(1);
+  auto run = std::make_shared<SweepRunArgs>();
+  auto* cmd =
+      app.add_subcommand("sweep",
+                         "Train every variant of a sweep file on this machine, then compare them "
+                         "(docs/launching.md); 'sweep show' lists and checks variants");
+  cmd->require_subcommand(0, 1);
+  cmd->add_option("--sweep,-s", run->sweep, "sweep TOML file");
+  cmd->add_option("-c,--config", run->config, "base config (default: the sweep file's config)");
+  cmd->add_option("--set", run->overrides, "override for every variant (after the variant's own)");
+  cmd->add_option("-j,--jobs", run->jobs, "variants trained at the same time")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("-n,--ranks", run->ranks, "ranks per variant (mpirun -np N when > 1)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--output-dir", run->output_dir,
+                  "where the variants' run directories go (default: run.output_dir/SWEEP_NAME)");
+  cmd->add_flag("--dry-run", run->dry_run, "print each variant's command and stop");
+  cmd->footer(
+      "Each variant trains into OUTPUT_DIR/NAME (log OUTPUT_DIR/NAME.out); finished variants are "
+      "skipped and interrupted ones resumed, so the same command continues a sweep.");
   auto args = std::make_shared<SweepShowArgs>();
   auto* s = cmd->add_subcommand(
       "show", "Check a sweep file against its config and print its variants (for job arrays)");
@@ -70,6 +267,13 @@ void add_sweep_command(CLI::App& app) {
                 "sets one override per line)")
       ->check(CLI::IsMember({"table", "count", "config", "name", "sets"}));
   s->callback([args] { show(*args); });
+  cmd->callback([cmd, run] {
+    if (cmd->got_subcommand("show")) return;
+    if (run->sweep.empty())
+      throw UserError("artic sweep needs --sweep FILE (or 'artic sweep show')");
+    const int code = run_sweep(*run);
+    if (code != 0) throw ExitRequest{code};
+  });
 }
 
 }  // namespace artic::cli

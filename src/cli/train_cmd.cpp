@@ -52,6 +52,10 @@ void add_train_command(CLI::App& app) {
                 "continue the run from RUN_DIR/checkpoints/latest (bit-identical on the same "
                 "world size)");
   cmd->add_option("--resume-from", args->options.resume_from, "continue from this checkpoint");
+  cmd->add_option("--init-from", args->options.init_from,
+                  "start from another run's weights and normalizer (RUN_DIR: its best, else "
+                  "latest checkpoint; or a checkpoint file) with a fresh optimizer and schedule; "
+                  "ignored when resuming");
   cmd->add_option("--progress", args->options.progress,
                   "rank 0's progress display: auto (a bar on a terminal outside mpirun/srun), "
                   "bar, or lines")

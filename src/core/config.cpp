@@ -390,11 +390,84 @@ std::string unknown_section_message(const std::string& where, const std::string&
   return msg + "; valid sections: " + join(section_names(), ", ");
 }
 
+bool stage_may_set(const std::string& section, const std::string& key) {
+  if (section == "data") return key != "corpus";
+  if (section == "model") return key == "dropout";
+  return section == "batching" || section == "optim" || section == "schedule" ||
+         section == "training" || section == "checkpoint";
+}
+
+std::string toml_literal(const toml::node& value) {
+  if (auto s = value.value_exact<std::string>()) return quote_toml(*s);
+  if (auto b = value.value_exact<bool>()) return *b ? "true" : "false";
+  if (auto i = value.value_exact<int64_t>()) return std::to_string(*i);
+  if (auto d = value.value_exact<double>()) return format_number(*d);
+  return "";
+}
+
+// [[stage]] tables: each a name and section tables whose keys become overrides. Every key is
+// checked against the schema (and its type by assigning it to a scratch config) here, so errors
+// name the line.
+std::vector<StageConfig> read_stages(const toml::node& node, const std::string& where,
+                                     const std::string& origin) {
+  const toml::array* list = node.as_array();
+  if (list == nullptr || !list->is_array_of_tables()) {
+    throw ConfigError(where + ": 'stage' must be an array of tables ([[stage]])");
+  }
+  std::vector<StageConfig> stages;
+  for (const auto& item : *list) {
+    StageConfig stage;
+    stage.name = "stage" + std::to_string(stages.size() + 1);
+    Config scratch;
+    auto fields = fields_of(scratch);
+    for (auto&& [key, value] : *item.as_table()) {
+      const std::string k(key.str());
+      const std::string at = location(origin, key.source());
+      if (k == "name") {
+        const auto name = value.value_exact<std::string>();
+        if (!name || name->empty()) throw ConfigError(at + ": stage name must be a string");
+        stage.name = *name;
+        continue;
+      }
+      const toml::table* table = value.as_table();
+      if (table == nullptr) {
+        throw ConfigError(at + ": in [[stage]], '" + k + "' must be a section table ([stage." + k +
+                          "]) or name");
+      }
+      for (auto&& [field_key, field_value] : *table) {
+        const std::string fk(field_key.str());
+        const std::string fat = location(origin, field_key.source());
+        const Field* f = find_field(fields, k, fk);
+        if (!f) throw ConfigError(unknown_key_message(fields, fat, k, fk));
+        if (!stage_may_set(k, fk)) {
+          throw ConfigError(fat + ": a stage cannot change " + k + "." + fk +
+                            " (stages share the run, corpus, model architecture, dist and "
+                            "monitor settings)");
+        }
+        assign(*f, field_value, fat);
+        stage.overrides.push_back(k + "." + fk + "=" + toml_literal(field_value));
+      }
+    }
+    for (const auto& other : stages) {
+      if (other.name == stage.name) {
+        throw ConfigError(location(origin, item.source()) + ": stage name '" + stage.name +
+                          "' is used twice");
+      }
+    }
+    stages.push_back(std::move(stage));
+  }
+  return stages;
+}
+
 void apply_table(Config& config, const toml::table& root, const std::string& origin) {
   auto fields = fields_of(config);
   for (auto&& [section_key, section_node] : root) {
     const std::string section(section_key.str());
     const std::string where = location(origin, section_key.source());
+    if (section == "stage") {
+      config.stages = read_stages(section_node, where, origin);
+      continue;
+    }
     const auto& names = section_names();
     if (std::find(names.begin(), names.end(), section) == names.end()) {
       throw ConfigError(unknown_section_message(where, section));
@@ -515,7 +588,30 @@ Config parse_config(const std::string& toml_text, const std::string& origin,
   apply_table(config, root, origin);
   for (const auto& o : overrides) apply_override(config, o);
   validate_config(config);
+  for (size_t i = 0; i < config.stages.size(); ++i) resolve_stage(config, i);
   return config;
+}
+
+size_t stage_count(const Config& config) {
+  return std::max<size_t>(1, config.stages.size());
+}
+
+std::string stage_name(const Config& config, size_t index) {
+  return config.stages.empty() ? "main" : config.stages.at(index).name;
+}
+
+Config resolve_stage(const Config& base, size_t index) {
+  Config c = base;
+  c.stages.clear();
+  if (base.stages.empty()) return c;
+  const StageConfig& stage = base.stages.at(index);
+  try {
+    for (const auto& o : stage.overrides) apply_override(c, o);
+    validate_config(c);
+  } catch (const ConfigError& e) {
+    throw ConfigError("stage '" + stage.name + "': " + e.what());
+  }
+  return c;
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
@@ -561,6 +657,18 @@ std::string config_to_toml(const Config& config, bool with_help) {
         break;
     }
     out += "\n";
+  }
+  for (const auto& stage : config.stages) {
+    out += "\n[[stage]]\nname = " + quote_toml(stage.name) + "\n";
+    std::string section;
+    for (const auto& o : stage.overrides) {
+      const size_t dot = o.find('.'), eq = o.find('=');
+      if (o.substr(0, dot) != section) {
+        section = o.substr(0, dot);
+        out += "[stage." + section + "]\n";
+      }
+      out += o.substr(dot + 1, eq - dot - 1) + " = " + o.substr(eq + 1) + "\n";
+    }
   }
   return out;
 }

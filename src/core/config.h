@@ -102,6 +102,13 @@ struct CheckpointConfig {
   bool save_best = true;
 };
 
+// One stage of a staged run ([[stage]] tables): its name and the `section.key=value` overrides
+// (TOML values) it applies on top of the base config.
+struct StageConfig {
+  std::string name;
+  std::vector<std::string> overrides;
+};
+
 struct Config {
   RunConfig run;
   DataConfig data;
@@ -113,6 +120,7 @@ struct Config {
   DistConfig dist;
   MonitorConfig monitor;
   CheckpointConfig checkpoint;
+  std::vector<StageConfig> stages;  // empty: one implicit stage, the config itself
 };
 
 // Defaults, then the file, then each `section.key=value` override in order; validated.
@@ -125,6 +133,12 @@ Config parse_config(const std::string& toml_text, const std::string& origin,
 void apply_override(Config& config, const std::string& assignment);
 // Cross-field checks (e.g. overlap < sequence_length); per-field ranges are checked on load.
 void validate_config(const Config& config);
+// The effective config of stage `index` (base + the stage's overrides, validated, no stages);
+// the base itself when it has no stages. Stages may change data (not the corpus), batching,
+// optim, schedule, training, checkpoint and model.dropout.
+Config resolve_stage(const Config& base, size_t index);
+size_t stage_count(const Config& config);
+std::string stage_name(const Config& config, size_t index);
 // TOML that parse_config reads back to the same values; with_help adds a comment per key.
 std::string config_to_toml(const Config& config, bool with_help = false);
 

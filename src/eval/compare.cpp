@@ -95,6 +95,35 @@ std::string relative_change(double a, double b) {
   return buf;
 }
 
+std::string split_text(const json::Value& v, const std::string& origin) {
+  const std::string& mode = v.at("split_mode", origin).as_string("split_mode");
+  const int64_t len = v.at("sequence_length", origin).as_integer("sequence_length");
+  return mode == "full" ? std::string("full utterances")
+                        : mode + " " + std::to_string(len) + " frames";
+}
+
+// Staged runs (summary "stages"): every stage's split joined by arrows, epochs summed over the
+// stages, and the best epoch counted over the whole run.
+std::string run_split(const Run& r) {
+  if (!r.summary.has("stages")) return split_text(r.summary, r.summary_path);
+  std::string out;
+  for (const auto& st : r.summary.at("stages", r.summary_path).items()) {
+    out += (out.empty() ? "" : " → ") + split_text(st, r.summary_path);
+  }
+  return out;
+}
+
+double run_epochs(const Run& r, bool best) {
+  const auto number = [&](const json::Value& v, const char* key) {
+    return v.at(key, r.summary_path).as_number(r.summary_path + ": " + key);
+  };
+  if (!r.summary.has("stages")) return number(r.summary, best ? "best_epoch" : "epochs");
+  const auto& stages = r.summary.at("stages", r.summary_path).items();
+  double before = 0;
+  for (size_t i = 0; i + 1 < stages.size(); ++i) before += number(stages[i], "epochs");
+  return before + number(stages.back(), best ? "best_epoch" : "epochs");
+}
+
 std::string compare_runs(const std::vector<std::string>& run_dirs, const CompareOptions& options) {
   if (run_dirs.size() < 2) throw UserError("artic compare needs at least two run directories");
   std::vector<Run> runs;
@@ -108,24 +137,21 @@ std::string compare_runs(const std::vector<std::string>& run_dirs, const Compare
     }
     return row;
   };
+  const auto epochs_row = [&](const std::string& label, bool best) {
+    Row row{label, {}, 0, Better::None};
+    for (const auto& r : runs) row.values.push_back(run_epochs(r, best));
+    return row;
+  };
   std::string setup_modes = "| Split |";
-  for (const auto& r : runs) {
-    const std::string& mode = r.summary.at("split_mode", r.summary_path).as_string("split_mode");
-    const int64_t len =
-        r.summary.at("sequence_length", r.summary_path).as_integer("sequence_length");
-    setup_modes += " " +
-                   (mode == "full" ? std::string("full utterances")
-                                   : mode + " " + std::to_string(len) + " frames") +
-                   " |";
-  }
+  for (const auto& r : runs) setup_modes += " " + run_split(r) + " |";
   for (size_t k = 1; k < runs.size(); ++k) setup_modes += " |";
 
   std::vector<Row> setup = {
       summary_row("Train segments", "train_segments"),
       summary_row("Validation utterances", "valid_segments"),
       summary_row("Test utterances", "test_utterances"),
-      summary_row("Epochs trained", "epochs"),
-      summary_row("Best epoch", "best_epoch"),
+      epochs_row("Epochs trained", false),
+      epochs_row("Best epoch", true),
       summary_row("Optimizer steps", "steps"),
   };
   std::string out = table("Training setup", runs, setup);

@@ -14,6 +14,8 @@ namespace artic {
 
 // One optimizer step (or skipped step) as seen by this rank.
 struct StepReport {
+  int64_t stage = 0;        // 0-based; staged runs only change it
+  int64_t stage_steps = 0;  // optimizer steps done in the stage (survives resumes)
   int64_t epoch = 0;
   double loss = 0;  // global, normalized units; non-finite for a skipped step
   double learning_rate = 0;
@@ -54,6 +56,7 @@ class MetricsSink {
   virtual ~MetricsSink() = default;
   virtual void step(const StepReport& report) = 0;
   virtual void validation(const ValidationReport& report) = 0;
+  // The current stage's planned optimizer steps (its schedule horizon).
   virtual void planned_steps(int64_t total) = 0;
   // "host:port" that Prometheus scrapes for this rank; empty when nothing is served.
   virtual std::string endpoint() const = 0;

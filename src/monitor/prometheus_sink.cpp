@@ -50,8 +50,10 @@ class PrometheusSink : public MetricsSink {
     train_loss_ = &gauge("artic_train_loss", "Training loss of the last step (MSE, normalized)");
     lr_ = &gauge("artic_learning_rate", "Learning rate of the last optimizer step");
     grad_norm_ = &gauge("artic_grad_norm", "Global gradient norm before clipping");
-    epoch_ = &gauge("artic_epoch", "Current epoch (0-based)");
-    planned_ = &gauge("artic_planned_steps", "Optimizer steps the run plans in total");
+    epoch_ = &gauge("artic_epoch", "Current epoch of the stage (0-based)");
+    stage_ = &gauge("artic_stage", "Current stage of a staged run (0-based; 0 without stages)");
+    planned_ = &gauge("artic_planned_steps", "Optimizer steps the current stage plans");
+    stage_steps_ = &gauge("artic_stage_steps", "Optimizer steps done in the current stage");
     steps_ = &counter("artic_optimizer_steps_total", "Optimizer steps taken by this process");
     frames_ = &counter("artic_frames_total", "Real (unpadded) frames trained on by this rank");
     padded_ =
@@ -92,6 +94,8 @@ class PrometheusSink : public MetricsSink {
 
   void step(const StepReport& r) override {
     epoch_->Set(static_cast<double>(r.epoch));
+    stage_->Set(static_cast<double>(r.stage));
+    stage_steps_->Set(static_cast<double>(r.stage_steps));
     lr_->Set(r.learning_rate);
     frames_->Increment(static_cast<double>(r.real_frames));
     padded_->Increment(static_cast<double>(r.padded_frames));
@@ -225,7 +229,8 @@ class PrometheusSink : public MetricsSink {
   Labels labels_;
   std::unique_ptr<MetricsServer> server_;
   std::string endpoint_;
-  Gauge *train_loss_, *lr_, *grad_norm_, *epoch_, *planned_, *memory_, *memory_peak_;
+  Gauge *train_loss_, *lr_, *grad_norm_, *epoch_, *stage_, *stage_steps_, *planned_, *memory_,
+      *memory_peak_;
   Counter *steps_, *frames_, *padded_, *allreduce_bytes_, *bad_steps_;
   std::map<std::string, Histogram*> phase_;
   Counter* validations_ = nullptr;

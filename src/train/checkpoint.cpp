@@ -113,6 +113,10 @@ void save_checkpoint(const std::string& path, const SequenceRegressorImpl& model
   write_int(a, "progress/best_step", p.best_step);
   write_int(a, "progress/validations_without_improvement", p.validations_without_improvement);
   write_int(a, "progress/total_steps", p.total_steps);
+  write_int(a, "progress/stage", p.stage);
+  write_int(a, "progress/stage_start_step", p.stage_start_step);
+  write_int(a, "progress/stage_done", p.stage_done ? 1 : 0);
+  write_string(a, "progress/stages_json", p.stages_json);
 
   const Normalizer& n = data.normalizer;
   write_string(a, "normalizer/feature_names", join_lines(n.feature_names));
@@ -171,6 +175,13 @@ CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& m
     p.best_step = read_int(a, "progress/best_step");
     p.validations_without_improvement = read_int(a, "progress/validations_without_improvement");
     p.total_steps = read_int(a, "progress/total_steps");
+    torch::Tensor stage;
+    if (a.try_read("progress/stage", stage)) {  // absent in checkpoints of unstaged versions
+      p.stage = stage.item<int64_t>();
+      p.stage_start_step = read_int(a, "progress/stage_start_step");
+      p.stage_done = read_int(a, "progress/stage_done") != 0;
+      p.stages_json = read_string(a, "progress/stages_json");
+    }
 
     Normalizer& n = d.normalizer;
     n.feature_names = split_lines(read_string(a, "normalizer/feature_names"));
@@ -187,6 +198,43 @@ CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& m
                     std::string(e.what()).substr(0, 200));
   }
   return d;
+}
+
+uint64_t checkpoint_param_hash(const std::string& path) {
+  auto a = open_archive(path);
+  try {
+    return static_cast<uint64_t>(read_int(a, "param_hash"));
+  } catch (const std::exception&) {
+    throw UserError(path + ": checkpoint holds no parameter checksum (not an artic checkpoint?)");
+  }
+}
+
+Normalizer checkpoint_normalizer(const std::string& path) {
+  auto a = open_archive(path);
+  Normalizer n;
+  try {
+    n.feature_names = split_lines(read_string(a, "normalizer/feature_names"));
+    n.articulator_names = split_lines(read_string(a, "normalizer/articulator_names"));
+    n.feature_mean = read_doubles(a, "normalizer/feature_mean");
+    n.feature_std = read_doubles(a, "normalizer/feature_std");
+    n.target_mean = read_doubles(a, "normalizer/target_mean");
+    n.target_std = read_doubles(a, "normalizer/target_std");
+  } catch (const std::exception&) {
+    throw UserError(path + ": checkpoint holds no normalizer (not an artic checkpoint?)");
+  }
+  return n;
+}
+
+void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer) {
+  auto a = open_archive(path);
+  try {
+    torch::serialize::InputArchive optimizer_archive;
+    a.read("optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+  } catch (const std::exception& e) {
+    throw UserError(path + ": the optimizer state does not match this run: " +
+                    std::string(e.what()).substr(0, 200));
+  }
 }
 
 std::string checkpoint_config(const std::string& path) {

@@ -27,7 +27,13 @@ struct TrainProgress {
   int64_t best_epoch = -1;
   int64_t best_step = -1;
   int64_t validations_without_improvement = 0;
-  int64_t total_steps = 0;  // the schedule's horizon, fixed at the start of the run
+  int64_t total_steps = 0;  // the stage's schedule horizon, fixed when the stage starts
+  // Staged runs ([[stage]]): the stage in progress, the global step it started at, whether it
+  // has ended (its best weights start the next), and the finished stages' results (JSON array).
+  int64_t stage = 0;
+  int64_t stage_start_step = 0;
+  bool stage_done = false;
+  std::string stages_json = "[]";
 };
 
 struct CheckpointData {
@@ -35,6 +41,15 @@ struct CheckpointData {
   Normalizer normalizer;
   std::string config_toml;
 };
+
+// The parameter checksum stored in a checkpoint (of its model's parameters and buffers).
+uint64_t checkpoint_param_hash(const std::string& path);
+// The normalizer stored in a checkpoint (its channel names say what the model reads and writes).
+Normalizer checkpoint_normalizer(const std::string& path);
+
+// Loads only the optimizer state of a checkpoint (resuming a stage, whose optimizer is built after
+// the checkpoint tells which stage it is).
+void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer);
 
 void save_checkpoint(const std::string& path, const SequenceRegressorImpl& model,
                      const torch::optim::Optimizer& optimizer, const CheckpointData& data);

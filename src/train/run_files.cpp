@@ -118,17 +118,26 @@ void RunFiles::append_metrics(const std::string& json_line) {
   if (writer_ && metrics_.is_open()) metrics_ << json_line << std::endl;
 }
 
+void RunFiles::log_event(const std::string& text, const json::Value& fields) {
+  if (!writer_) return;
+  log(text);
+  json::Value v = fields;
+  if (!stage_.empty() && !v.has("stage")) v.set("stage", stage_);
+  append_metrics(json::to_json(v));
+}
+
 void RunFiles::log_step(const StepLog& s) {
   if (!writer_) return;
   const PhaseTimes& t = s.times;
   const double total = t.data + t.forward + t.backward + t.allreduce + t.optimizer;
   const std::string text =
-      "step " + std::to_string(s.step) + " | epoch " + std::to_string(s.epoch + 1) + " | loss " +
-      fixed(s.loss, 4) + " | lr " + sci(s.lr) + " | grad " + fixed(s.grad_norm, 3) + " | " +
-      fixed(s.frames_per_second, 0) + " frames/s | pad eff " +
-      fixed(100 * s.padding_efficiency, 1) + "% | data " + percent(t.data, total) + " fwd " +
-      percent(t.forward, total) + " bwd " + percent(t.backward, total) + " allreduce " +
-      percent(t.allreduce, total) + " optim " + percent(t.optimizer, total);
+      (stage_.empty() ? "" : "[" + stage_ + "] ") + "step " + std::to_string(s.step) + " | epoch " +
+      std::to_string(s.epoch + 1) + " | loss " + fixed(s.loss, 4) + " | lr " + sci(s.lr) +
+      " | grad " + fixed(s.grad_norm, 3) + " | " + fixed(s.frames_per_second, 0) +
+      " frames/s | pad eff " + fixed(100 * s.padding_efficiency, 1) + "% | data " +
+      percent(t.data, total) + " fwd " + percent(t.forward, total) + " bwd " +
+      percent(t.backward, total) + " allreduce " + percent(t.allreduce, total) + " optim " +
+      percent(t.optimizer, total);
   if (tty_) {
     if (log_.is_open()) log_ << text << std::endl;
   } else {
@@ -136,6 +145,7 @@ void RunFiles::log_step(const StepLog& s) {
   }
   json::Value v = json::Value::object();
   v.set("type", "step");
+  if (!stage_.empty()) v.set("stage", stage_);
   v.set("step", s.step);
   v.set("epoch", s.epoch + 1);
   v.set("loss", s.loss);
@@ -168,12 +178,14 @@ void RunFiles::show_progress(const ProgressView& v) {
 void RunFiles::log_validation(const TrainProgress& p, const SplitResult& r, bool improved,
                               double seconds) {
   if (!writer_) return;
-  log("validation | epoch " + std::to_string(p.epoch + 1) + " | step " + std::to_string(p.step) +
-      " | val loss " + fixed(r.loss, 4) + (improved ? " (best)" : "") + " | RMSE " +
+  log((stage_.empty() ? "" : "[" + stage_ + "] ") + "validation | epoch " +
+      std::to_string(p.epoch + 1) + " | step " + std::to_string(p.step) + " | val loss " +
+      fixed(r.loss, 4) + (improved ? " (best)" : "") + " | RMSE " +
       fixed(r.metrics.mean.rmse_mm, 3) + " mm | r " + fixed(r.metrics.mean.pearson_r, 3) +
       " | MAE " + fixed(r.metrics.mean.mae_mm, 3) + " mm | " + fixed(seconds, 1) + " s");
   json::Value v = json::Value::object();
   v.set("type", "validation");
+  if (!stage_.empty()) v.set("stage", stage_);
   v.set("step", p.step);
   v.set("epoch", p.epoch + 1);
   v.set("val_loss", r.loss);
@@ -188,7 +200,7 @@ void RunFiles::log_validation(const TrainProgress& p, const SplitResult& r, bool
 
 void RunFiles::write_summary(const Config& c, const TrainProgress& p, const std::string& stopped,
                              size_t train_segments, size_t valid_utterances, size_t test_utterances,
-                             uint64_t param_hash) {
+                             uint64_t param_hash, const json::Value& stages) {
   if (!writer_) return;
   json::Value v = json::Value::object();
   v.set("name", c.run.name);
@@ -203,9 +215,8 @@ void RunFiles::write_summary(const Config& c, const TrainProgress& p, const std:
   v.set("sequence_length", c.data.sequence_length);
   v.set("stopped", stopped);
   v.set("bad_steps", p.bad_steps_total);
-  char hash[32];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(param_hash));
-  v.set("param_hash", std::string(hash));
+  v.set("param_hash", hash_hex(param_hash));
+  if (!stages.is_null()) v.set("stages", stages);
   write_atomically((fs::path(dir_) / "summary.json").string(), json::to_json(v, 2) + "\n");
 }
 
@@ -215,6 +226,12 @@ void RunFiles::write_eval(const EvalMetrics& metrics, const std::string& split,
   json::Value v = eval_json(metrics, split);
   v.set("checkpoint", checkpoint);
   write_atomically((fs::path(dir_) / "eval.json").string(), json::to_json(v, 2) + "\n");
+}
+
+std::string hash_hex(uint64_t hash) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
 }
 
 std::string describe_setup(const Config& c, const Topology& topo, const std::string& device,

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "core/json.h"
 #include "dist/topology.h"
 #include "eval/metrics.h"
 #include "train/checkpoint.h"
@@ -48,6 +49,10 @@ class RunFiles {
   void set_latest(const std::string& path, int64_t keep_last);
 
   void log(const std::string& text);
+  // Staged runs: lines are prefixed "[label] " and metrics.jsonl objects get "stage": label.
+  void set_stage(const std::string& label) { stage_ = label; }
+  // A line in the log and an object with `fields` (its "type" included) in metrics.jsonl.
+  void log_event(const std::string& text, const json::Value& fields);
   // A progress line on stdout and a "step" object in metrics.jsonl; with a terminal on stdout
   // the line goes to train.log only and the progress bar takes its place.
   void log_step(const StepLog& line);
@@ -57,7 +62,8 @@ class RunFiles {
                       double seconds);
   void write_summary(const Config& config, const TrainProgress& progress,
                      const std::string& stopped, size_t train_segments, size_t valid_utterances,
-                     size_t test_utterances, uint64_t param_hash);
+                     size_t test_utterances, uint64_t param_hash,
+                     const json::Value& stages = json::Value());
   void write_eval(const EvalMetrics& metrics, const std::string& split,
                   const std::string& checkpoint);
 
@@ -70,9 +76,13 @@ class RunFiles {
   bool writer_;
   std::ofstream log_;
   std::ofstream metrics_;
+  std::string stage_;
   bool tty_ = false;
   bool bar_shown_ = false;
 };
+
+// A parameter checksum as 16 hex digits (summary.json, stage events).
+std::string hash_hex(uint64_t hash);
 
 std::string describe_setup(const Config& config, const Topology& topo, const std::string& device,
                            int64_t parameters, size_t train_segments, size_t valid_utterances,

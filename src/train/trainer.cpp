@@ -22,6 +22,7 @@
 #include "train/accumulate.h"
 #include "train/checkpoint.h"
 #include "train/device_memory.h"
+#include "train/init_from.h"
 #include "train/placement.h"
 #include "train/predict.h"
 #include "train/run_files.h"
@@ -88,10 +89,6 @@ TrainData load_data(const Config& config) {
                     std::to_string(d.train.size()) + ", valid " + std::to_string(d.valid.size()) +
                     ")");
   }
-  d.segments = make_segments(d.source, d.train, segmenter_options(config.data));
-  if (d.segments.empty()) {
-    throw DataError("no training segments: every train utterance is shorter than data.min_length");
-  }
   return d;
 }
 
@@ -132,9 +129,10 @@ void set_learning_rate(torch::optim::Optimizer& opt, double lr) {
 
 // Everything the loop carries from step to step.
 struct Session {
-  Session(const Config& c, const Topology& t, RunFiles f, torch::Device d)
-      : config(c), topo(t), files(std::move(f)), device(d) {}
-  const Config& config;
+  Session(const Config& b, const Topology& t, RunFiles f, torch::Device d)
+      : base(b), config(resolve_stage(b, 0)), topo(t), files(std::move(f)), device(d) {}
+  const Config& base;  // as given, with its [[stage]] tables
+  Config config;       // the stage in progress (the base itself when it has no stages)
   const Topology& topo;
   RunFiles files;
   torch::Device device;
@@ -158,7 +156,20 @@ struct Session {
 };
 
 CheckpointData checkpoint_data(const Session& s) {
-  return {s.progress, s.normalizer, config_to_toml(s.config)};
+  return {s.progress, s.normalizer, config_to_toml(s.base)};
+}
+
+bool staged(const Session& s) {
+  return !s.base.stages.empty();
+}
+// The checksum a checkpoint of these weights stores (parameters and buffers).
+std::string weights_hash(const Session& s) {
+  auto tensors = s.model->parameters();
+  for (const auto& b : s.model->buffers()) tensors.push_back(b);
+  return hash_hex(parameter_hash(tensors));
+}
+int64_t stage_step(const Session& s) {
+  return s.progress.step - s.progress.stage_start_step;
 }
 
 void save_step_checkpoint(Session& s) {
@@ -204,7 +215,7 @@ void show_progress(Session& s, double loss, const std::vector<MicroBatch>& micro
   v.max_epochs = s.config.training.max_epochs;
   v.epoch_step = s.epoch_step;
   v.epoch_steps = steps_per_epoch(s);
-  v.step = s.progress.step;
+  v.step = stage_step(s);
   v.total_steps = s.progress.total_steps;
   v.loss = loss;
   v.frames_per_second = static_cast<double>(s.frames_this_run) / std::max(elapsed, 1e-9);
@@ -259,6 +270,8 @@ StepReport step_report(const Session& s, const AccumulateResult& r, const PhaseT
                        const std::vector<MicroBatch>& micro, double lr, double grad_norm) {
   StepReport rep;
   rep.epoch = s.progress.epoch;
+  rep.stage = s.progress.stage;
+  rep.stage_steps = stage_step(s);
   rep.loss = r.loss;
   rep.learning_rate = lr;
   rep.grad_norm = grad_norm;
@@ -316,7 +329,7 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
   }
 
   const double lr =
-      learning_rate_at(s.progress.step, s.progress.total_steps, s.config.optim, s.config.schedule);
+      learning_rate_at(stage_step(s), s.progress.total_steps, s.config.optim, s.config.schedule);
   set_learning_rate(*s.optimizer, lr);
   // Dropout draws from a stream keyed by (seed, rank, step): a resumed run continues it exactly.
   torch::manual_seed(
@@ -361,10 +374,10 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
   if (s.config.checkpoint.every_steps > 0 && p.step % s.config.checkpoint.every_steps == 0) {
     save_step_checkpoint(s);
   }
-  if (tc.eval_every > 0 && p.step % tc.eval_every == 0 && validate(s)) {
+  if (tc.eval_every > 0 && stage_step(s) % tc.eval_every == 0 && validate(s)) {
     return StepOutcome::EarlyStop;
   }
-  if (tc.max_steps > 0 && p.step >= tc.max_steps) return StepOutcome::Finished;
+  if (tc.max_steps > 0 && stage_step(s) >= tc.max_steps) return StepOutcome::Finished;
   return StepOutcome::Continue;
 }
 
@@ -409,6 +422,79 @@ void start_monitoring(Session& s) {
   for (const auto& p : s.targets.paths()) s.files.log("Prometheus targets: " + p);
 }
 
+// The stage's training segments, optimizer (fresh) and sampler; later stages shuffle with their
+// own seed.
+void build_stage(Session& s, int64_t stage) {
+  s.config = resolve_stage(s.base, static_cast<size_t>(stage));
+  s.data.segments = make_segments(s.data.source, s.data.train, segmenter_options(s.config.data));
+  if (s.data.segments.empty()) {
+    throw DataError("no training segments: every train utterance is shorter than data.min_length");
+  }
+  const auto& o = s.config.optim;
+  s.optimizer = std::make_unique<torch::optim::AdamW>(s.model->parameters(),
+                                                      torch::optim::AdamWOptions(o.learning_rate)
+                                                          .betas({o.beta1, o.beta2})
+                                                          .eps(o.eps)
+                                                          .weight_decay(o.weight_decay));
+  const uint64_t seed = static_cast<uint64_t>(s.config.run.seed) + 7919 * stage;
+  SamplerOptions so = sampler_options(s.config.batching, seed, s.topo.world_size, s.topo.rank);
+  const ModelConfig& mc = s.config.model;
+  if (mc.kind == "transformer" && mc.attention_window == 0) {
+    // Per layer and frame, attention costs ~2*T*d and the dense layers ~4*d^2 + 2*d*ff
+    // multiply-adds: they are equal at T = 2*d + ff.
+    so.balance_quadratic_frames = 2 * mc.d_model + mc.ff_dim;
+  }
+  s.sampler = std::make_unique<BatchSampler>(segment_lengths(s.data.segments), so);
+  s.files.set_stage(staged(s) ? stage_name(s.base, static_cast<size_t>(stage)) : "");
+}
+
+// Fresh per-stage state (epochs, schedule, early stopping) from the current step on.
+void start_stage(Session& s, int64_t stage, const std::string& from) {
+  TrainProgress& p = s.progress;
+  p.stage = stage;
+  p.stage_start_step = p.step;
+  p.stage_done = false;
+  p.epoch = 0;
+  p.sampler_position = 0;
+  p.epoch_done = false;
+  p.best_val_loss = std::numeric_limits<double>::infinity();
+  p.best_epoch = p.best_step = -1;
+  p.validations_without_improvement = 0;
+  p.bad_steps_in_a_row = 0;
+  p.total_steps = planned_total_steps(s);
+  if (s.metrics) s.metrics->planned_steps(p.total_steps);
+  s.stopped = "max_epochs";
+  if (!staged(s)) return;
+  const auto& st = s.base.stages[static_cast<size_t>(stage)];
+  json::Value overrides = json::Value::array();
+  std::string text;
+  for (const auto& o : st.overrides) {
+    overrides.push_back(o);
+    text += " " + o;
+  }
+  const std::string hash = weights_hash(s);
+  json::Value e = json::Value::object();
+  e.set("type", "stage_start");
+  e.set("stage", st.name);
+  e.set("index", stage + 1);
+  e.set("stages", static_cast<int64_t>(s.base.stages.size()));
+  e.set("step", p.step);
+  e.set("planned_steps", p.total_steps);
+  e.set("train_segments", static_cast<int64_t>(s.data.segments.size()));
+  e.set("split_mode", s.config.data.split_mode);
+  e.set("learning_rate", s.config.optim.learning_rate);
+  e.set("overrides", overrides);
+  e.set("from", from);
+  e.set("param_hash", hash);
+  s.files.log_event("stage " + std::to_string(stage + 1) + "/" +
+                        std::to_string(s.base.stages.size()) + " '" + st.name +
+                        "' starts at step " + std::to_string(p.step) + " (" +
+                        std::to_string(s.data.segments.size()) + " train segments, " +
+                        std::to_string(p.total_steps) + " steps planned" +
+                        (from.empty() ? "" : ", from " + from) + "):" + text,
+                    e);
+}
+
 void setup(Session& s, const TrainOptions& options) {
   const ThreadChoice threads = set_threads(s.config.training, s.topo);
   s.data = load_data(s.config);
@@ -423,33 +509,32 @@ void setup(Session& s, const TrainOptions& options) {
   auto tensors = s.model->parameters();
   for (const auto& b : s.model->buffers()) tensors.push_back(b);
   broadcast_parameters(*s.comm, tensors, s.bucket_bytes);
-  const auto& o = s.config.optim;
-  s.optimizer = std::make_unique<torch::optim::AdamW>(s.model->parameters(),
-                                                      torch::optim::AdamWOptions(o.learning_rate)
-                                                          .betas({o.beta1, o.beta2})
-                                                          .eps(o.eps)
-                                                          .weight_decay(o.weight_decay));
-  SamplerOptions so = sampler_options(s.config.batching, static_cast<uint64_t>(s.config.run.seed),
-                                      s.topo.world_size, s.topo.rank);
-  const ModelConfig& mc = s.config.model;
-  if (mc.kind == "transformer" && mc.attention_window == 0) {
-    // Per layer and frame, attention costs ~2*T*d and the dense layers ~4*d^2 + 2*d*ff
-    // multiply-adds: they are equal at T = 2*d + ff.
-    so.balance_quadratic_frames = 2 * mc.d_model + mc.ff_dim;
-  }
-  s.sampler = std::make_unique<BatchSampler>(segment_lengths(s.data.segments), so);
   const std::string resume_path = !options.resume_from.empty()
                                       ? options.resume_from
                                       : (options.resume ? s.files.latest_checkpoint() : "");
   if (!resume_path.empty()) {
-    const CheckpointData d = load_checkpoint(resume_path, *s.model, s.optimizer.get());
+    const CheckpointData d = load_checkpoint(resume_path, *s.model, nullptr);
     s.progress = d.progress;
     s.normalizer = d.normalizer;
+    build_stage(s, s.progress.stage);
+    load_optimizer_state(resume_path, *s.optimizer);
     s.files.log("resumed from " + resume_path + " at step " + std::to_string(s.progress.step) +
-                ", epoch " + std::to_string(s.progress.epoch + 1));
+                ", epoch " + std::to_string(s.progress.epoch + 1) +
+                (staged(s) ? ", stage '" + stage_name(s.base, s.progress.stage) + "'" : ""));
   } else {
-    s.normalizer = compute_normalizer(s.data, s.topo);
-    s.progress.total_steps = planned_total_steps(s);
+    std::string from;
+    if (!options.init_from.empty()) {
+      from = resolve_init_checkpoint(options.init_from);
+      s.normalizer = init_from_checkpoint(from, *s.model, meta);
+      s.files.log("initialized from " + from +
+                  " (weights and normalizer; fresh optimizer and "
+                  "schedule), parameter hash " +
+                  weights_hash(s));
+    } else {
+      s.normalizer = compute_normalizer(s.data, s.topo);
+    }
+    build_stage(s, 0);
+    start_stage(s, 0, from);
   }
   start_monitoring(s);
   s.files.log(describe_setup(s.config, s.topo, s.device.str(), parameter_count(*s.model),
@@ -458,6 +543,61 @@ void setup(Session& s, const TrainOptions& options) {
   if (!s.device.is_cuda()) {
     s.files.log(std::to_string(threads.threads) + " thread(s) per rank (" + threads.reason + ")");
   }
+}
+
+// A stage has ended: its result joins the summary's list, and a checkpoint records that it ended
+// (a resume then goes straight to the next stage). Its best weights are kept as best-NAME.pt.
+void finish_stage(Session& s) {
+  TrainProgress& p = s.progress;
+  p.stage_done = true;
+  if (staged(s)) {
+    const std::string name = stage_name(s.base, p.stage);
+    const std::string best = s.files.best_checkpoint();
+    const std::string kept = (fs::path(best).parent_path() / ("best-" + name + ".pt")).string();
+    if (s.topo.rank == 0 && fs::exists(best))
+      fs::copy_file(best, kept, fs::copy_options::overwrite_existing);
+    host_barrier();
+    json::Value e = json::Value::object();
+    e.set("type", "stage_end");
+    e.set("stage", name);
+    e.set("index", p.stage + 1);
+    e.set("step", p.step);
+    e.set("steps", stage_step(s));
+    e.set("epochs", p.epoch + 1);
+    e.set("best_epoch", p.best_epoch + 1);
+    e.set("best_val_loss", p.best_val_loss);
+    e.set("stopped", s.stopped);
+    e.set("split_mode", s.config.data.split_mode);
+    e.set("sequence_length", s.config.data.sequence_length);
+    e.set("best_param_hash", fs::exists(kept) ? hash_hex(checkpoint_param_hash(kept)) : "");
+    e.set("last_param_hash", weights_hash(s));
+    json::Value list = json::parse(p.stages_json, "checkpoint stages");
+    json::Value entry = e;
+    list.push_back(entry);
+    p.stages_json = json::to_json(list);
+    s.files.log_event("stage '" + name + "' ended at step " + std::to_string(p.step) + " (" +
+                          s.stopped + ", best validation loss " + std::to_string(p.best_val_loss) +
+                          " at epoch " + std::to_string(p.best_epoch + 1) + ")",
+                      e);
+  }
+  save_step_checkpoint(s);
+}
+
+// The next stage starts from the best weights of the one that ended (its last weights when it
+// kept no best checkpoint), with a fresh optimizer and schedule.
+void next_stage(Session& s) {
+  const int64_t ended = s.progress.stage;
+  const std::string kept = (fs::path(s.files.best_checkpoint()).parent_path() /
+                            ("best-" + stage_name(s.base, static_cast<size_t>(ended)) + ".pt"))
+                               .string();
+  std::string from;
+  if (fs::exists(kept)) {
+    load_checkpoint(kept, *s.model, nullptr);
+    from = kept;
+  }
+  build_stage(s, ended + 1);
+  start_stage(s, ended + 1, from);
+  save_step_checkpoint(s);
 }
 
 // Runs epochs until done; returns the exit code.
@@ -548,14 +688,22 @@ int run_training(const Config& config, const TrainOptions& options, const Topolo
   s.files.prepare(options.resume || !options.resume_from.empty(), config);
   host_barrier();
   setup(s, options);
-  const int code = train_loop(s);
-  if (code != 0) {
-    s.metrics->finish();
-    return code;
+  for (;;) {
+    if (!s.progress.stage_done) {
+      const int code = train_loop(s);
+      if (code != 0) {
+        s.metrics->finish();
+        return code;
+      }
+      finish_stage(s);
+    }
+    if (static_cast<size_t>(s.progress.stage) + 1 >= stage_count(s.base)) break;
+    next_stage(s);
   }
   s.files.write_summary(s.config, s.progress, s.stopped, s.data.segments.size(),
                         s.data.valid.size(), s.data.test.size(),
-                        parameter_hash(s.model->parameters()));
+                        parameter_hash(s.model->parameters()),
+                        staged(s) ? json::parse(s.progress.stages_json, "stages") : json::Value());
   final_evaluation(s);
   s.metrics->finish();
   host_barrier();

@@ -13,6 +13,9 @@ namespace artic {
 struct TrainOptions {
   bool resume = false;      // continue from RUN_DIR/checkpoints/latest
   std::string resume_from;  // or from this checkpoint file
+  // A fresh run (not resuming) starts from this run's best (else latest) checkpoint or this
+  // checkpoint file: weights and normalizer, with a fresh optimizer and schedule.
+  std::string init_from;
   // auto: a progress bar when stdout is a terminal and no MPI/Slurm launcher started us (their
   // output forwarding makes every rank look like a terminal); bar; lines.
   std::string progress = "auto";

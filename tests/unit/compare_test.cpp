@@ -66,6 +66,26 @@ TEST(Compare, ThreeRunsGetAChangeColumnEach) {
             "| Test RMSE (mm) | 2.000 | 2.000 | 1.000 | +0.0% same | -50.0% better |");
 }
 
+TEST(Compare, StagedRunsShowEveryStageAndTotalEpochs) {
+  test::TempDir tmp;
+  const std::string a = tmp.file("scratch"), b = tmp.file("staged");
+  write_run(a, "full", 500, 407, 16, 15, 0.21, 1.385, 0.855, 0.952);
+  write_run(b, "full", 500, 407, 8, 8, 0.22, 1.396, 0.854, 0.984);
+  // summary.json of a staged run: the last stage's fields plus the list of stages.
+  std::ifstream in(b + "/summary.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.insert(text.rfind('}'),
+              ", \"stages\": [{\"split_mode\": \"fixed\", \"sequence_length\": 500, "
+              "\"epochs\": 8, \"best_epoch\": 7}, {\"split_mode\": \"full\", "
+              "\"sequence_length\": 500, \"epochs\": 8, \"best_epoch\": 8}]");
+  std::ofstream(b + "/summary.json") << text;
+  const std::string out = compare_runs({a, b}, CompareOptions());
+  EXPECT_EQ(line_with(out, "Split"),
+            "| Split | full utterances | fixed 500 frames → full utterances | |");
+  EXPECT_EQ(line_with(out, "Epochs trained"), "| Epochs trained | 16 | 16 | +0.0% |");
+  EXPECT_EQ(line_with(out, "Best epoch"), "| Best epoch | 15 | 16 | +6.7% |");
+}
+
 TEST(Compare, RelativeChange) {
   EXPECT_EQ(relative_change(2.0, 1.0), "-50.0%");
   EXPECT_EQ(relative_change(-0.5, -0.25), "+50.0%");
