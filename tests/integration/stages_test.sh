@@ -145,6 +145,18 @@ check "--init-from the same architecture trains (exit 0)" "[[ $? -eq 0 ]] || { t
 final_best=$(event "$M" stage_end finetune best_param_hash)
 check "and starts from the run's best weights ($final_best)" \
   "grep -q \"initialized from $TMP/runs/a/checkpoints/best.pt .*parameter hash $final_best\" $TMP/runs/ft/train.log"
+# The same corpus with one articulator renamed: the channel is named in the error.
+cp "$TMP/small.h5" "$TMP/renamed.h5"
+"$PY" -c 'import h5py, sys
+with h5py.File(sys.argv[1], "r+") as f:
+    names = [n.decode() if isinstance(n, bytes) else n for n in f["meta/articulator_names"][()]]
+    names[3] = "TB_y"
+    del f["meta/articulator_names"]
+    f["meta/articulator_names"] = names' "$TMP/renamed.h5"
+"$ARTIC" train "${SMALL[@]}" --set run.name=renamed --set "data.corpus=$TMP/renamed.h5" \
+  --init-from "$TMP/runs/a" > "$TMP/renamed.log" 2>&1
+check "--init-from on other channels exits 2 naming the channel" \
+  "[[ $? -eq 2 ]] && grep -q \"articulator channel 3 is 'T2_y' in the checkpoint but 'TB_y' in this corpus\" $TMP/renamed.log || { cat $TMP/renamed.log; false; }"
 "$ARTIC" train "${SMALL[@]}" --set run.name=nothere --init-from "$TMP/runs/nope" > "$TMP/nope.log" 2>&1
 check "--init-from a missing run: exit 2 and says so" "[[ $? -eq 2 ]] && grep -q 'no such run directory or checkpoint' $TMP/nope.log"
 
