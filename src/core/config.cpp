@@ -190,6 +190,10 @@ std::vector<Field> fields_of(Config& c) {
 
       string_field("dist", "backend", &x.backend, {"auto", "mpi", "nccl"}, false,
                    "communicator: auto = NCCL on CUDA, MPI on CPU"),
+      string_field("dist", "overlap", &x.overlap, {"auto", "on", "off"}, false,
+                   "start each gradient bucket's all-reduce during the last backward pass as "
+                   "soon as its gradients are final: auto = with NCCL (asynchronous on its own "
+                   "stream); on = also with MPI (MPI_Iallreduce)"),
       float_field("dist", "bucket_mb", &x.bucket_mb, 0.0, kInf, true, false,
                   "gradient all-reduce bucket size in MiB"),
       bool_field("dist", "check_consistency", &x.check_consistency,

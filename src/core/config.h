@@ -85,6 +85,7 @@ struct DistConfig {
   bool check_consistency = false;
   double timeout_s = 300.0;
   bool allow_shared_gpu = false;
+  std::string overlap = "auto";  // auto (on with NCCL) | on | off
 };
 
 struct MonitorConfig {

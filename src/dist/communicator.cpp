@@ -7,10 +7,7 @@
 #endif
 
 namespace artic {
-namespace {
 
-// Consecutive runs of same-dtype, same-device tensors, each at most bucket_bytes (a single
-// larger tensor gets a bucket of its own).
 std::vector<std::vector<size_t>> make_buckets(const std::vector<torch::Tensor>& tensors,
                                               int64_t bucket_bytes) {
   std::vector<std::vector<size_t>> buckets;
@@ -47,8 +44,6 @@ void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tens
     offset += n;
   }
 }
-
-}  // namespace
 
 int64_t all_reduce_sum(Communicator& comm, const std::vector<torch::Tensor>& tensors,
                        int64_t bucket_bytes) {

@@ -23,7 +23,21 @@ class Communicator {
   // Copies root's contiguous tensor to every rank, in place.
   virtual void broadcast_flat(torch::Tensor& flat, int root) = 0;
   virtual void barrier() = 0;
+  // Starts summing `flat` across ranks; `flat` must stay alive and untouched until wait_all().
+  // Every rank must start the same sequence. Backends without asynchronous collectives finish
+  // it right here.
+  virtual void start_all_reduce_flat(torch::Tensor& flat) { all_reduce_flat(flat); }
+  // Waits until every started all-reduce has finished.
+  virtual void wait_all() {}
 };
+
+// Bucketing shared by the collectives: consecutive runs of same-dtype, same-device tensors of
+// at most bucket_bytes (a larger tensor gets a bucket of its own), as indices into `tensors`.
+std::vector<std::vector<size_t>> make_buckets(const std::vector<torch::Tensor>& tensors,
+                                              int64_t bucket_bytes);
+torch::Tensor flatten(const std::vector<torch::Tensor>& tensors, const std::vector<size_t>& idx);
+void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tensors,
+               const std::vector<size_t>& idx);
 
 // Sums `tensors` across ranks in place, fused into flat buckets of at most bucket_bytes (per
 // dtype and device, in the given order). Non-contiguous tensors are handled. Returns the bytes

@@ -56,7 +56,34 @@ class MpiCommunicator : public Communicator {
 
   void barrier() override { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
 
+  void start_all_reduce_flat(torch::Tensor& flat) override {
+    require_cpu_contiguous(flat);
+    Pending op{flat, is_half(flat) ? flat.to(torch::kFloat32) : flat, MPI_REQUEST_NULL};
+    check(MPI_Iallreduce(MPI_IN_PLACE, op.buffer.data_ptr(), static_cast<int>(op.buffer.numel()),
+                         mpi_type(op.buffer.scalar_type()), MPI_SUM, MPI_COMM_WORLD, &op.request),
+          "MPI_Iallreduce");
+    pending_.push_back(std::move(op));
+  }
+
+  void wait_all() override {
+    std::vector<MPI_Request> requests;
+    for (auto& op : pending_) requests.push_back(op.request);
+    check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+          "MPI_Waitall");
+    for (auto& op : pending_) {
+      if (!op.buffer.is_same(op.target)) op.target.copy_(op.buffer);
+    }
+    pending_.clear();
+  }
+
  private:
+  struct Pending {
+    torch::Tensor target;  // the caller's tensor
+    torch::Tensor buffer;  // what MPI reduces: target itself, or its float32 copy
+    MPI_Request request;
+  };
+  std::vector<Pending> pending_;
+
   static bool is_half(const torch::Tensor& t) {
     return t.scalar_type() == torch::kBFloat16 || t.scalar_type() == torch::kFloat16;
   }

@@ -94,6 +94,24 @@ class NcclCommunicator : public Communicator {
 
   void barrier() override { host_barrier(); }
 
+  // Enqueued on the communication stream after what the legacy stream has queued so far (the
+  // gradients just produced); wait_all polls the last one, which orders after all earlier ones.
+  void start_all_reduce_flat(torch::Tensor& flat) override {
+    begin(flat);
+    launch(ncclAllReduce(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
+                         nccl_type(flat.scalar_type()), ncclSum, comm_, stream_),
+           "ncclAllReduce");
+    started_ = true;
+  }
+
+  void wait_all() override {
+    if (!started_) return;
+    started_ = false;
+    finish("ncclAllReduce");
+    // Later kernels on the legacy stream must see the reduced gradients.
+    cuda_check(cudaStreamWaitEvent(cudaStreamLegacy, done_, 0), "cudaStreamWaitEvent");
+  }
+
  private:
   void nccl_check(ncclResult_t rc, const char* what) {
     if (rc != ncclSuccess) {
@@ -158,6 +176,7 @@ class NcclCommunicator : public Communicator {
 
   int device_;
   double timeout_s_;
+  bool started_ = false;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ready_ = nullptr;

@@ -25,7 +25,8 @@ torch::Tensor masked_sse(const torch::Tensor& prediction, const torch::Tensor& t
 
 AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
                                       const std::vector<MicroBatch>& micro, Communicator& comm,
-                                      int64_t bucket_bytes, bool bf16_autocast) {
+                                      int64_t bucket_bytes, bool bf16_autocast,
+                                      OverlapReducer* overlap) {
   AccumulateResult r;
   std::vector<int64_t> frames = {0};
   for (const auto& m : micro) frames[0] += m.real_frames;
@@ -41,8 +42,14 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
   const double scale = 1.0 / (static_cast<double>(r.global_frames) *
                               static_cast<double>(model.shape().num_articulators));
   torch::Tensor sse_sum = torch::zeros({1}, params.front().options().dtype(torch::kFloat64));
-  for (const auto& m : micro) {
+  size_t last = micro.size();
+  for (size_t k = 0; k < micro.size(); ++k) {
+    if (micro[k].real_frames > 0) last = k;
+  }
+  for (size_t k = 0; k < micro.size(); ++k) {
+    const MicroBatch& m = micro[k];
     if (m.real_frames == 0) continue;
+    if (overlap != nullptr && k == last) overlap->arm();
     auto t0 = std::chrono::steady_clock::now();
     torch::Tensor prediction;
     {
@@ -57,7 +64,8 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
     sse_sum += sse.detach().to(torch::kFloat64);
   }
   const auto t0 = std::chrono::steady_clock::now();
-  r.allreduce_bytes = reduce_gradients(comm, params, bucket_bytes);
+  r.allreduce_bytes =
+      overlap != nullptr ? overlap->finish() : reduce_gradients(comm, params, bucket_bytes);
   r.allreduce_bytes += all_reduce_sum(comm, {sse_sum}, bucket_bytes);
   r.allreduce_seconds = seconds_since(t0);
   r.loss = sse_sum.item<double>() * scale;

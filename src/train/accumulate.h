@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dist/communicator.h"
+#include "dist/overlap_reducer.h"
 #include "model/model.h"
 
 namespace artic {
@@ -36,8 +37,11 @@ torch::Tensor masked_sse(const torch::Tensor& prediction, const torch::Tensor& t
 // gradients in the model's parameters on every rank. Empty micro-batches (no frames) only
 // take part in the collectives. With bf16_autocast the forward pass runs under CUDA autocast
 // (bfloat16 matmuls); the loss and the gradients stay fp32.
+// With `overlap`, the all-reduce runs during the last micro-batch's backward instead of after
+// it (same sums).
 AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
                                       const std::vector<MicroBatch>& micro, Communicator& comm,
-                                      int64_t bucket_bytes, bool bf16_autocast = false);
+                                      int64_t bucket_bytes, bool bf16_autocast = false,
+                                      OverlapReducer* overlap = nullptr);
 
 }  // namespace artic

@@ -140,6 +140,7 @@ struct Session {
   Normalizer normalizer;
   SequenceRegressor model;
   std::unique_ptr<Communicator> comm;
+  std::unique_ptr<OverlapReducer> overlap;  // null: reduce after the last backward
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::unique_ptr<BatchSampler> sampler;
   TrainProgress progress;
@@ -337,7 +338,8 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
                   static_cast<uint64_t>(s.progress.step)})
           .next());
   const bool bf16 = s.config.training.precision == "bf16" && s.device.is_cuda();
-  const AccumulateResult r = accumulate_gradients(*s.model, micro, *s.comm, s.bucket_bytes, bf16);
+  const AccumulateResult r =
+      accumulate_gradients(*s.model, micro, *s.comm, s.bucket_bytes, bf16, s.overlap.get());
   times.forward = r.forward_seconds;
   times.backward = r.backward_seconds;
   times.allreduce = r.allreduce_seconds;
@@ -509,6 +511,10 @@ void setup(Session& s, const TrainOptions& options) {
   auto tensors = s.model->parameters();
   for (const auto& b : s.model->buffers()) tensors.push_back(b);
   broadcast_parameters(*s.comm, tensors, s.bucket_bytes);
+  const std::string& overlap = s.config.dist.overlap;
+  if (overlap == "on" || (overlap == "auto" && s.comm->name() == "nccl")) {
+    s.overlap = std::make_unique<OverlapReducer>(*s.comm, s.model->parameters(), s.bucket_bytes);
+  }
   const std::string resume_path = !options.resume_from.empty()
                                       ? options.resume_from
                                       : (options.resume ? s.files.latest_checkpoint() : "");

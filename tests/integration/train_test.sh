@@ -51,6 +51,13 @@ check "eval metrics match the numpy oracle" "[[ $? -eq 0 ]]"
 LONG=(--set batching.max_frames=400 --set training.max_epochs=3)
 "${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" "${LONG[@]}" --set run.name=c > "$TMP/c.log" 2>&1
 check "reference run exit code 0" "[[ $? -eq 0 ]]"
+# The same run with the all-reduce overlapped with backward (MPI_Iallreduce per bucket, small
+# buckets): the sums are the same, so the parameters end bit-identical.
+"${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" "${LONG[@]}" --set run.name=o \
+  --set dist.overlap=on --set dist.bucket_mb=0.01 > "$TMP/o.log" 2>&1
+check "overlapped all-reduce run exit code 0" "[[ $? -eq 0 ]] || { tail $TMP/o.log; false; }"
+check "overlapped all-reduce ends bit-identical to reducing after backward" \
+  "[[ \$(summary_field $TMP/runs/o/summary.json param_hash) == \$(summary_field $TMP/runs/c/summary.json param_hash) ]]"
 "${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" "${LONG[@]}" --set run.name=b > "$TMP/b.log" 2>&1 &
 job=$!
 for _ in $(seq 1 600); do

@@ -1,0 +1,110 @@
+#include "dist/overlap_reducer.h"
+
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
+
+#include <stdexcept>
+
+namespace artic {
+namespace {
+
+struct ReadyHook : torch::autograd::FunctionPostHook {
+  ReadyHook(OverlapReducer* reducer, size_t index) : reducer_(reducer), index_(index) {}
+  torch::autograd::variable_list operator()(
+      const torch::autograd::variable_list& outputs,
+      const torch::autograd::variable_list& /*inputs*/) override {
+    reducer_->gradient_ready(index_);
+    return outputs;
+  }
+  OverlapReducer* reducer_;
+  size_t index_;
+};
+
+}  // namespace
+
+OverlapReducer::OverlapReducer(Communicator& comm, const std::vector<torch::Tensor>& params,
+                               int64_t bucket_bytes)
+    : comm_(comm), params_(params.rbegin(), params.rend()) {
+  buckets_ = make_buckets(params_, bucket_bytes);
+  bucket_of_.resize(params_.size());
+  for (size_t b = 0; b < buckets_.size(); ++b) {
+    for (size_t i : buckets_[b]) bucket_of_[i] = b;
+  }
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (!params_[i].requires_grad()) {
+      throw std::invalid_argument("OverlapReducer: parameter does not require a gradient");
+    }
+    // The accumulator is held here: the parameter keeps only a weak reference, and a new one
+    // (without the hook) would replace it once this one was gone.
+    auto acc = torch::autograd::impl::grad_accumulator(params_[i]);
+    hook_keys_.push_back(acc->add_post_hook(std::make_unique<ReadyHook>(this, i)));
+    accumulators_.push_back(std::move(acc));
+  }
+  waiting_.resize(buckets_.size());
+  flats_.resize(buckets_.size());
+}
+
+OverlapReducer::~OverlapReducer() {
+  for (size_t i = 0; i < accumulators_.size(); ++i) accumulators_[i]->del_post_hook(hook_keys_[i]);
+}
+
+void OverlapReducer::arm() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (size_t b = 0; b < buckets_.size(); ++b) {
+    waiting_[b] = buckets_[b].size();
+    flats_[b] = torch::Tensor();
+  }
+  bytes_ = 0;
+  started_early_ = 0;
+  next_ = 0;
+  armed_ = true;
+}
+
+void OverlapReducer::gradient_ready(size_t index) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!armed_) return;
+  const size_t b = bucket_of_[index];
+  if (waiting_[b] > 0) --waiting_[b];
+  // Buckets start in index order on every rank (collectives must match across ranks), each as
+  // soon as it and all before it are complete.
+  while (next_ < buckets_.size() && waiting_[next_] == 0) {
+    start_bucket(next_++);
+    ++started_early_;
+  }
+}
+
+void OverlapReducer::start_bucket(size_t b) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads(params_.size());
+  for (size_t i : buckets_[b]) {
+    grads[i] = params_[i].grad().defined() ? params_[i].grad() : torch::zeros_like(params_[i]);
+  }
+  flats_[b] = flatten(grads, buckets_[b]);
+  bytes_ += flats_[b].numel() * static_cast<int64_t>(flats_[b].element_size());
+  comm_.start_all_reduce_flat(flats_[b]);
+}
+
+int64_t OverlapReducer::finish() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!armed_) {
+    bytes_ = 0;
+    next_ = 0;
+  }
+  armed_ = false;
+  while (next_ < buckets_.size()) start_bucket(next_++);
+  comm_.wait_all();
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads;
+  for (auto& p : params_) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad());
+  }
+  for (size_t b = 0; b < buckets_.size(); ++b) {
+    unflatten(flats_[b], grads, buckets_[b]);
+    flats_[b] = torch::Tensor();
+  }
+  return bytes_;
+}
+
+}  // namespace artic
