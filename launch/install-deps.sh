@@ -12,8 +12,10 @@ PACKAGES=(
   prometheus-cpp-dev
   libgtest-dev
   libcli11-dev
-  libsndfile1-dev
+  libsndfile1-dev libsamplerate0-dev
   python3-numpy python3-h5py python3-torch
+  # Test inputs for `artic prep`: real speech (espeak-ng) and real EST track files (ch_track).
+  espeak-ng speech-tools
   # Real services the integration tests start privately (their own ports, sockets, temp dirs):
   # Prometheus + promtool + push gateway, and a single-node Slurm. On a machine with systemd,
   # apt also enables the packages' system services; stop them if you do not want them.

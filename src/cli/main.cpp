@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("artic ") + ARTIC_VERSION);
   app.require_subcommand(1);
   artic::cli::add_synth_command(app);
+  artic::cli::add_prep_command(app);
   artic::cli::add_corpus_command(app);
   artic::cli::add_config_command(app);
   artic::cli::add_train_command(app);

@@ -1,0 +1,228 @@
+#include "prep/corpus_import.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+#include "data/corpus.h"
+#include "prep/import_utterance.h"
+#include "prep/pairing.h"
+#include "prep/splits.h"
+
+namespace artic {
+namespace {
+
+std::vector<ImportedUtterance> import_all(const PrepConfig& c,
+                                          const std::vector<UtteranceFiles>& todo, int threads,
+                                          const std::function<void(int64_t, int64_t)>& progress) {
+  std::vector<ImportedUtterance> results(todo.size());
+  std::atomic<size_t> next{0};
+  std::mutex progress_mutex;
+  int64_t done = 0;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto worker = [&] {
+    for (size_t i = next++; i < todo.size(); i = next++) {
+      try {
+        results[i] = import_utterance(c, todo[i]);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = todo.size();
+        return;
+      }
+      const std::lock_guard<std::mutex> lock(progress_mutex);
+      ++done;
+      if (progress) progress(done, static_cast<int64_t>(todo.size()));
+    }
+  };
+  const int n = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < n; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  return results;
+}
+
+std::vector<ChannelRange> channel_ranges(const Corpus& corpus) {
+  const int64_t a = corpus.num_articulators(), n = corpus.total_frames();
+  std::vector<ChannelRange> out(static_cast<size_t>(a));
+  for (int64_t k = 0; k < a; ++k) {
+    double sum = 0, sq = 0, lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (int64_t f = 0; f < n; ++f) {
+      const double v = corpus.targets[static_cast<size_t>(f * a + k)];
+      sum += v;
+      sq += v * v;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    ChannelRange& r = out[static_cast<size_t>(k)];
+    r.name = corpus.meta.articulator_names[static_cast<size_t>(k)];
+    r.mean = sum / static_cast<double>(n);
+    r.std = std::sqrt(std::max(0.0, sq / static_cast<double>(n) - r.mean * r.mean));
+    r.min = lo;
+    r.max = hi;
+  }
+  return out;
+}
+
+// EMA sensors move a few millimetres around their mean; a median spread far outside 0.2..50 mm
+// means the values are in other units.
+void check_units(const PrepConfig& c, PrepReport& report) {
+  std::vector<double> spreads;
+  for (const auto& ch : report.channels) spreads.push_back(ch.std);
+  std::sort(spreads.begin(), spreads.end());
+  const double median = spreads[spreads.size() / 2];
+  if (median >= 0.2 && median <= 50.0) return;
+  char text[400];
+  std::snprintf(text, sizeof text,
+                "the articulator channels vary by a median standard deviation of %.4g mm, which "
+                "is not what EMA in millimetres looks like (typically 1-10 mm): check "
+                "tracks.scale = %g (MNGU0 stores cm: 10; MOCHA-TIMIT stores 0.01 mm: 0.01)",
+                median, c.scale);
+  report.warnings.push_back(text);
+}
+
+}  // namespace
+
+PrepReport import_corpus(const PrepConfig& c, int threads,
+                         const std::function<void(int64_t, int64_t)>& progress) {
+  PrepReport report;
+  report.output = c.output;
+  const PairingResult pairs = pair_files(c);
+  report.pairs = static_cast<int64_t>(pairs.utterances.size());
+  report.skipped = pairs.unpaired;
+  const SplitAssignment splits = assign_splits(c, pairs.utterances);
+  report.skipped.insert(report.skipped.end(), splits.left_out.begin(), splits.left_out.end());
+  report.warnings = splits.warnings;
+  std::vector<UtteranceFiles> todo;
+  std::vector<std::string> todo_split;
+  for (size_t i = 0; i < pairs.utterances.size(); ++i) {
+    if (splits.split[i].empty()) continue;
+    todo.push_back(pairs.utterances[i]);
+    todo_split.push_back(splits.split[i]);
+  }
+  if (todo.empty()) {
+    throw DataError("no utterance of " + c.input_dir + " can be imported: " +
+                    (report.skipped.empty() ? std::string("none found") : report.skipped.front()));
+  }
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(1);  // one utterance per thread
+  std::vector<ImportedUtterance> results = import_all(c, todo, threads, progress);
+
+  Corpus corpus;
+  for (const auto& [src, dst] : c.channels) corpus.meta.articulator_names.push_back(dst);
+  corpus.meta.frame_rate_hz = 1000.0 / c.features.hop_ms;
+  corpus.meta.feature_kind = c.features.kind;
+  corpus.meta.source = "artic prep of " + c.input_dir +
+                       (c.preset.empty() ? std::string() : " (preset " + c.preset + ")");
+  corpus.meta.created_by = std::string("artic ") + ARTIC_VERSION + " prep";
+  std::vector<double> rates;
+  for (size_t i = 0; i < results.size(); ++i) {
+    ImportedUtterance& r = results[i];
+    report.warnings.insert(report.warnings.end(), r.warnings.begin(), r.warnings.end());
+    if (!r.skipped.empty()) {
+      report.skipped.push_back(r.skipped);
+      continue;
+    }
+    if (corpus.meta.feature_names.empty()) corpus.meta.feature_names = r.feature_names;
+    UtteranceInfo u;
+    u.id = todo[i].id;
+    u.speaker = todo[i].speaker;
+    u.split = todo_split[i];
+    u.offset = corpus.total_frames();
+    u.length = r.frames;
+    corpus.utterances.push_back(u);
+    corpus.features.insert(corpus.features.end(), r.features.begin(), r.features.end());
+    corpus.targets.insert(corpus.targets.end(), r.targets.begin(), r.targets.end());
+    report.utterances_per_split[u.split] += 1;
+    report.frames_per_split[u.split] += u.length;
+    report.utterances_per_speaker[u.speaker] += 1;
+    if (r.gap_samples_filled > 0) {
+      ++report.utterances_with_gaps;
+      report.gap_samples_filled += r.gap_samples_filled;
+    }
+    rates.push_back(r.track_rate_hz);
+    r = ImportedUtterance{};  // free as we go
+  }
+  report.imported = static_cast<int64_t>(corpus.utterances.size());
+  if (report.imported == 0) {
+    throw DataError("every utterance was skipped, e.g. " + report.skipped.back());
+  }
+  std::sort(rates.begin(), rates.end());
+  report.track_rate_hz = rates[rates.size() / 2];
+  report.hours = static_cast<double>(corpus.total_frames()) / corpus.meta.frame_rate_hz / 3600.0;
+  report.feature_names = corpus.meta.feature_names;
+  report.channels = channel_ranges(corpus);
+  check_units(c, report);
+  for (const char* split : {"train", "valid", "test"}) {
+    if (report.utterances_per_split.count(split) == 0) {
+      report.warnings.push_back(std::string("the ") + split + " split is empty");
+    }
+  }
+  validate_corpus(corpus, c.output);
+
+  namespace fs = std::filesystem;
+  const fs::path parent = fs::path(c.output).parent_path();
+  if (!parent.empty()) fs::create_directories(parent);
+  const std::string partial = c.output + ".partial";
+  CorpusWriteOptions write;
+  write.gzip_level = static_cast<int>(c.gzip);
+  write_corpus(partial, corpus, write);
+  fs::rename(partial, c.output);
+  return report;
+}
+
+std::string format_prep_report(const PrepReport& r) {
+  std::ostringstream os;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "wrote %s: %lld utterances (%.2f h) of %lld pairs found; %zu features, %zu "
+                "articulators; tracks at %.0f Hz\n",
+                r.output.c_str(), static_cast<long long>(r.imported), r.hours,
+                static_cast<long long>(r.pairs), r.feature_names.size(), r.channels.size(),
+                r.track_rate_hz);
+  os << line;
+  for (const char* split : {"train", "valid", "test"}) {
+    const auto u = r.utterances_per_split.find(split);
+    const auto f = r.frames_per_split.find(split);
+    std::snprintf(line, sizeof line, "  %-5s %6lld utterances %9lld frames\n", split,
+                  static_cast<long long>(u == r.utterances_per_split.end() ? 0 : u->second),
+                  static_cast<long long>(f == r.frames_per_split.end() ? 0 : f->second));
+    os << line;
+  }
+  os << "  speakers:";
+  for (const auto& [speaker, n] : r.utterances_per_speaker)
+    os << " " << speaker << " (" << n << ")";
+  os << "\n";
+  if (r.utterances_with_gaps > 0) {
+    os << "  filled short gaps (breaks or NaN) in " << r.utterances_with_gaps << " utterances, "
+       << r.gap_samples_filled << " samples\n";
+  }
+  os << "  articulators (mm):   mean     std      min      max\n";
+  for (const auto& ch : r.channels) {
+    std::snprintf(line, sizeof line, "    %-10s %8.2f %8.2f %8.2f %8.2f\n", ch.name.c_str(),
+                  ch.mean, ch.std, ch.min, ch.max);
+    os << line;
+  }
+  if (!r.skipped.empty()) {
+    os << "skipped " << r.skipped.size() << ":\n";
+    for (const auto& s : r.skipped) os << "  " << s << "\n";
+  }
+  if (!r.warnings.empty()) {
+    os << "warnings " << r.warnings.size() << ":\n";
+    for (const auto& w : r.warnings) os << "  " << w << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace artic
