@@ -75,14 +75,14 @@ std::vector<ChannelRange> channel_ranges(const Corpus& corpus) {
   return out;
 }
 
-// EMA sensors move a few millimetres around their mean; a median spread far outside 0.2..50 mm
+// EMA sensors move a few millimetres around their mean; a median spread outside 0.8..40 mm
 // means the values are in other units.
 void check_units(const PrepConfig& c, PrepReport& report) {
   std::vector<double> spreads;
   for (const auto& ch : report.channels) spreads.push_back(ch.std);
   std::sort(spreads.begin(), spreads.end());
   const double median = spreads[spreads.size() / 2];
-  if (median >= 0.2 && median <= 50.0) return;
+  if (median >= 0.8 && median <= 40.0) return;
   char text[400];
   std::snprintf(text, sizeof text,
                 "the articulator channels vary by a median standard deviation of %.4g mm, which "

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# `artic prep` end to end on a small MNGU0-style corpus made here: speech WAVs from espeak-ng
+# (22.05 kHz, resampled to 16 kHz), EST binary tracks at 200 Hz with MNGU0's channel names in
+# cm made by speech-tools' ch_track from known trajectories. Checks: the import with the mngu0
+# preset (split rule, scale to mm, short gap filled, long gap / missing channel / missing track
+# skipped with reasons, length mismatch warned and trimmed), the targets in the HDF5 file equal
+# the known trajectories at the feature frame times, MFCC, bad input, then `artic corpus info`
+# and a short 2-rank `artic train` + `artic eval` on the imported corpus.
+# Usage: prep_test.sh ARTIC MPIRUN ORACLE_PYTHON
+set -uo pipefail
+ARTIC=$1
+MPIRUN=$2
+PY=$3
+TMP=$(mktemp -d)
+[[ -n "${KEEP:-}" ]] && echo "keeping $TMP" || trap 'rm -rf "$TMP"' EXIT
+export OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1
+passed=0
+failed=0
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+for tool in espeak-ng ch_track; do
+  command -v $tool > /dev/null || { echo "FAIL $tool is needed (launch/install-deps.sh installs it)"; exit 1; }
+done
+
+C=$TMP/mngu0
+mkdir -p "$C/wav" "$C/ema_basic_data"
+sentences=(
+  "Author of the danger trail, Philip Steels, etc."
+  "Not at this particular case, Tom, apologized Whittemore."
+  "For the twentieth time that evening the two men shook hands."
+  "Lord, but I'm glad to see you again, Phil."
+  "Will we ever forget it."
+  "God bless em, I hope I'll go on seeing them forever."
+  "And you always want to see it in the superlative degree."
+  "Gad, your letter came just in time."
+  "He turned sharply, and faced Gregson across the table."
+  "I'm playing a single hand in what looks like a losing game."
+  "If I ever needed a fighter in my life I need one now."
+  "Gregson shoved back his chair and rose to his feet."
+  "He was a head shorter than his companion, of almost delicate physique."
+  "Now you're coming down to business, Phil, he exclaimed."
+)
+ids=(0001 0002 0003 0004 0005 0006 0007 0008 0009 0010 0011 0012 0020 0030)
+for i in "${!ids[@]}"; do
+  espeak-ng -s $((150 + 10 * (i % 4))) -w "$C/wav/mngu0_s1_${ids[$i]}.wav" "${sentences[$i]}" \
+    || { echo "FAIL espeak-ng"; exit 1; }
+done
+# A WAV without a track.
+espeak-ng -w "$C/wav/mngu0_s1_0040.wav" "No track for this one." || exit 1
+
+# Tracks: 200 Hz, times k/200, 14 channels (MNGU0 names, some unused), values in cm following
+# known smooth curves; written as EST ASCII, converted to EST binary by ch_track.
+"$PY" - "$C" << 'EOF' || { echo "FAIL writing tracks"; exit 1; }
+import math, os, subprocess, sys, wave
+root = sys.argv[1]
+names = ["T1_px", "T1_py", "T1_pz", "T2_py", "T2_pz", "T3_py", "T3_pz", "jaw_py", "jaw_pz",
+         "upperlip_py", "upperlip_pz", "lowerlip_py", "lowerlip_pz", "ref_py"]
+def curve(c, t):  # cm; slow (< 4 Hz) so the 20 Hz low-pass leaves it as it is
+    return 0.1 * c - 2.0 + 0.6 * math.sin(2 * math.pi * (0.7 + 0.25 * c) * t + c)
+for wav in sorted(os.listdir(os.path.join(root, "wav"))):
+    uid = wav[:-4]
+    if uid.endswith("0040"):
+        continue
+    with wave.open(os.path.join(root, "wav", wav)) as w:
+        seconds = w.getnframes() / w.getframerate()
+    chans = list(names)
+    if uid.endswith("0005"):
+        seconds -= 0.5                      # track shorter than the audio: warned, trimmed
+    if uid.endswith("0008"):
+        chans[chans.index("jaw_pz")] = "jaw_pz_"   # a channel the preset needs is missing
+    n = int(seconds * 200)
+    lines = []
+    for k in range(n):
+        t = k / 200.0
+        valid = 1
+        vals = [curve(c, t) for c in range(len(chans))]
+        if uid.endswith("0003") and 100 <= k < 106:
+            valid = 0                       # a 30 ms break: filled
+        if uid.endswith("0004") and 60 <= k < 63:
+            vals[1] = float("nan")          # 15 ms of NaN in T1_py: filled
+        if uid.endswith("0006") and 50 <= k < 150:
+            valid = 0                       # a 500 ms break: skipped
+        lines.append("%.5f\t%d\t%s" % (t, valid, " ".join("nan" if math.isnan(v) else "%.6f" % v for v in vals)))
+    header = ["EST_File Track", "DataType ascii", "NumFrames %d" % n, "NumChannels %d" % len(chans),
+              "EqualSpace 1", "BreaksPresent true"]
+    header += ["Channel_%d %s" % (i, c) for i, c in enumerate(chans)] + ["EST_Header_End"]
+    asc = os.path.join(root, uid + ".txt")
+    open(asc, "w").write("\n".join(header + lines) + "\n")
+    subprocess.run(["ch_track", "-otype", "est_binary", "-o",
+                    os.path.join(root, "ema_basic_data", uid + ".ema"), asc], check=True)
+    os.remove(asc)
+EOF
+check "ch_track wrote EST binary tracks" "grep -q 'DataType binary' $C/ema_basic_data/mngu0_s1_0001.ema"
+
+cat > "$TMP/prep.toml" << TOML
+[prep]
+input_dir = "$C"
+output = "$TMP/mngu0.h5"
+preset = "mngu0"
+threads = 2
+TOML
+"$ARTIC" prep --config "$TMP/prep.toml" > "$TMP/prep.out" 2> "$TMP/prep.err"
+rc=$?
+cat "$TMP/prep.out"
+check "artic prep exits 0" "[[ $rc == 0 ]]"
+check "12 of 14 pairs imported" "grep -q 'wrote $TMP/mngu0.h5: 12 utterances (.* h) of 14 pairs found; 80 features, 12 articulators; tracks at 200 Hz' $TMP/prep.out"
+check "mngu0 split rule: 0010 and 0030 valid, 0020 test" "grep -Eq '^  valid +2 utterances' $TMP/prep.out && grep -Eq '^  test +1 utterances' $TMP/prep.out"
+check "the WAV without a track is reported" "grep -q 'mngu0_s1_0040: .*mngu0_s1_0040.wav has no .ema file' $TMP/prep.out"
+check "the long break skips its utterance" "grep -q 'mngu0_s1_0006.ema: a gap of 100 frames in channel T1_x at 0.250 s (tracks.max_gap_ms = 100 fills shorter gaps)' $TMP/prep.out"
+check "a missing channel skips with a suggestion" "grep -q \"mngu0_s1_0008.ema: no channel 'jaw_pz' (for JAW_y); did you mean\" $TMP/prep.out"
+check "the short gaps are filled and counted" "grep -q 'filled short gaps (breaks or NaN) in 2 utterances, 75 samples' $TMP/prep.out"
+check "the length mismatch is warned" "grep -q 'mngu0_s1_0005: audio .* and track .* differ by 0.50. s (tracks.length_tolerance_ms); trimmed to the shorter' $TMP/prep.out"
+check "units look like millimetres (no unit warning)" "! grep -q 'not what EMA in millimetres looks like' $TMP/prep.out"
+check "progress went to stderr" "grep -q 'prep: 14/14 files' $TMP/prep.err"
+
+# The targets are the known curves x 10 (cm -> mm) at t = k / 100; frames = min(audio, track).
+"$PY" - "$TMP/mngu0.h5" "$C/wav" > "$TMP/h5check.out" 2>&1 << 'EOF'
+import math, sys, wave
+import h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["format"] in (b"artic-corpus", "artic-corpus"), f.attrs["format"]
+assert float(f.attrs["frame_rate_hz"]) == 100.0
+names = [n.decode() if isinstance(n, bytes) else n for n in f["meta/articulator_names"][:]]
+assert names == ["T1_x", "T1_y", "T2_x", "T2_y", "T3_x", "T3_y", "JAW_x", "JAW_y", "UL_x", "UL_y",
+                 "LL_x", "LL_y"], names
+# Column of each target in the generated track (T1_px is column 0, unused).
+source = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+ids = [i.decode() if isinstance(i, bytes) else i for i in f["utterances/id"][:]]
+splits = dict(zip(ids, [s.decode() if isinstance(s, bytes) else s for s in f["utterances/split"][:]]))
+assert splits["mngu0_s1_0010"] == "valid" and splits["mngu0_s1_0030"] == "valid", splits
+assert splits["mngu0_s1_0020"] == "test" and splits["mngu0_s1_0001"] == "train", splits
+worst = 0.0
+for i, uid in enumerate(ids):
+    off, n = int(f["utterances/offset"][i]), int(f["utterances/length"][i])
+    with wave.open(sys.argv[2] + "/" + uid + ".wav") as w:
+        audio_frames = int(w.getnframes() / w.getframerate() * 16000) // 160 + 1
+    seconds = w.getnframes() / w.getframerate() - (0.5 if uid.endswith("0005") else 0)
+    track_frames = int((int(seconds * 200) - 1) / 200 * 100) + 1
+    assert abs(n - min(audio_frames, track_frames)) <= 1, (uid, n, audio_frames, track_frames)
+    y = f["targets"][off:off + n]
+    t = np.arange(n) / 100.0
+    for a, c in enumerate(source):
+        want = 10 * (0.1 * c - 2.0 + 0.6 * np.sin(2 * np.pi * (0.7 + 0.25 * c) * t + c))
+        err = np.abs(y[:, a] - want)
+        if uid.endswith("0003"):
+            err[45:58] = 0   # the filled 30 ms break at 0.5 s (a linear fill of a curve)
+        if uid.endswith("0004") and a == 0:
+            err[26:36] = 0   # the 15 ms of NaN at 0.3 s
+        worst = max(worst, float(err.max()))
+print("max |target - known curve| = %.4f mm over %d utterances" % (worst, len(ids)))
+# Edge ringing of the zero-phase filter stays below 0.05 mm; a 10 ms misalignment of these
+# curves would be up to 1.5 mm, cm left unscaled 90% of the value.
+assert worst < 0.06, worst
+x = f["features"][:]
+assert np.isfinite(x).all() and x.shape[1] == 80
+print("ok")
+EOF
+cat "$TMP/h5check.out"
+check "targets equal the known curves in mm at the frame times" "tail -1 $TMP/h5check.out | grep -qx ok"
+
+"$ARTIC" prep --config "$TMP/prep.toml" > "$TMP/again.out" 2>&1
+rc=$?
+check "an existing output is not overwritten without --force" "[[ $rc == 2 ]] && grep -q 'mngu0.h5 already exists; pass --force' $TMP/again.out"
+
+"$ARTIC" prep --config "$TMP/prep.toml" --set features.kind=mfcc --set prep.output=$TMP/mfcc.h5 \
+  --threads 1 > "$TMP/mfcc.out" 2>&1
+check "MFCC import: 39 features, same utterances" "grep -q 'mfcc.h5: 12 utterances .* 39 features, 12 articulators' $TMP/mfcc.out"
+
+# Units: without the preset's scale the summary says the values are not millimetres.
+"$ARTIC" prep --config "$TMP/prep.toml" --set tracks.scale=1 --set prep.output=$TMP/cm.h5 \
+  > "$TMP/cm.out" 2>&1
+check "values in cm are flagged with the scale to check" "grep -q 'not what EMA in millimetres looks like (typically 1-10 mm): check tracks.scale = 1' $TMP/cm.out"
+
+# Bad input: a typo in the config, a folder with no tracks, a corrupt track file.
+printf '[prep]\ninput_dir = "%s"\noutput = "%s/x.h5"\npreset = "mngu0"\n[tracks]\nlowpas_hz = 10\n' \
+  "$C" "$TMP" > "$TMP/typo.toml"
+"$ARTIC" prep --config "$TMP/typo.toml" > "$TMP/typo.out" 2>&1
+rc=$?
+check "config typo: exit 2 naming file, line and key" "[[ $rc == 2 ]] && grep -q 'typo.toml:6: unknown key tracks.lowpas_hz (did you mean tracks.lowpass_hz?)' $TMP/typo.out"
+mkdir -p "$TMP/empty"
+cp "$C/wav/mngu0_s1_0001.wav" "$TMP/empty/"
+"$ARTIC" prep --config "$TMP/prep.toml" --set prep.input_dir=$TMP/empty --set prep.output=$TMP/e.h5 \
+  > "$TMP/empty.out" 2>&1
+rc=$?
+check "no track files: exit 2 saying so" "[[ $rc == 2 ]] && grep -q 'holds no track files (.ema; set tracks.extension for others)' $TMP/empty.out"
+head -c -10 "$C/ema_basic_data/mngu0_s1_0002.ema" > "$TMP/trunc.ema"
+cp "$TMP/trunc.ema" "$C/ema_basic_data/mngu0_s1_0002.ema"
+"$ARTIC" prep --config "$TMP/prep.toml" --set prep.output=$TMP/t.h5 > "$TMP/trunc.out" 2>&1
+check "a truncated track is skipped with the reason" "grep -q 'mngu0_s1_0002.ema: EST binary body is .* (truncated file?)' $TMP/trunc.out && grep -q 't.h5: 11 utterances' $TMP/trunc.out"
+check "no partial file is left behind" "[[ ! -e $TMP/t.h5.partial && ! -e $TMP/e.h5 ]]"
+
+"$ARTIC" corpus info "$TMP/mngu0.h5" > "$TMP/info.out" 2>&1
+rc=$?
+cat "$TMP/info.out"
+check "artic corpus info reads the imported corpus" "[[ $rc == 0 ]] && grep -q \"kind 'logmel'\" $TMP/info.out && grep -Eq '^all +12 ' $TMP/info.out"
+check "speaker from the id prefix" "grep -q 'speakers     1: mngu0' $TMP/info.out"
+
+cat > "$TMP/train.toml" << TOML
+[run]
+name = "prepped"
+output_dir = "$TMP/runs"
+log_every = 5
+[data]
+corpus = "$TMP/mngu0.h5"
+[batching]
+max_frames = 1500
+[model]
+d_model = 32
+num_layers = 2
+num_heads = 2
+ff_dim = 64
+[training]
+max_epochs = 3
+threads = 1
+TOML
+"$MPIRUN" -np 2 --oversubscribe --allow-run-as-root "$ARTIC" train --config "$TMP/train.toml" \
+  > "$TMP/train.out" 2>&1
+rc=$?
+tail -5 "$TMP/train.out"
+check "a 2-rank artic train on the imported corpus finishes" "[[ $rc == 0 && -s $TMP/runs/prepped/eval.json ]]"
+"$ARTIC" eval --run "$TMP/runs/prepped" > "$TMP/eval.out" 2>&1
+rc=$?
+check "artic eval reports the imported articulators" "[[ $rc == 0 ]] && grep -q 'JAW_y' $TMP/eval.out && ! grep -qi nan $TMP/eval.out"
+
+echo "prep integration: $passed passed, $failed failed"
+[[ $failed == 0 ]]
