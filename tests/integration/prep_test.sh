@@ -11,6 +11,7 @@ set -uo pipefail
 ARTIC=$1
 MPIRUN=$2
 PY=$3
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d)
 [[ -n "${KEEP:-}" ]] && echo "keeping $TMP" || trap 'rm -rf "$TMP"' EXIT
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1
@@ -189,6 +190,11 @@ cp "$TMP/trunc.ema" "$C/ema_basic_data/mngu0_s1_0002.ema"
 "$ARTIC" prep --config "$TMP/prep.toml" --set prep.output=$TMP/t.h5 > "$TMP/trunc.out" 2>&1
 check "a truncated track is skipped with the reason" "grep -q 'mngu0_s1_0002.ema: EST binary body is .* (truncated file?)' $TMP/trunc.out && grep -q 't.h5: 11 utterances' $TMP/trunc.out"
 check "no partial file is left behind" "[[ ! -e $TMP/t.h5.partial && ! -e $TMP/e.h5 ]]"
+
+for preset in mngu0 mocha; do
+  "$ARTIC" prep --config "$HERE/configs/prep_$preset.toml" --print-config > "$TMP/$preset.toml" 2>&1
+  check "configs/prep_$preset.toml is valid" "grep -Eq \"^preset = .$preset.$\" $TMP/$preset.toml"
+done
 
 "$ARTIC" corpus info "$TMP/mngu0.h5" > "$TMP/info.out" 2>&1
 rc=$?
