@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -8,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "data/corpus.h"
 #include "data/dataset.h"
 #include "data/sampler.h"
@@ -132,6 +134,7 @@ struct BatchesArgs {
   std::vector<std::string> overrides;
   int world_size = 1;
   int64_t epoch = 0;
+  std::string export_path;
 };
 
 // Batch max-length histogram rows: lower bounds doubling from 50 frames.
@@ -149,6 +152,37 @@ std::vector<int64_t> histogram(const std::vector<std::vector<Batch>>& plan,
   return counts;
 }
 
+// Rank 0's micro-batches of the plan, in training order, as [utterance index, start, length]
+// segments (what bench/reference/train_ref.py replays).
+void export_plan(const BatchesArgs& args, const Config& config,
+                 const std::vector<Segment>& segments,
+                 const std::vector<std::vector<Batch>>& plan) {
+  json::Value batches = json::Value::array();
+  for (const auto& step : plan) {
+    json::Value items = json::Value::array();
+    for (int64_t i : step[0].items) {
+      const Segment& seg = segments[static_cast<size_t>(i)];
+      json::Value item = json::Value::array();
+      item.push_back(seg.utterance);
+      item.push_back(seg.start);
+      item.push_back(seg.length);
+      items.push_back(item);
+    }
+    batches.push_back(items);
+  }
+  json::Value v = json::Value::object();
+  v.set("corpus", config.data.corpus);
+  v.set("split_mode", config.data.split_mode);
+  v.set("mode", config.batching.mode);
+  v.set("max_frames", config.batching.max_frames);
+  v.set("world_size", args.world_size);
+  v.set("epoch", args.epoch);
+  v.set("batches", batches);
+  std::ofstream out(args.export_path);
+  out << json::to_json(v) << "\n";
+  if (!out) throw UserError(args.export_path + ": cannot write the batch plan");
+}
+
 void print_batches(const BatchesArgs& args) {
   const Config config = load_config(args.config, args.overrides);
   if (args.world_size < 1) throw UserError("--world-size must be at least 1");
@@ -161,11 +195,12 @@ void print_batches(const BatchesArgs& args) {
   std::vector<std::vector<std::vector<Batch>>> plans;
   const std::vector<std::string> modes = {"bucket", "random"};
   for (const auto& mode : modes) {
-    BatchingConfig b = config.batching;
-    b.mode = mode;
-    plans.push_back(plan_epoch(
-        lengths, sampler_options(b, static_cast<uint64_t>(config.run.seed), args.world_size, 0),
-        args.epoch));
+    SamplerOptions options = training_sampler_options(config, 0, args.world_size, 0);
+    options.mode = mode;
+    plans.push_back(plan_epoch(lengths, options, args.epoch));
+  }
+  if (!args.export_path.empty()) {
+    export_plan(args, config, segments, plans[config.batching.mode == "bucket" ? 0 : 1]);
   }
   std::printf("corpus %s: train split, %zu utterances -> %zu segments (split_mode %s)\n",
               config.data.corpus.c_str(), train.size(), segments.size(),
@@ -235,6 +270,9 @@ void add_corpus_command(CLI::App& app) {
   batches->add_option("--world-size,-w", args->world_size, "ranks to shard for")
       ->capture_default_str();
   batches->add_option("--epoch", args->epoch, "epoch whose plan to show")->capture_default_str();
+  batches->add_option("--export", args->export_path,
+                      "write rank 0's batches of the config's batching.mode as JSON "
+                      "([utterance index, start, length] per segment)");
   batches->callback([args] { print_batches(*args); });
 }
 

@@ -8,7 +8,9 @@ const std::vector<UtteranceInfo>& FrameSource::utterances() const {
   return memory ? memory->utterances : reader->utterances();
 }
 
-const CorpusMeta& FrameSource::meta() const { return memory ? memory->meta : reader->meta(); }
+const CorpusMeta& FrameSource::meta() const {
+  return memory ? memory->meta : reader->meta();
+}
 
 void FrameSource::read(const Segment& s, float* features, float* targets) const {
   if (reader) {
@@ -51,6 +53,18 @@ SamplerOptions sampler_options(const BatchingConfig& b, uint64_t seed, int world
   o.seed = seed;
   o.world_size = world_size;
   o.rank = rank;
+  return o;
+}
+
+SamplerOptions training_sampler_options(const Config& c, int64_t stage, int world_size, int rank) {
+  const uint64_t seed = static_cast<uint64_t>(c.run.seed) + 7919 * static_cast<uint64_t>(stage);
+  SamplerOptions o = sampler_options(c.batching, seed, world_size, rank);
+  const ModelConfig& mc = c.model;
+  if (mc.kind == "transformer" && mc.attention_window == 0) {
+    // Per layer and frame, attention costs ~2*T*d and the dense layers ~4*d^2 + 2*d*ff
+    // multiply-adds: they are equal at T = 2*d + ff.
+    o.balance_quadratic_frames = 2 * mc.d_model + mc.ff_dim;
+  }
   return o;
 }
 

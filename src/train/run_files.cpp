@@ -151,6 +151,10 @@ void RunFiles::log_step(const StepLog& s) {
   v.set("loss", s.loss);
   v.set("lr", s.lr);
   v.set("grad_norm", s.grad_norm);
+  v.set("frames", s.frames);
+  v.set("wall_seconds", s.wall_seconds);
+  v.set("model_flops", s.model_flops);
+  if (s.device_memory_peak_bytes > 0) v.set("device_memory_peak_bytes", s.device_memory_peak_bytes);
   v.set("frames_per_second", s.frames_per_second);
   v.set("padding_efficiency", s.padding_efficiency);
   v.set("bad_steps", s.bad_steps);

@@ -22,6 +22,10 @@ struct PhaseTimes {
 
 struct StepLog {
   int64_t step = 0, epoch = 0, bad_steps = 0;
+  int64_t frames = 0;       // real frames since the last logged step
+  double wall_seconds = 0;  // wall time since the last logged step
+  double model_flops = 0;   // forward + backward matmul FLOPs of those frames (3x forward)
+  int64_t device_memory_peak_bytes = 0;  // CUDA only
   double loss = 0, lr = 0, grad_norm = 0, frames_per_second = 0, padding_efficiency = 1;
   PhaseTimes times;
 };

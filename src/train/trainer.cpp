@@ -17,6 +17,7 @@
 #include "dist/communicator.h"
 #include "dist/grad_sync.h"
 #include "eval/report.h"
+#include "model/flops.h"
 #include "monitor/metrics_sink.h"
 #include "monitor/targets.h"
 #include "train/accumulate.h"
@@ -111,6 +112,16 @@ Normalizer compute_normalizer(const TrainData& d, const Topology& topo) {
   return finalize_normalizer(NormalizerSums::from_flat(flat, nf, na), meta);
 }
 
+// Forward + backward matmul FLOPs of a micro-batch's real frames (3x the forward count).
+double step_flops(const ModelConfig& model, const ModelShape& shape, const torch::Tensor& lengths) {
+  double flops = 0;
+  const int64_t* len = lengths.data_ptr<int64_t>();
+  for (int64_t i = 0; i < lengths.numel(); ++i) {
+    flops += 3.0 * forward_flops_per_frame(model, shape, len[i]) * static_cast<double>(len[i]);
+  }
+  return flops;
+}
+
 MicroBatch to_micro(const TrainBatch& b, const torch::Device& device) {
   const bool pinned = device.is_cuda();
   MicroBatch m;
@@ -148,6 +159,8 @@ struct Session {
   std::string stopped = "max_epochs";
   PhaseTimes times;
   int64_t frames_since_log = 0, padded_since_log = 0;
+  double flops_since_log = 0;  // model FLOPs (3x forward) on real frames
+  ModelShape shape;
   Clock::time_point last_log = Clock::now();
   // For the terminal progress bar.
   Clock::time_point started = Clock::now();
@@ -190,6 +203,10 @@ void log_step(Session& s, const AccumulateResult& r, double lr, double grad_norm
   line.loss = r.loss;
   line.lr = lr;
   line.grad_norm = grad_norm;
+  line.frames = s.frames_since_log;
+  line.model_flops = s.flops_since_log;
+  line.device_memory_peak_bytes = device_memory(s.device).peak_bytes;
+  line.wall_seconds = elapsed;
   line.frames_per_second = static_cast<double>(s.frames_since_log) / std::max(elapsed, 1e-9);
   line.padding_efficiency =
       s.padded_since_log ? static_cast<double>(s.frames_since_log) / s.padded_since_log : 1.0;
@@ -198,6 +215,7 @@ void log_step(Session& s, const AccumulateResult& r, double lr, double grad_norm
   s.files.log_step(line);
   s.times = PhaseTimes();
   s.frames_since_log = s.padded_since_log = 0;
+  s.flops_since_log = 0;
   s.last_log = Clock::now();
 }
 
@@ -319,6 +337,7 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
   while (static_cast<int64_t>(micro.size()) < tc.accumulate_grad_batches && loader.next(&b)) {
     s.padded_since_log += b.padded_frames;
     s.frames_since_log += b.real_frames;
+    s.flops_since_log += step_flops(s.config.model, s.shape, b.lengths);
     after = b.state_after;
     micro.push_back(to_micro(b, s.device));
   }
@@ -438,14 +457,8 @@ void build_stage(Session& s, int64_t stage) {
                                                           .betas({o.beta1, o.beta2})
                                                           .eps(o.eps)
                                                           .weight_decay(o.weight_decay));
-  const uint64_t seed = static_cast<uint64_t>(s.config.run.seed) + 7919 * stage;
-  SamplerOptions so = sampler_options(s.config.batching, seed, s.topo.world_size, s.topo.rank);
-  const ModelConfig& mc = s.config.model;
-  if (mc.kind == "transformer" && mc.attention_window == 0) {
-    // Per layer and frame, attention costs ~2*T*d and the dense layers ~4*d^2 + 2*d*ff
-    // multiply-adds: they are equal at T = 2*d + ff.
-    so.balance_quadratic_frames = 2 * mc.d_model + mc.ff_dim;
-  }
+  const SamplerOptions so =
+      training_sampler_options(s.config, stage, s.topo.world_size, s.topo.rank);
   s.sampler = std::make_unique<BatchSampler>(segment_lengths(s.data.segments), so);
   s.files.set_stage(staged(s) ? stage_name(s.base, static_cast<size_t>(stage)) : "");
 }
@@ -503,6 +516,7 @@ void setup(Session& s, const TrainOptions& options) {
   const CorpusMeta& meta = s.data.source.meta();
   const ModelShape shape{static_cast<int64_t>(meta.feature_names.size()),
                          static_cast<int64_t>(meta.articulator_names.size())};
+  s.shape = shape;
   torch::manual_seed(static_cast<uint64_t>(s.config.run.seed));
   s.model = make_model(s.config.model, shape);
   s.model->to(s.device);

@@ -93,6 +93,8 @@ cd "$HERE" || exit 1  # sweep files name their config relative to the checkout
 for f in "$HERE"/configs/*.toml; do
   if [[ $(basename "$f") == sweep_* ]]; then
     expect "sweep-show-$(basename "$f")" 0 "full" -- "$ARTIC" sweep show "$f"
+  elif [[ $(basename "$f") == prep_* ]]; then
+    expect "prep-config-$(basename "$f")" 0 "preset" -- "$ARTIC" prep --config "$f" --print-config
   else
     expect "config-check-$(basename "$f")" 0 "ok" -- "$ARTIC" config check "$f"
   fi

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Speed of artic's training step against a PyTorch reference on the same batches, and of
+# bucket vs random batching and 100-frame chunks, on the built-in corpus with the main job's
+# model (configs/default.toml). Writes RESULTS/bench.md and bench.json and prints the table.
+#
+# Usage: bench/run.sh [--gpu] [--steps N] [--warmup N] [--threads N] [--out DIR] [--build DIR]
+#   CPU (default): one artic rank using every core vs bench/reference/train_ref.py under
+#     Debian's python3-torch with the same threads and BLAS; artic random batching, 100-frame
+#     chunks and 2 ranks (all-reduce share) as extra rows.
+#   --gpu: the same on CUDA, fp32 and bf16, with a CUDA build of artic (docs/gpu.md) and the
+#     machine's PyTorch as the reference; adds MFU against a measured bf16 matmul peak and peak
+#     device memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GPU=0
+STEPS=30
+WARMUP=5
+THREADS=$(nproc)
+BUILD=build
+OUT=""
+while (($#)); do
+  case $1 in
+    --gpu) GPU=1 ;;
+    --steps) STEPS=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
+    --threads) THREADS=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --build) BUILD=$2; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+ARTIC=$BUILD/artic
+[[ -x $ARTIC ]] || { echo "bench/run.sh: $ARTIC not found; build first (README)" >&2; exit 2; }
+if ((GPU)); then PY=${PYTHON:-python3}; KIND=gpu; else PY=/usr/bin/python3; KIND=cpu; fi
+OUT=${OUT:-bench/results/$(date +%Y%m%d-%H%M%S)-$(hostname -s)-$KIND}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+CORPUS=data/synth.h5
+[[ -f $CORPUS ]] || "$ARTIC" synth --out "$CORPUS" --seed 1 > /dev/null
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+MPI_FLAGS=(--oversubscribe)
+[[ $(id -u) -eq 0 ]] && MPI_FLAGS+=(--allow-run-as-root)
+
+COMMON=(--set "data.corpus=$CORPUS" --set "run.output_dir=$OUT/runs" --set run.log_every=1
+        --set "training.max_steps=$((WARMUP + STEPS))" --set training.max_epochs=1
+        --set monitor.port=0)
+# artic NAME RANKS SETTINGS...: one training run of WARMUP + STEPS steps.
+artic_run() {
+  local name=$1 ranks=$2
+  shift 2
+  local threads=$((THREADS / ranks))
+  ((threads < 1)) && threads=1
+  echo "== artic $name ($ranks rank(s), $threads thread(s) each)"
+  OMP_NUM_THREADS=$threads mpirun -np "$ranks" "${MPI_FLAGS[@]}" "$ARTIC" train \
+    --config configs/default.toml "${COMMON[@]}" --set "run.name=$name" \
+    --set "training.threads=$threads" "$@" > "$OUT/$name.log" 2>&1 \
+    || { echo "artic $name failed: see $OUT/$name.log" >&2; tail -5 "$OUT/$name.log" >&2; exit 1; }
+}
+# ref NAME PLAN SETTINGS...: the PyTorch reference replaying artic's plan.
+ref_run() {
+  local name=$1 plan=$2
+  shift 2
+  echo "== reference $name"
+  "$ARTIC" config show configs/default.toml "${COMMON[@]}" "$@" > "$OUT/$name.toml"
+  OMP_NUM_THREADS=$THREADS "$PY" bench/reference/train_ref.py --config "$OUT/$name.toml" \
+    --batches "$plan" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" \
+    --out "$OUT/$name.json" "${REF_ARGS[@]}" > "$OUT/$name.log" 2>&1 \
+    || { echo "reference $name failed: see $OUT/$name.log" >&2; tail -5 "$OUT/$name.log" >&2; exit 1; }
+}
+plan() {  # plan FILE SETTINGS...: rank 0's epoch-0 batches of a single-rank run
+  local file=$1
+  shift
+  "$ARTIC" corpus batches --config configs/default.toml "${COMMON[@]}" "$@" --export "$file" \
+    > /dev/null
+}
+
+if ((GPU)); then
+  DEV=(--set training.device=cuda)
+  plan "$OUT/plan_bucket.json"
+  for precision in fp32 bf16; do
+    artic_run "artic_bucket_$precision" 1 "${DEV[@]}" --set "training.precision=$precision"
+    REF_ARGS=(--device cuda --precision "$precision")
+    ref_run "ref_bucket_$precision" "$OUT/plan_bucket.json" "${DEV[@]}"
+  done
+  artic_run artic_random_bf16 1 "${DEV[@]}" --set training.precision=bf16 --set batching.mode=random
+  artic_run artic_chunk100_bf16 1 "${DEV[@]}" --set training.precision=bf16 \
+    --set data.split_mode=fixed --set data.sequence_length=100
+  "$PY" bench/matmul_peak.py > "$OUT/matmul_peak.json"
+else
+  REF_ARGS=()
+  plan "$OUT/plan_bucket.json"
+  artic_run artic_bucket 1
+  ref_run ref_bucket "$OUT/plan_bucket.json"
+  artic_run artic_random 1 --set batching.mode=random
+  artic_run artic_chunk100 1 --set data.split_mode=fixed --set data.sequence_length=100
+  artic_run artic_bucket_2ranks 2
+fi
+"$PY" bench/summarize.py "$OUT" --kind "$KIND" --warmup "$WARMUP" --artic "$ARTIC"

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Table of a bench/run.sh results folder: frames/s of every artic run (from its metrics.jsonl,
+steps after the warm-up) and of the PyTorch reference, ratios against the targets, time split,
+padding efficiency, and on GPU MFU and peak memory. Writes bench.md and bench.json there."""
+import argparse
+import glob
+import json
+import os
+import platform
+import subprocess
+
+
+def artic_run(path, warmup):
+    steps = [json.loads(l) for l in open(os.path.join(path, "metrics.jsonl"))]
+    steps = [s for s in steps if s.get("type") == "step" and s["step"] > warmup]
+    frames = sum(s["frames"] for s in steps)
+    wall = sum(s["wall_seconds"] for s in steps)
+    padded = sum(s["frames"] / s["padding_efficiency"] for s in steps)
+    phases = {k: sum(s["seconds"][k] for s in steps)
+              for k in ("data", "forward", "backward", "allreduce", "optimizer")}
+    flops = sum(s.get("model_flops", 0.0) for s in steps)
+    mem = max([s.get("device_memory_peak_bytes", 0) for s in steps] + [0])
+    return {"peak_memory_bytes": mem or None,"steps": len(steps), "frames": frames, "seconds": wall,
+            "frames_per_second": frames / wall, "padding_efficiency": frames / padded,
+            "seconds_by_phase": phases, "model_flops_per_second": flops / wall}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder")
+    ap.add_argument("--kind", default="cpu")
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--artic", default="build/artic")
+    a = ap.parse_args()
+    rows = {}
+    for d in sorted(glob.glob(os.path.join(a.folder, "runs", "*"))):
+        rows[os.path.basename(d)] = artic_run(d, a.warmup)
+    for f in sorted(glob.glob(os.path.join(a.folder, "ref_*.json"))):
+        rows[os.path.basename(f)[:-5]] = json.load(open(f))
+    peak = None
+    if os.path.exists(os.path.join(a.folder, "matmul_peak.json")):
+        peak = json.load(open(os.path.join(a.folder, "matmul_peak.json")))
+    # Model FLOPs of the reference: the same batches and model as artic's bucket run.
+    for name, r in rows.items():
+        if name.startswith("ref_"):
+            twin = rows.get(name.replace("ref_", "artic_", 1))
+            if twin and twin["frames"]:
+                r["model_flops_per_second"] = (twin["model_flops_per_second"] * twin["seconds"]
+                                               / twin["frames"] * r["frames_per_second"])
+    ratios = {}
+    suffixes = ["_fp32", "_bf16"] if a.kind == "gpu" else [""]
+    for sfx in suffixes:
+        art, ref = rows.get("artic_bucket" + sfx), rows.get("ref_bucket" + sfx)
+        if art and ref:
+            ratios["artic / reference" + sfx] = art["frames_per_second"] / ref["frames_per_second"]
+    sfx = "_bf16" if a.kind == "gpu" else ""
+    for other in ("random", "chunk100"):
+        b, o = rows.get("artic_bucket" + sfx), rows.get("artic_%s%s" % (other, sfx))
+        if b and o:
+            ratios["bucket / %s" % other] = b["frames_per_second"] / o["frames_per_second"]
+    if "artic_bucket_2ranks" in rows and "artic_bucket" in rows:
+        ratios["2 ranks / 1 rank"] = (rows["artic_bucket_2ranks"]["frames_per_second"]
+                                      / rows["artic_bucket"]["frames_per_second"])
+    targets = {"artic / reference": 1.0, "artic / reference_bf16": 1.5, "bucket / random": 1.5}
+
+    lines = ["# artic bench (%s)" % a.kind, ""]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    env = {"commit": commit, "host": platform.node(), "cpus": os.cpu_count(),
+           "config": "configs/default.toml", "warmup_steps": a.warmup}
+    lines.append("commit %s, %s, %d CPUs%s" % (commit, platform.node(), os.cpu_count(),
+                 (", " + peak["device"]) if peak else ""))
+    lines += ["", "| run | steps | real frames/s | padding eff. | data | fwd | bwd | all-reduce "
+              "| optim | model GFLOP/s%s%s |" % (" | MFU" if peak else "",
+                                                   " | peak mem GiB" if a.kind == "gpu" else ""),
+              "|---|---|---|---|---|---|---|---|---|---%s%s|" % ("|---" if peak else "",
+                                                              "|---" if a.kind == "gpu" else "")]
+    for name, r in rows.items():
+        p = r["seconds_by_phase"]
+        share = lambda k: "%.1f%%" % (100 * p.get(k, 0.0) / r["seconds"]) if k in p else "-"
+        gflops = r.get("model_flops_per_second", 0.0)
+        cells = [name, str(r["steps"]), "%.0f" % r["frames_per_second"],
+                 "%.1f%%" % (100 * r["padding_efficiency"]), share("data"), share("forward"),
+                 share("backward"), share("allreduce"), share("optimizer"), "%.1f" % (gflops / 1e9)]
+        if peak:
+            key = "bf16_flops" if name.endswith("bf16") else "fp32_flops"
+            r["mfu"] = gflops / peak[key]
+            cells.append("%.1f%%" % (100 * r["mfu"]))
+        if a.kind == "gpu":
+            mem = r.get("peak_memory_bytes")
+            cells.append("%.2f" % (mem / 2 ** 30) if mem else "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| ratio | value | target |", "|---|---|---|"]
+    for k, v in ratios.items():
+        t = targets.get(k)
+        lines.append("| %s | %.2fx | %s |" % (k, v, ("≥ %.1fx %s" % (t, "met" if v >= t else "NOT met"))
+                                                     if t else "-"))
+    text = "\n".join(lines) + "\n"
+    open(os.path.join(a.folder, "bench.md"), "w").write(text)
+    json.dump({"env": env, "runs": rows, "ratios": ratios, "matmul_peak": peak},
+              open(os.path.join(a.folder, "bench.json"), "w"), indent=2)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
