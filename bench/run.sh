@@ -39,9 +39,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 CORPUS=data/synth.h5
 [[ -f $CORPUS ]] || "$ARTIC" synth --out "$CORPUS" --seed 1 > /dev/null
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-MPI_FLAGS=(--oversubscribe)
-[[ $(id -u) -eq 0 ]] && MPI_FLAGS+=(--allow-run-as-root)
+if ((GPU)); then DEVICE_FLAG=(); else DEVICE_FLAG=(--cpu); fi
 
 COMMON=(--set "data.corpus=$CORPUS" --set "run.output_dir=$OUT/runs" --set run.log_every=1
         --set "training.max_steps=$((WARMUP + STEPS))" --set training.max_epochs=1
@@ -53,7 +51,9 @@ artic_run() {
   local threads=$((THREADS / ranks))
   ((threads < 1)) && threads=1
   echo "== artic $name ($ranks rank(s), $threads thread(s) each)"
-  OMP_NUM_THREADS=$threads mpirun -np "$ranks" "${MPI_FLAGS[@]}" "$ARTIC" train \
+  # launch/artic-run binds each rank to its share of cores (plain mpirun would bind a rank and
+  # all its threads to one core).
+  launch/artic-run "${DEVICE_FLAG[@]}" -n "$ranks" --threads "$threads" --artic "$ARTIC" -- \
     --config configs/default.toml "${COMMON[@]}" --set "run.name=$name" \
     --set "training.threads=$threads" "$@" > "$OUT/$name.log" 2>&1 \
     || { echo "artic $name failed: see $OUT/$name.log" >&2; tail -5 "$OUT/$name.log" >&2; exit 1; }
