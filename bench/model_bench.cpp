@@ -2,12 +2,15 @@
 // per 10k real frames (fastest of N iterations) and achieved matmul GFLOP/s, on batches of
 // ~600-frame utterances (540-660, so some padding).
 // Usage: model_bench [iterations=3] [threads=2] [batch=16] [config names...]
+// ARTIC_PROFILE=trace.json also writes a chrome://tracing file of the last iteration.
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -75,7 +78,13 @@ void bench(const Named& named, int iterations, int64_t batch) {
 
   // The fastest iteration: other processes on a shared machine only ever add time.
   double forward_s = 1e30, total_s = 1e30;
+  const char* trace = std::getenv("ARTIC_PROFILE");
   for (int it = -1; it < iterations; ++it) {  // iteration -1 warms up
+    // ARTIC_PROFILE=FILE: a chrome://tracing file of the last iteration's operators.
+    std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
+    if (trace != nullptr && it == iterations - 1) {
+      profile = std::make_unique<torch::autograd::profiler::RecordProfile>(std::string(trace));
+    }
     model->zero_grad();
     const auto start = std::chrono::steady_clock::now();
     const torch::Tensor out = model->forward(x, mask);

@@ -39,6 +39,7 @@ void run_oracle(const std::string& script, const std::string& args) {
                                  "/tests/python/" + script + " " + args,
                              &output);
   ASSERT_EQ(rc, 0) << script << " " << args << " failed:\n" << output;
+  std::printf("%s: %s", script.c_str(), output.c_str());  // the measured differences, for the log
 }
 
 }  // namespace artic::test

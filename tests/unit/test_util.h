@@ -23,7 +23,7 @@ class TempDir {
 int run_command(const std::string& command, std::string* output = nullptr);
 
 // Runs tests/python/<script> with Debian's python3 and the given arguments; fails the test on
-// a non-zero exit (the script's output is in the failure message).
+// a non-zero exit (the script's output is in the failure message) and prints it otherwise.
 void run_oracle(const std::string& script, const std::string& args);
 
 }  // namespace artic::test
