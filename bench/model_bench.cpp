@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/heap.h"
 #include "model/flops.h"
 #include "model/model.h"
 
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
   const int64_t batch = argc > 3 ? std::atoll(argv[3]) : 16;
   std::vector<std::string> wanted(argv + std::min(argc, 4), argv + argc);
   torch::set_num_threads(threads);
+  artic::keep_freed_memory_for_reuse();
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("model_bench: %d iterations, %d threads, batch %lld x ~600 frames, F=%lld A=%lld\n",
               iterations, threads, static_cast<long long>(batch), static_cast<long long>(kFeatures),

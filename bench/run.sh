@@ -3,10 +3,11 @@
 # bucket vs random batching and 100-frame chunks, on the built-in corpus with the main job's
 # model (configs/default.toml). Writes RESULTS/bench.md and bench.json and prints the table.
 #
-# Usage: bench/run.sh [--gpu] [--steps N] [--warmup N] [--threads N] [--repeat R] [--out DIR]
-#                     [--build DIR]
+# Usage: bench/run.sh [--gpu] [--steps N] [--warmup N] [--threads N] [--repeat R]
+#                     [--max-frames N] [--out DIR] [--build DIR]
 #   artic and the reference run alternately R times (default 2); each row keeps its fastest
-#   repeat, since other processes on a shared machine only ever add time.
+#   repeat, since other processes on a shared machine only ever add time. Every row uses the
+#   same padded-frame budget per batch (--max-frames, default 6000).
 #   CPU (default): one artic rank using every core vs bench/reference/train_ref.py under
 #     Debian's python3-torch with the same threads and BLAS; artic random batching, 100-frame
 #     chunks and 2 ranks (all-reduce share) as extra rows.
@@ -20,6 +21,7 @@ STEPS=30
 WARMUP=5
 THREADS=$(nproc)
 REPEAT=2
+MAX_FRAMES=6000
 BUILD=build
 OUT=""
 while (($#)); do
@@ -29,9 +31,10 @@ while (($#)); do
     --warmup) WARMUP=$2; shift ;;
     --threads) THREADS=$2; shift ;;
     --repeat) REPEAT=$2; shift ;;
+    --max-frames) MAX_FRAMES=$2; shift ;;
     --out) OUT=$2; shift ;;
     --build) BUILD=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -48,7 +51,7 @@ if ((GPU)); then DEVICE_FLAG=(); else DEVICE_FLAG=(--cpu); fi
 
 COMMON=(--set "data.corpus=$CORPUS" --set "run.output_dir=$OUT/runs" --set run.log_every=1
         --set "training.max_steps=$((WARMUP + STEPS))" --set training.max_epochs=1
-        --set monitor.port=0)
+        --set monitor.port=0 --set "batching.max_frames=$MAX_FRAMES")
 # artic NAME RANKS SETTINGS...: one training run of WARMUP + STEPS steps.
 artic_run() {
   local name=$1 ranks=$2
@@ -69,7 +72,7 @@ ref_run() {
   shift 2
   echo "== reference $name"
   "$ARTIC" config show configs/default.toml "${COMMON[@]}" "$@" > "$OUT/$name.toml"
-  OMP_NUM_THREADS=$THREADS "$PY" bench/reference/train_ref.py --config "$OUT/$name.toml" \
+  OMP_NUM_THREADS=$THREADS "${REF_ENV[@]}" "$PY" bench/reference/train_ref.py --config "$OUT/$name.toml" \
     --batches "$plan" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" \
     --out "$OUT/$name.json" "${REF_ARGS[@]}" > "$OUT/$name.log" 2>&1 \
     || { echo "reference $name failed: see $OUT/$name.log" >&2; tail -5 "$OUT/$name.log" >&2; exit 1; }
@@ -81,6 +84,7 @@ plan() {  # plan FILE SETTINGS...: rank 0's epoch-0 batches of a single-rank run
     > /dev/null
 }
 
+REF_ENV=(env)
 if ((GPU)); then
   DEV=(--set training.device=cuda)
   plan "$OUT/plan_bucket.json"
@@ -100,7 +104,11 @@ else
   plan "$OUT/plan_bucket.json"
   for r in $(seq "$REPEAT"); do
     artic_run "artic_bucket-r$r" 1
+    REF_ENV=(env)
     ref_run "ref_bucket-r$r" "$OUT/plan_bucket.json"
+    # The reference again with the heap setting artic makes for itself (src/core/heap.h).
+    REF_ENV=(env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824)
+    ref_run "ref_bucket_heap-r$r" "$OUT/plan_bucket.json"
   done
   artic_run artic_random 1 --set batching.mode=random
   artic_run artic_chunk100 1 --set data.split_mode=fixed --set data.sequence_length=100

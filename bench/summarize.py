@@ -55,7 +55,7 @@ def main():
     # Model FLOPs of the reference: the same batches and model as artic's bucket run.
     for name, r in rows.items():
         if name.startswith("ref_"):
-            twin = rows.get(name.replace("ref_", "artic_", 1))
+            twin = rows.get(name.replace("ref_", "artic_", 1).replace("_heap", ""))
             if twin and twin["frames"]:
                 r["model_flops_per_second"] = (twin["model_flops_per_second"] * twin["seconds"]
                                                / twin["frames"] * r["frames_per_second"])
@@ -65,6 +65,10 @@ def main():
         art, ref = rows.get("artic_bucket" + sfx), rows.get("ref_bucket" + sfx)
         if art and ref:
             ratios["artic / reference" + sfx] = art["frames_per_second"] / ref["frames_per_second"]
+        heap = rows.get("ref_bucket_heap" + sfx)
+        if art and heap:
+            ratios["artic / reference with artic's heap setting" + sfx] = (
+                art["frames_per_second"] / heap["frames_per_second"])
     sfx = "_bf16" if a.kind == "gpu" else ""
     for other in ("random", "chunk100"):
         b, o = rows.get("artic_bucket" + sfx), rows.get("artic_%s%s" % (other, sfx))

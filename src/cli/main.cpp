@@ -3,8 +3,10 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/heap.h"
 
 int main(int argc, char** argv) {
+  artic::keep_freed_memory_for_reuse();
   CLI::App app{"artic: train transformers for acoustic-to-articulatory inversion", "artic"};
   app.set_version_flag("--version", std::string("artic ") + ARTIC_VERSION);
   app.require_subcommand(1);
