@@ -1,6 +1,7 @@
 #include "prep/pairing.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>

@@ -1,5 +1,7 @@
 #include "prep/splits.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
