@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/toml_document.h"
 
 namespace artic {
 namespace {
@@ -49,13 +50,7 @@ bool plain_name(const std::string& name) {
 }  // namespace
 
 Sweep parse_sweep(const std::string& toml_text, const std::string& origin) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(origin + ":" + std::to_string(e.source().begin.line) +
-                      ": TOML syntax error: " + std::string(e.description()));
-  }
+  const toml::table root = parse_toml_document(toml_text, origin);
   Sweep sweep;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/suggest.h"
+#include "core/toml_document.h"
 
 namespace artic {
 namespace {
@@ -330,13 +331,7 @@ const std::vector<PrepPreset>& prep_presets() {
 
 PrepConfig parse_prep_config(const std::string& toml_text, const std::string& origin,
                              const std::vector<std::string>& overrides) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(origin + ":" + std::to_string(e.source().begin.line) +
-                      ": TOML syntax error: " + std::string(e.description()));
-  }
+  const toml::table root = parse_toml_document(toml_text, origin);
   PrepConfig c;
   std::vector<Field> fields = fields_of(c);
   // The preset goes first so that explicit keys override what it sets.
