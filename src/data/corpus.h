@@ -49,6 +49,7 @@ struct CorpusWriteOptions {
   int gzip_level = 0;           // 0 = no compression
 };
 
+// Validates the corpus, writes PATH.tmp and renames it to PATH (never a half-written PATH).
 void write_corpus(const std::string& path, const Corpus& corpus,
                   const CorpusWriteOptions& options = {});
 

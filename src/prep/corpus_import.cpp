@@ -169,16 +169,12 @@ PrepReport import_corpus(const PrepConfig& c, int threads,
       report.warnings.push_back(std::string("the ") + split + " split is empty");
     }
   }
-  validate_corpus(corpus, c.output);
-
   namespace fs = std::filesystem;
   const fs::path parent = fs::path(c.output).parent_path();
   if (!parent.empty()) fs::create_directories(parent);
-  const std::string partial = c.output + ".partial";
   CorpusWriteOptions write;
   write.gzip_level = static_cast<int>(c.gzip);
-  write_corpus(partial, corpus, write);
-  fs::rename(partial, c.output);
+  write_corpus(c.output, corpus, write);  // validates, writes OUTPUT.tmp, renames
   return report;
 }
 

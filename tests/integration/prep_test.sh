@@ -189,7 +189,7 @@ head -c -10 "$C/ema_basic_data/mngu0_s1_0002.ema" > "$TMP/trunc.ema"
 cp "$TMP/trunc.ema" "$C/ema_basic_data/mngu0_s1_0002.ema"
 "$ARTIC" prep --config "$TMP/prep.toml" --set prep.output=$TMP/t.h5 > "$TMP/trunc.out" 2>&1
 check "a truncated track is skipped with the reason" "grep -q 'mngu0_s1_0002.ema: EST binary body is .* (truncated file?)' $TMP/trunc.out && grep -q 't.h5: 11 utterances' $TMP/trunc.out"
-check "no partial file is left behind" "[[ ! -e $TMP/t.h5.partial && ! -e $TMP/e.h5 ]]"
+check "no partial file is left behind" "[[ ! -e $TMP/t.h5.tmp && ! -e $TMP/e.h5 ]]"
 
 for preset in mngu0 mocha; do
   "$ARTIC" prep --config "$HERE/configs/prep_$preset.toml" --print-config > "$TMP/$preset.toml" 2>&1
