@@ -29,8 +29,11 @@ struct Features {
   int64_t frames = 0;
 };
 
-// Throws ConfigError for options that cannot work (window longer than n_fft, fmax above
-// Nyquist, more MFCCs than mel bands...) and DataError for audio shorter than one window.
+// Throws ConfigError naming `origin` for options that cannot work (window longer than n_fft,
+// fmax above Nyquist, more MFCCs than mel bands...).
+void check_feature_options(const FeatureOptions& options, const std::string& origin);
+
+// Throws what check_feature_options throws, and DataError for audio shorter than one window.
 Features compute_features(const std::vector<float>& samples, const FeatureOptions& options);
 
 // The mel filterbank [n_mels, n_fft / 2 + 1] (exposed for tests).

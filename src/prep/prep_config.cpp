@@ -241,21 +241,8 @@ void validate(const PrepConfig& c, const std::string& origin) {
   if (c.split_rule == "ratio" && c.valid_fraction + c.test_fraction >= 1.0) {
     throw ConfigError(origin + ": split.valid_fraction + split.test_fraction must be below 1");
   }
-  const FeatureOptions& f = c.features;
-  if (f.window_ms * f.sample_rate / 1000.0 > f.n_fft) {
-    throw ConfigError(origin + ": features.window_ms (" + std::to_string(f.window_ms) +
-                      " ms) does not fit in features.n_fft = " + std::to_string(f.n_fft) +
-                      " samples at " + std::to_string(f.sample_rate) + " Hz");
-  }
-  const double nyquist = f.sample_rate / 2.0;
-  if (f.fmax_hz > nyquist || (f.fmax_hz > 0 && f.fmin_hz >= f.fmax_hz) || f.fmin_hz >= nyquist) {
-    throw ConfigError(origin + ": need 0 <= features.fmin_hz < features.fmax_hz <= " +
-                      "sample_rate / 2 (fmax_hz = 0 means sample_rate / 2)");
-  }
-  if (f.kind == "mfcc" && f.n_mfcc > f.mfcc_mels) {
-    throw ConfigError(origin + ": features.n_mfcc must not exceed features.mfcc_mels");
-  }
-  const double frame_rate = 1000.0 / f.hop_ms;
+  check_feature_options(c.features, origin);
+  const double frame_rate = 1000.0 / c.features.hop_ms;
   if (c.lowpass_hz > 0 && c.lowpass_hz >= frame_rate / 2) {
     throw ConfigError(origin + ": tracks.lowpass_hz = " + std::to_string(c.lowpass_hz) +
                       " must be below half the frame rate (" + std::to_string(frame_rate / 2) +
