@@ -11,15 +11,11 @@
 namespace artic {
 namespace {
 
-std::string at(const std::string& origin, const toml::node& node) {
-  const auto& src = node.source();
-  return src.begin.line == 0 ? origin : origin + ":" + std::to_string(src.begin.line);
-}
-
 std::vector<std::string> overrides_of(const toml::node& node, const std::string& origin) {
   const toml::array* list = node.as_array();
   if (list == nullptr) {
-    throw ConfigError(at(origin, node) + ": 'set' must be a list of \"section.key=value\" strings");
+    throw ConfigError(toml_location(origin, node) +
+                      ": 'set' must be a list of \"section.key=value\" strings");
   }
   std::vector<std::string> out;
   for (const auto& item : *list) {
@@ -29,7 +25,8 @@ std::vector<std::string> overrides_of(const toml::node& node, const std::string&
     const size_t dot = text.find('.');
     if (s == nullptr || eq == std::string::npos || dot == std::string::npos || dot == 0 ||
         dot + 1 >= eq) {
-      throw ConfigError(at(origin, item) + ": each 'set' entry must be a \"section.key=value\" " +
+      throw ConfigError(toml_location(origin, item) +
+                        ": each 'set' entry must be a \"section.key=value\" " +
                         "string, e.g. \"data.sequence_length=500\"");
     }
     out.push_back(text);
@@ -54,7 +51,7 @@ Sweep parse_sweep(const std::string& toml_text, const std::string& origin) {
   Sweep sweep;
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
-    const std::string where = at(origin, node);
+    const std::string where = toml_location(origin, node);
     if (k == "config") {
       if (!node.is_string()) throw ConfigError(where + ": 'config' must be a file path string");
       sweep.config = node.as_string()->get();
@@ -70,7 +67,7 @@ Sweep parse_sweep(const std::string& toml_text, const std::string& origin) {
         SweepVariant v;
         for (const auto& [vkey, vnode] : t) {
           const std::string vk(vkey.str());
-          const std::string vwhere = at(origin, vnode);
+          const std::string vwhere = toml_location(origin, vnode);
           if (vk == "name") {
             v.name = vnode.is_string() ? vnode.as_string()->get() : std::string();
             if (!plain_name(v.name)) {
@@ -85,7 +82,7 @@ Sweep parse_sweep(const std::string& toml_text, const std::string& origin) {
           }
         }
         if (v.name.empty()) {
-          throw ConfigError(at(origin, item) + ": [[variant]] " +
+          throw ConfigError(toml_location(origin, item) + ": [[variant]] " +
                             std::to_string(sweep.variants.size() + 1) + " has no name");
         }
         sweep.variants.push_back(std::move(v));

@@ -13,4 +13,9 @@ toml::table parse_toml_document(const std::string& text, const std::string& orig
   }
 }
 
+std::string toml_location(const std::string& origin, const toml::node& node) {
+  const auto& src = node.source();
+  return src.begin.line == 0 ? origin : origin + ":" + std::to_string(src.begin.line);
+}
+
 }  // namespace artic

@@ -10,4 +10,7 @@ namespace artic {
 
 toml::table parse_toml_document(const std::string& text, const std::string& origin);
 
+// "ORIGIN:LINE" of a node of such a document ("ORIGIN" when the node has no source line).
+std::string toml_location(const std::string& origin, const toml::node& node);
+
 }  // namespace artic

@@ -14,7 +14,7 @@
 namespace artic {
 namespace {
 
-enum class Kind { String, Int, Float, StringList, ChannelMap };
+enum class Kind { String, Int, Int32, Float, StringList, ChannelMap };  // Int32: FeatureOptions
 
 struct Field {
   const char* section;
@@ -40,13 +40,13 @@ std::vector<Field> fields_of(PrepConfig& c) {
       {"prep", "gzip", Kind::Int, &c.gzip, 0, 9, {}},
       {"prep", "audio_extensions", Kind::StringList, &c.audio_extensions, 0, 0, {}},
       {"features", "kind", Kind::String, &f.kind, 0, 0, {"logmel", "mfcc"}},
-      {"features", "sample_rate", Kind::Int, &f.sample_rate, 8000, 192000, {}},
+      {"features", "sample_rate", Kind::Int32, &f.sample_rate, 8000, 192000, {}},
       {"features", "window_ms", Kind::Float, &f.window_ms, 1, 200, {}},
       {"features", "hop_ms", Kind::Float, &f.hop_ms, 1, 100, {}},
-      {"features", "n_fft", Kind::Int, &f.n_fft, 16, 65536, {}},
-      {"features", "n_mels", Kind::Int, &f.n_mels, 1, 512, {}},
-      {"features", "mfcc_mels", Kind::Int, &f.mfcc_mels, 1, 512, {}},
-      {"features", "n_mfcc", Kind::Int, &f.n_mfcc, 1, 512, {}},
+      {"features", "n_fft", Kind::Int32, &f.n_fft, 16, 65536, {}},
+      {"features", "n_mels", Kind::Int32, &f.n_mels, 1, 512, {}},
+      {"features", "mfcc_mels", Kind::Int32, &f.mfcc_mels, 1, 512, {}},
+      {"features", "n_mfcc", Kind::Int32, &f.n_mfcc, 1, 512, {}},
       {"features", "fmin_hz", Kind::Float, &f.fmin_hz, 0, kBig, {}},
       {"features", "fmax_hz", Kind::Float, &f.fmax_hz, 0, kBig, {}},
       {"tracks", "extension", Kind::String, &c.track_extension, 0, 0, {}},
@@ -67,25 +67,10 @@ std::vector<Field> fields_of(PrepConfig& c) {
   };
 }
 
-std::string at(const std::string& origin, const toml::node& node) {
-  const auto& src = node.source();
-  return src.begin.line == 0 ? origin : origin + ":" + std::to_string(src.begin.line);
-}
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + ("\"" + s + "\"");
   return out;
-}
-
-void set_int(const Field& f, int64_t v) {
-  if (f.ptr == nullptr) return;
-  // FeatureOptions keeps plain ints; PrepConfig int64_t.
-  if (std::string(f.section) == "features") {
-    *static_cast<int*>(f.ptr) = static_cast<int>(v);
-  } else {
-    *static_cast<int64_t*>(f.ptr) = v;
-  }
 }
 
 void assign(const Field& f, const toml::node& v, const std::string& where) {
@@ -103,7 +88,8 @@ void assign(const Field& f, const toml::node& v, const std::string& where) {
       *static_cast<std::string*>(f.ptr) = s;
       return;
     }
-    case Kind::Int: {
+    case Kind::Int:
+    case Kind::Int32: {
       if (!v.is_integer()) throw ConfigError(where + ": " + name + " must be an integer");
       const int64_t x = v.as_integer()->get();
       if (static_cast<double>(x) < f.lo || static_cast<double>(x) > f.hi) {
@@ -111,7 +97,11 @@ void assign(const Field& f, const toml::node& v, const std::string& where) {
         os << where << ": " << name << " must be in [" << f.lo << ", " << f.hi << "], got " << x;
         throw ConfigError(os.str());
       }
-      set_int(f, x);
+      if (f.kind == Kind::Int32) {
+        *static_cast<int*>(f.ptr) = static_cast<int>(x);
+      } else {
+        *static_cast<int64_t*>(f.ptr) = x;
+      }
       return;
     }
     case Kind::Float: {
@@ -129,16 +119,13 @@ void assign(const Field& f, const toml::node& v, const std::string& where) {
     }
     case Kind::StringList: {
       const toml::array* a = v.as_array();
+      const std::string wrong = where + ": " + name + " must be a list of strings";
+      if (a == nullptr) throw ConfigError(wrong);
       std::vector<std::string> out;
-      if (a != nullptr) {
-        for (const auto& item : *a) {
-          if (!item.is_string()) {
-            throw ConfigError(at(where, item) + ": " + name + " must be a list of strings");
-          }
-          out.push_back(item.as_string()->get());
-        }
+      for (const auto& item : *a) {
+        if (!item.is_string()) throw ConfigError(wrong);
+        out.push_back(item.as_string()->get());
       }
-      if (a == nullptr) throw ConfigError(where + ": " + name + " must be a list of strings");
       *static_cast<std::vector<std::string>*>(f.ptr) = out;
       return;
     }
@@ -323,7 +310,7 @@ PrepConfig parse_prep_config(const std::string& toml_text, const std::string& or
   std::vector<Field> fields = fields_of(c);
   // The preset goes first so that explicit keys override what it sets.
   if (const auto* p = root.at_path("prep.preset").node()) {
-    assign(*find(fields, "prep", "preset"), *p, at(origin, *p));
+    assign(*find(fields, "prep", "preset"), *p, toml_location(origin, *p));
   }
   for (const auto& o : overrides) {
     if (o.rfind("prep.preset=", 0) == 0) apply_override(fields, o);
@@ -333,18 +320,19 @@ PrepConfig parse_prep_config(const std::string& toml_text, const std::string& or
     const std::string section(skey.str());
     const toml::table* table = snode.as_table();
     if (table == nullptr) {
-      throw ConfigError(at(origin, snode) + ": '" + section + "' must be a section ([" + section +
-                        "]); prep configs have [prep], [features], [tracks] and [split]");
+      throw ConfigError(toml_location(origin, snode) + ": '" + section + "' must be a section ([" +
+                        section + "]); prep configs have [prep], [features], [tracks] and [split]");
     }
     bool known = false;
     for (const auto& f : fields) known = known || section == f.section;
-    if (!known) throw ConfigError(unknown(fields, at(origin, snode), section, ""));
+    if (!known) throw ConfigError(unknown(fields, toml_location(origin, snode), section, ""));
     for (const auto& [kkey, knode] : *table) {
       const std::string key(kkey.str());
       const Field* f = find(fields, section, key);
-      if (f == nullptr) throw ConfigError(unknown(fields, at(origin, knode), section, key));
+      if (f == nullptr)
+        throw ConfigError(unknown(fields, toml_location(origin, knode), section, key));
       if (section == "prep" && key == "preset") continue;
-      assign(*f, knode, at(origin, knode));
+      assign(*f, knode, toml_location(origin, knode));
     }
   }
   for (const auto& o : overrides) apply_override(fields, o);
@@ -375,11 +363,10 @@ std::string prep_config_to_toml(const PrepConfig& config) {
         os << toml::value<std::string>(*static_cast<std::string*>(f.ptr));
         break;
       case Kind::Int:
-        if (section == "features") {
-          os << *static_cast<int*>(f.ptr);
-        } else {
-          os << *static_cast<int64_t*>(f.ptr);
-        }
+        os << *static_cast<int64_t*>(f.ptr);
+        break;
+      case Kind::Int32:
+        os << *static_cast<int*>(f.ptr);
         break;
       case Kind::Float:
         os << toml::value<double>(*static_cast<double*>(f.ptr));
