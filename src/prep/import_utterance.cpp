@@ -19,11 +19,7 @@ std::string seconds(double s) {
 }
 
 void import_into(const PrepConfig& c, const UtteranceFiles& files, ImportedUtterance& out) {
-  const Audio raw = read_audio(files.audio);
-  const Audio audio = resample(raw, c.features.sample_rate);
-  out.audio_seconds = static_cast<double>(raw.samples.size()) / raw.sample_rate;
-  Features feats = compute_features(audio.samples, c.features);
-
+  // The track first: it is what most often skips an utterance, and it is cheap to read.
   const EstTrack file = read_est_track(files.track);
   if (file.frames() < 2) throw DataError(files.track + ": the track has fewer than two frames");
   EstTrack track = select_channels(file, c.channels, files.track);
@@ -44,6 +40,11 @@ void import_into(const PrepConfig& c, const UtteranceFiles& files, ImportedUtter
   if (c.lowpass_hz > 0 && c.lowpass_hz < out.track_rate_hz / 2) {
     lowpass_zero_phase(track.values, track.channels(), out.track_rate_hz, c.lowpass_hz);
   }
+  const Audio raw = read_audio(files.audio);
+  const Audio audio = resample(raw, c.features.sample_rate);
+  out.audio_seconds = static_cast<double>(raw.samples.size()) / raw.sample_rate;
+  Features feats = compute_features(audio.samples, c.features);
+
   const double frame_rate = 1000.0 / c.features.hop_ms;
   int64_t track_frames = 0;
   std::vector<float> targets =
