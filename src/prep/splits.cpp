@@ -108,8 +108,7 @@ void by_ratio(const PrepConfig& c, const std::vector<UtteranceFiles>& utts, Spli
     const double n = static_cast<double>(index.size());
     auto count = [&](double fraction) {
       if (fraction <= 0) return size_t{0};
-      return std::max<size_t>(index.size() >= 3 ? 1 : 0,
-                              static_cast<size_t>(std::llround(fraction * n)));
+      return std::max<size_t>(n >= 3 ? 1 : 0, static_cast<size_t>(std::llround(fraction * n)));
     };
     const size_t n_valid = count(c.valid_fraction);
     const size_t n_test =
