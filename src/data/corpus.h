@@ -58,6 +58,11 @@ void write_corpus(const std::string& path, const Corpus& corpus,
 class CorpusReader {
  public:
   explicit CorpusReader(const std::string& path);
+  // Opens the bytes of a corpus file held in memory (an HDF5 file image); `origin` stands for
+  // the path in errors. The bytes are copied, so `image` need not outlive the reader. The same
+  // checks as opening a path; nothing touches the file system.
+  static std::unique_ptr<CorpusReader> from_image(const std::string& image,
+                                                  const std::string& origin);
   ~CorpusReader();
   CorpusReader(const CorpusReader&) = delete;
   CorpusReader& operator=(const CorpusReader&) = delete;
@@ -72,12 +77,18 @@ class CorpusReader {
                    float* targets) const;
 
  private:
+  CorpusReader();
+  void open(const std::string& origin);
+  static Corpus read_all(const CorpusReader& reader);
   friend Corpus read_corpus(const std::string& path);
+  friend Corpus read_corpus_image(const std::string& image, const std::string& origin);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
 // Loads a whole corpus into memory, validating every value.
 Corpus read_corpus(const std::string& path);
+// The same from a file image in memory (see CorpusReader::from_image).
+Corpus read_corpus_image(const std::string& image, const std::string& origin);
 
 }  // namespace artic

@@ -386,11 +386,11 @@ struct CorpusReader::Impl {
   std::vector<UtteranceInfo> utterances;
 };
 
-CorpusReader::CorpusReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+CorpusReader::CorpusReader() : impl_(std::make_unique<Impl>()) {}
+
+CorpusReader::CorpusReader(const std::string& path) : CorpusReader() {
   std::lock_guard<std::mutex> lock(hdf5_mutex());
   silence_hdf5_errors();
-  auto& s = *impl_;
-  s.path = path;
   if (FILE* probe = std::fopen(path.c_str(), "rb")) {
     std::fclose(probe);
   } else {
@@ -399,8 +399,37 @@ CorpusReader::CorpusReader(const std::string& path) : impl_(std::make_unique<Imp
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw DataError(path + ": not an HDF5 file (expected an artic corpus; see DESIGN.md §3)");
   }
-  s.file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!s.file.valid()) throw DataError(path + ": cannot open HDF5 file");
+  impl_->file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!impl_->file.valid()) throw DataError(path + ": cannot open HDF5 file");
+  open(path);
+}
+
+std::unique_ptr<CorpusReader> CorpusReader::from_image(const std::string& image,
+                                                       const std::string& origin) {
+  std::unique_ptr<CorpusReader> reader(new CorpusReader());
+  std::lock_guard<std::mutex> lock(hdf5_mutex());
+  silence_hdf5_errors();
+  // The core driver without a backing store, initialised with a copy of the image.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (image.empty() || H5Pset_fapl_core(fapl.get(), 64 * 1024, false) < 0 ||
+      H5Pset_file_image(fapl.get(), const_cast<char*>(image.data()), image.size()) < 0) {
+    throw DataError(origin + ": not an HDF5 file image (expected an artic corpus)");
+  }
+  // HDF5 takes two open core files of the same name for one file, so each image gets its own.
+  static int64_t opened = 0;
+  const std::string name = "artic-corpus-image-" + std::to_string(++opened);
+  reader->impl_->file = Handle(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  if (!reader->impl_->file.valid()) {
+    throw DataError(origin + ": not an HDF5 file image (expected an artic corpus)");
+  }
+  reader->open(origin);
+  return reader;
+}
+
+// Reads and checks the layout and index of the file in impl_->file; the HDF5 mutex is held.
+void CorpusReader::open(const std::string& path) {
+  auto& s = *impl_;
+  s.path = path;
   const hid_t f = s.file.get();
 
   const std::string format = read_string_attr(f, "format", path, true);
@@ -506,8 +535,8 @@ void CorpusReader::read_frames(size_t index, int64_t start, int64_t count, float
                start);
 }
 
-Corpus read_corpus(const std::string& path) {
-  CorpusReader reader(path);
+Corpus CorpusReader::read_all(const CorpusReader& reader) {
+  const std::string& path = reader.path();
   Corpus c;
   c.meta = reader.meta();
   c.utterances = reader.utterances();
@@ -521,6 +550,14 @@ Corpus read_corpus(const std::string& path) {
   }
   validate_corpus(c, path);
   return c;
+}
+
+Corpus read_corpus(const std::string& path) {
+  return CorpusReader::read_all(CorpusReader(path));
+}
+
+Corpus read_corpus_image(const std::string& image, const std::string& origin) {
+  return CorpusReader::read_all(*CorpusReader::from_image(image, origin));
 }
 
 void write_corpus(const std::string& path, const Corpus& corpus,
