@@ -42,13 +42,14 @@ void put_float(std::string& out, float v, bool swap) {
 }
 
 int64_t header_count(const std::map<std::string, std::string>& h, const std::string& key,
-                     const std::string& origin) {
+                     int64_t max, const std::string& origin) {
   const auto it = h.find(key);
   if (it == h.end()) throw DataError(origin + ": EST header has no " + key);
   char* end = nullptr;
   const long long v = std::strtoll(it->second.c_str(), &end, 10);
-  if (end == it->second.c_str() || *end != '\0' || v < 0 || v > (1LL << 40)) {
-    throw DataError(origin + ": EST header " + key + " must be a count, got '" + it->second + "'");
+  if (end == it->second.c_str() || *end != '\0' || v < 0 || v > max) {
+    throw DataError(origin + ": EST header " + key + " must be a count from 0 to " +
+                    std::to_string(max) + ", got '" + it->second + "'");
   }
   return v;
 }
@@ -118,8 +119,8 @@ EstTrack parse_est_track(const std::string& bytes, const std::string& origin) {
     throw DataError(origin + ": EST header has no 'EST_Header_End' line (truncated header?)");
   }
   EstTrack t;
-  const int64_t frames = header_count(header, "NumFrames", origin);
-  const int64_t channels = header_count(header, "NumChannels", origin);
+  const int64_t frames = header_count(header, "NumFrames", int64_t{1} << 40, origin);
+  const int64_t channels = header_count(header, "NumChannels", 65536, origin);
   const bool breaks = header.count("BreaksPresent") > 0;
   const bool binary = header.count("DataType") > 0 && header["DataType"] == "binary";
   bool swap = false;
@@ -135,9 +136,8 @@ EstTrack parse_est_track(const std::string& bytes, const std::string& origin) {
     const auto it = names.find(c);
     t.channel_names.push_back(it != names.end() ? it->second : "channel_" + std::to_string(c));
   }
-  t.times.resize(static_cast<size_t>(frames));
-  t.valid.assign(static_cast<size_t>(frames), 1);
-  t.values.resize(static_cast<size_t>(frames * channels));
+  // Binary: the body size is checked before anything is allocated (no overflow: frames <= 2^40,
+  // per_frame <= 2^17). ASCII: frames are appended as they are read.
   const int64_t per_frame = channels + 1 + (breaks ? 1 : 0);
   if (binary) {
     const int64_t need = frames * per_frame * 4;
@@ -148,6 +148,9 @@ EstTrack parse_est_track(const std::string& bytes, const std::string& origin) {
                       " floats need " + std::to_string(need) +
                       (have < need ? " (truncated file?)" : " (wrong NumFrames or NumChannels?)"));
     }
+    t.times.resize(static_cast<size_t>(frames));
+    t.valid.assign(static_cast<size_t>(frames), 1);
+    t.values.resize(static_cast<size_t>(frames * channels));
     const char* p = bytes.data() + pos;
     for (int64_t f = 0; f < frames; ++f) {
       t.times[static_cast<size_t>(f)] = read_float(p, swap);
@@ -188,10 +191,10 @@ EstTrack parse_est_track(const std::string& bytes, const std::string& origin) {
       }
       return v;
     };
-    t.times[static_cast<size_t>(f)] = number(tokens[k++]);
-    if (breaks) t.valid[static_cast<size_t>(f)] = number(tokens[k++]) != 0 ? 1 : 0;
+    t.times.push_back(number(tokens[k++]));
+    t.valid.push_back(breaks ? (number(tokens[k++]) != 0 ? 1 : 0) : 1);
     for (int64_t c = 0; c < channels; ++c) {
-      t.values[static_cast<size_t>(f * channels + c)] = static_cast<float>(number(tokens[k++]));
+      t.values.push_back(static_cast<float>(number(tokens[k++])));
     }
     ++f;
   }

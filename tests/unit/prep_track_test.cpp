@@ -161,6 +161,12 @@ TEST(EstTrack, MalformedHeadersSayWhatIsWrong) {
             std::string::npos);
   EXPECT_NE(error_of(replace("NumChannels 2", "NumChannels -2")).find("must be a count"),
             std::string::npos);
+  // Huge counts were allocated before the body was read (tests/fuzz/regressions/est_track_fuzz).
+  EXPECT_NE(error_of(replace("NumChannels 2", "NumChannels 1099511627776"))
+                .find("NumChannels must be a count from 0 to 65536"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace("NumFrames 3", "NumFrames 1099511627776")).find("truncated file?"),
+            std::string::npos);
   EXPECT_NE(
       error_of(replace("ByteOrder 01", "ByteOrder 0123")).find("unknown EST ByteOrder '0123'"),
       std::string::npos);
