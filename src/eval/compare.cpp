@@ -102,12 +102,21 @@ std::string split_text(const json::Value& v, const std::string& origin) {
                         : mode + " " + std::to_string(len) + " frames";
 }
 
+// A staged run's summary "stages": a non-empty list.
+const std::vector<json::Value>& stages_of(const Run& r) {
+  const json::Value& stages = r.summary.at("stages", r.summary_path);
+  if (!stages.is_array() || stages.items().empty()) {
+    throw UserError(r.summary_path + ": 'stages' must be a non-empty list of stage summaries");
+  }
+  return stages.items();
+}
+
 // Staged runs (summary "stages"): every stage's split joined by arrows, epochs summed over the
 // stages, and the best epoch counted over the whole run.
 std::string run_split(const Run& r) {
   if (!r.summary.has("stages")) return split_text(r.summary, r.summary_path);
   std::string out;
-  for (const auto& st : r.summary.at("stages", r.summary_path).items()) {
+  for (const auto& st : stages_of(r)) {
     out += (out.empty() ? "" : " → ") + split_text(st, r.summary_path);
   }
   return out;
@@ -118,7 +127,7 @@ double run_epochs(const Run& r, bool best) {
     return v.at(key, r.summary_path).as_number(r.summary_path + ": " + key);
   };
   if (!r.summary.has("stages")) return number(r.summary, best ? "best_epoch" : "epochs");
-  const auto& stages = r.summary.at("stages", r.summary_path).items();
+  const auto& stages = stages_of(r);
   double before = 0;
   for (size_t i = 0; i + 1 < stages.size(); ++i) before += number(stages[i], "epochs");
   return before + number(stages.back(), best ? "best_epoch" : "epochs");

@@ -119,6 +119,14 @@ TEST(Compare, BadRunsAreClearErrors) {
   EXPECT_EQ(error_of({a, b}), b + "/summary.json:3:11: expected ':' after key \"steps\"");
   std::ofstream(b + "/summary.json") << "{\"epochs\": 3}\n";
   EXPECT_EQ(error_of({a, b}), b + "/summary.json: missing key 'split_mode'");
+  // An empty or non-list "stages" was read past its end (tests/fuzz/regressions/json_fuzz).
+  for (const char* stages : {"[]", "7"}) {
+    std::ofstream(b + "/summary.json")
+        << "{\"train_segments\": 1, \"valid_segments\": 1, \"test_utterances\": 1, \"stages\": "
+        << stages << "}";
+    EXPECT_EQ(error_of({a, b}),
+              b + "/summary.json: 'stages' must be a non-empty list of stage summaries");
+  }
 }
 
 }  // namespace
