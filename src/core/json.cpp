@@ -349,7 +349,11 @@ class Parser {
           break;
         case 'u': {
           if (pos_ + 4 > s_.size()) fail("truncated \\u escape");
-          const unsigned long cp = std::strtoul(s_.substr(pos_, 4).c_str(), nullptr, 16);
+          const std::string hex = s_.substr(pos_, 4);
+          if (hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+            fail("\\u must be followed by 4 hex digits, got '" + hex + "'");
+          }
+          const unsigned long cp = std::strtoul(hex.c_str(), nullptr, 16);
           pos_ += 4;
           if (cp < 0x80) {
             out += static_cast<char>(cp);

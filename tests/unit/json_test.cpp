@@ -74,6 +74,8 @@ TEST(Json, ParseErrorsNameOriginLineAndColumn) {
   EXPECT_EQ(message(""), "summary.json:1:1: expected a JSON value, found the end of the text");
   EXPECT_EQ(message("[1.2.3]"), "summary.json:1:2: malformed number '1.2.3'");
   EXPECT_EQ(message(std::string(500, '[')), "summary.json:1:202: JSON nested too deeply");
+  EXPECT_EQ(message("\"\\u00zz\""),
+            "summary.json:1:4: \\u must be followed by 4 hex digits, got '00zz'");
 }
 
 TEST(Json, TypedReadsAndMissingKeysAreUserErrors) {
