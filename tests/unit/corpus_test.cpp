@@ -93,6 +93,31 @@ TEST(Corpus, WriterIsByteDeterministic) {
   EXPECT_EQ(slurp(dir.file("a.h5")), slurp(dir.file("b.h5")));
 }
 
+TEST(Corpus, OpensFileImagesInMemory) {
+  test::TempDir dir;
+  write_corpus(dir.file("c.h5"), small_corpus());
+  std::ifstream in(dir.file("c.h5"), std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  const std::string image = bytes.str();
+  expect_same(small_corpus(), read_corpus_image(image, "image.h5"));
+  // Two readers of one image at once are independent files.
+  const auto a = CorpusReader::from_image(image, "a.h5");
+  const auto b = CorpusReader::from_image(image, "a.h5");
+  EXPECT_EQ(a->path(), "a.h5");
+  std::vector<float> f(a->utterances()[1].length * 2), t(a->utterances()[1].length * 3);
+  b->read(1, f.data(), t.data());
+  a->read(1, f.data(), t.data());
+  for (const std::string& bad : {std::string(), std::string("not hdf5"), image.substr(0, 800)}) {
+    try {
+      read_corpus_image(bad, "bad.h5");
+      FAIL();
+    } catch (const DataError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("bad.h5: ", 0), 0u) << e.what();
+    }
+  }
+}
+
 TEST(Corpus, WriterRefusesInvalidCorpusAndLeavesNoFile) {
   test::TempDir dir;
   Corpus c = small_corpus();
