@@ -9,11 +9,13 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev
   libtomlplusplus-dev
-  prometheus-cpp-dev
+  prometheus-cpp-dev libmicrohttpd-dev
+  libxxhash-dev
   libgtest-dev
   libcli11-dev
   libsndfile1-dev libsamplerate0-dev
   python3-numpy python3-h5py python3-torch
+  clang libclang-rt-14-dev llvm  # launch/test-sanitize.sh: ASan + UBSan, libFuzzer, symbolizer
   # Test inputs for `artic prep`: real speech (espeak-ng) and real EST track files (ch_track).
   espeak-ng speech-tools
   # Real services the integration tests start privately (their own ports, sockets, temp dirs):

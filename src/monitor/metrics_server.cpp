@@ -1,9 +1,8 @@
 #include "monitor/metrics_server.h"
 
-#include <fcntl.h>
+#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,26 +17,9 @@ std::system_error sys_error(const std::string& what, int err) {
   return std::system_error(err, std::generic_category(), what);
 }
 
-void send_all(int fd, const std::string& data) {
-  size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += static_cast<size_t>(n);
-  }
-}
-
-std::string response(const std::string& status, const std::string& type, const std::string& body,
-                     bool head) {
-  return "HTTP/1.1 " + status + "\r\nContent-Type: " + type +
-         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
-         (head ? "" : body);
-}
-
-}  // namespace
-
-MetricsServer::MetricsServer(const std::string& bind, int port, std::function<std::string()> render)
-    : render_(std::move(render)) {
+// The socket is bound here rather than by libmicrohttpd so that a port in use is reported with
+// its errno (EADDRINUSE drives monitor.port_fallback).
+int listen_socket(const std::string& bind, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -56,7 +38,8 @@ MetricsServer::MetricsServer(const std::string& bind, int port, std::function<st
                             "cannot resolve " + bind + ": " + gai_strerror(rc));
   }
   int err = EADDRNOTAVAIL;
-  for (addrinfo* a = found; a != nullptr && listen_fd_ < 0; a = a->ai_next) {
+  int listen_fd = -1;
+  for (addrinfo* a = found; a != nullptr && listen_fd < 0; a = a->ai_next) {
     const int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) {
       err = errno;
@@ -64,83 +47,81 @@ MetricsServer::MetricsServer(const std::string& bind, int port, std::function<st
     }
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 16) != 0) {
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
       err = errno;
       close(fd);
       continue;
     }
-    listen_fd_ = fd;
+    listen_fd = fd;
   }
   freeaddrinfo(found);
-  if (listen_fd_ < 0) throw sys_error("cannot listen on " + bind + ":" + std::to_string(port), err);
+  if (listen_fd < 0) throw sys_error("cannot listen on " + bind + ":" + std::to_string(port), err);
+  return listen_fd;
+}
+
+int bound_port(int fd) {
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                                           : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  if (pipe2(wake_, O_CLOEXEC) != 0) {
-    err = errno;
-    close(listen_fd_);
-    throw sys_error("pipe", err);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  return ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
+MHD_Result reply(MHD_Connection* connection, unsigned status, const std::string& type,
+                 const std::string& body) {
+  MHD_Response* response = MHD_create_response_from_buffer(
+      body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
+  if (response == nullptr) return MHD_NO;
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type.c_str());
+  if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+    MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
   }
-  thread_ = std::thread([this] { serve(); });
+  const MHD_Result queued = MHD_queue_response(connection, status, response);
+  MHD_destroy_response(response);
+  return queued;
+}
+
+// Any query string is ignored; a request body (POST ...) is refused before it is read.
+MHD_Result answer(void* cls, MHD_Connection* connection, const char* url, const char* method,
+                  const char*, const char*, size_t*, void**) {
+  const auto* server = static_cast<const MetricsServer*>(cls);
+  const bool get = std::strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+  const bool head = std::strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+  if (!get && !head) {
+    return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "only GET\n");
+  }
+  if (std::strcmp(url, "/metrics") != 0) {
+    return reply(connection, MHD_HTTP_NOT_FOUND, "text/plain", "artic serves /metrics\n");
+  }
+  return reply(connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+               server->render());
+}
+
+}  // namespace
+
+MetricsServer::MetricsServer(const std::string& bind, int port, std::function<std::string()> render,
+                             MetricsServerLimits limits)
+    : render_(std::move(render)) {
+  const int fd = listen_socket(bind, port);
+  port_ = bound_port(fd);
+  // The internal thread gets the system's default stack size (prometheus-cpp's civetweb exposer
+  // could not be used: its 100 KiB stacks are too small beside OpenBLAS's static TLS). poll(), not
+  // epoll: with epoll, libmicrohttpd 0.9.75 keeps a client that connects and closes without a
+  // request (a port scan) open until the idle timeout, so a burst of them fills every slot.
+  daemon_ = MHD_start_daemon(
+      MHD_USE_POLL_INTERNAL_THREAD, 0, nullptr, nullptr, &answer, this, MHD_OPTION_LISTEN_SOCKET,
+      static_cast<MHD_socket>(fd), MHD_OPTION_CONNECTION_LIMIT, limits.connections,
+      MHD_OPTION_CONNECTION_TIMEOUT, limits.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      limits.request_bytes, MHD_OPTION_END);
+  if (daemon_ == nullptr) {
+    close(fd);
+    throw sys_error("cannot start the metrics server on " + bind + ":" + std::to_string(port_),
+                    EIO);
+  }
 }
 
 MetricsServer::~MetricsServer() {
-  const char stop = 1;
-  if (write(wake_[1], &stop, 1) < 0) {
-    // The thread still ends at the next connection or poll wake-up.
-  }
-  if (thread_.joinable()) thread_.join();
-  close(listen_fd_);
-  close(wake_[0]);
-  close(wake_[1]);
-}
-
-void MetricsServer::serve() {
-  for (;;) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    if (fds[1].revents != 0) return;
-    if ((fds[0].revents & POLLIN) == 0) continue;
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    answer(fd);
-    close(fd);
-  }
-}
-
-// One request per connection: GET or HEAD /metrics (any query string) gets the exposition text.
-void MetricsServer::answer(int fd) {
-  timeval timeout{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  std::string request;
-  char buf[2048];
-  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 16384) {
-    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    request.append(buf, static_cast<size_t>(n));
-  }
-  const size_t sp1 = request.find(' ');
-  const size_t sp2 = sp1 == std::string::npos ? sp1 : request.find(' ', sp1 + 1);
-  if (sp2 == std::string::npos) {
-    send_all(fd, response("400 Bad Request", "text/plain", "bad request\n", false));
-    return;
-  }
-  const std::string method = request.substr(0, sp1);
-  std::string path = request.substr(sp1 + 1, sp2 - sp1 - 1);
-  path = path.substr(0, path.find('?'));
-  const bool head = method == "HEAD";
-  if (method != "GET" && !head) {
-    send_all(fd, response("405 Method Not Allowed", "text/plain", "only GET\n", false));
-  } else if (path == "/metrics") {
-    send_all(fd, response("200 OK", "text/plain; version=0.0.4; charset=utf-8", render_(), head));
-  } else {
-    send_all(fd, response("404 Not Found", "text/plain", "artic serves /metrics\n", head));
-  }
+  MHD_stop_daemon(daemon_);
 }
 
 }  // namespace artic

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Monitoring against the real thing: a 2-rank run serves /metrics on two ports (promtool check
 # metrics clean), rank 0 writes file_sd targets that a real Prometheus (monitoring/up.sh) scrapes,
-# every panel query of the Grafana dashboard returns data from it, final metrics reach a real
-# push gateway, and a port in use or an unreachable push gateway only warns.
+# every panel query of the Grafana dashboard returns data from it, scrapes are answered while slow,
+# half-open and garbage clients hold connections, final metrics reach a real push gateway, and a
+# port in use or an unreachable push gateway only warns.
 # Usage: monitor_test.sh ARTIC MPIRUN ORACLE_PYTHON. Exit 77 (skipped) without Prometheus.
 set -uo pipefail
 ARTIC=$1
@@ -110,6 +111,12 @@ assert sorted(x[\"labels\"][\"rank\"] for x in g) == [\"0\", \"1\"], g
 assert all(x[\"labels\"][\"job\"] == \"$JOB\" and x[\"labels\"][\"host\"] for x in g), g'"
 check "a copy sits in monitor.targets_dir" "[[ \$(ls $TMP/targets/*.json | wc -l) -eq 1 ]]"
 check "rank 0 has validated" "wait_for 60 scrape_has $MPORT artic_val_rmse_mm"
+"$PY" "$HERE/tests/python/hostile_clients.py" 127.0.0.1 "$MPORT" --scrapes 200 --timeout 1 \
+  --min-ratio 0.99 > "$TMP/hostile.txt" 2>&1
+rc=$?
+cat "$TMP/hostile.txt"
+check "slow, half-open and garbage clients: >= 99% of scrapes answered within 1 s, and 1,000 rapid connections later rank 0 still answers" \
+  "[[ $rc -eq 0 ]]"
 for r in 0 1; do
   curl -s "127.0.0.1:$((MPORT + r))/metrics" > "$TMP/scrape$r.txt"
   promtool check metrics < "$TMP/scrape$r.txt" > "$TMP/promtool$r.txt" 2>&1

@@ -37,7 +37,7 @@ std::string http(int port, const std::string& request_line) {
     close(fd);
     return "connect failed";
   }
-  const std::string req = request_line + "\r\nHost: test\r\n\r\n";
+  const std::string req = request_line + "\r\nHost: test\r\nConnection: close\r\n\r\n";
   EXPECT_EQ(send(fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
   std::string out;
   char buf[4096];
@@ -162,8 +162,11 @@ TEST(MetricsServer, ServesMetricsAndRefusesTheRest) {
   EXPECT_EQ(http(server.port(), "GET /metrics?x=1 HTTP/1.0").rfind("HTTP/1.1 200", 0), 0u);
   EXPECT_EQ(http(server.port(), "GET / HTTP/1.1").rfind("HTTP/1.1 404", 0), 0u);
   EXPECT_EQ(http(server.port(), "POST /metrics HTTP/1.1").rfind("HTTP/1.1 405", 0), 0u);
-  EXPECT_EQ(http(server.port(), "garbage").rfind("HTTP/1.1 400", 0), 0u);
+  // libmicrohttpd closes a connection whose request line does not parse, with or without a 400.
+  const std::string garbage = http(server.port(), "garbage");
+  EXPECT_TRUE(garbage.empty() || garbage.rfind("HTTP/1.1 400", 0) == 0) << garbage;
   EXPECT_EQ(calls, 2);
+  EXPECT_EQ(http(server.port(), "GET /metrics HTTP/1.1").rfind("HTTP/1.1 200", 0), 0u);
   try {
     MetricsServer second("127.0.0.1", server.port(), [] { return std::string(); });
     ADD_FAILURE() << "bound a port in use";
