@@ -9,7 +9,9 @@
 #include "core/json.h"
 #include "eval/report.h"
 #include "train/checkpoint.h"
+#include "train/checkpoint_file.h"
 #include "train/predict.h"
+#include "train/run_files.h"
 #include "train/trainer.h"
 
 namespace artic::cli {
@@ -76,7 +78,13 @@ void run_eval(const EvalArgs& args) {
   }
   const ModelShape shape{corpus.num_features(), corpus.num_articulators()};
   auto model = make_model(config.model, shape);
-  const CheckpointData data = load_checkpoint(checkpoint, *model, nullptr);
+  CheckpointData data;
+  try {
+    data = load_checkpoint(checkpoint, *model, nullptr);
+  } catch (const CheckpointDamaged& e) {
+    throw UserError(std::string(e.what()) + ". " +
+                    intact_checkpoint_advice(checkpoint, "--checkpoint"));
+  }
   if (data.normalizer.articulator_names != corpus.meta.articulator_names) {
     throw UserError(checkpoint + " was trained on other articulator channels than " +
                     config.data.corpus + " has");

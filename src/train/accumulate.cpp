@@ -1,6 +1,7 @@
 #include "train/accumulate.h"
 
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 
 #include "dist/grad_sync.h"
@@ -28,10 +29,16 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
                                       int64_t bucket_bytes, bool bf16_autocast,
                                       OverlapReducer* overlap) {
   AccumulateResult r;
-  std::vector<int64_t> frames = {0};
-  for (const auto& m : micro) frames[0] += m.real_frames;
-  host_all_reduce_sum(frames);
-  r.global_frames = frames[0];
+  std::vector<int64_t> counts = {0, 0, 0};
+  for (const auto& m : micro) {
+    counts[0] += m.real_frames;
+    counts[1] += m.padded_frames;
+    counts[2] += std::llround(m.model_flops);
+  }
+  host_all_reduce_sum(counts);
+  r.global_frames = counts[0];
+  r.global_padded_frames = counts[1];
+  r.global_model_flops = static_cast<double>(counts[2]);
   if (r.global_frames == 0)
     throw std::invalid_argument("accumulate_gradients: the step has no frames");
 

@@ -20,11 +20,17 @@ struct MicroBatch {
   torch::Tensor targets;   // [B, T, A]
   torch::Tensor pad_mask;  // [B, T] bool, true = pad
   int64_t real_frames = 0;
+  int64_t padded_frames = 0;  // B * T
+  double model_flops = 0;     // forward + backward matmul FLOPs of the real frames
 };
 
+// N and the other step totals come from one all-reduce of every rank's counts (the one the loss
+// scale needs anyway), so the job's throughput costs no extra collective.
 struct AccumulateResult {
   int64_t global_frames = 0;  // N
-  double loss = 0;            // mean squared error per real frame and channel, over all ranks
+  int64_t global_padded_frames = 0;
+  double global_model_flops = 0;
+  double loss = 0;  // mean squared error per real frame and channel, over all ranks
   int64_t allreduce_bytes = 0;
   double forward_seconds = 0, backward_seconds = 0, allreduce_seconds = 0;
 };

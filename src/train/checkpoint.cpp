@@ -1,16 +1,14 @@
 #include "train/checkpoint.h"
 
-#include <cstdio>
-#include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "core/error.h"
 #include "dist/grad_sync.h"
+#include "train/checkpoint_file.h"
 
 namespace artic {
 namespace {
-
-constexpr int64_t kCheckpointVersion = 1;
 
 void write_int(torch::serialize::OutputArchive& a, const std::string& key, int64_t v) {
   a.write(key, torch::tensor(v, torch::kInt64));
@@ -76,174 +74,205 @@ std::vector<torch::Tensor> state_tensors(const SequenceRegressorImpl& model) {
   return out;
 }
 
-torch::serialize::InputArchive open_archive(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw UserError(path + ": checkpoint not found");
-  torch::serialize::InputArchive a;
-  try {
-    a.load_from(path);
-  } catch (const std::exception& e) {
-    throw UserError(path + ": checkpoint is unreadable (truncated or corrupt)");
+std::string archive_bytes(torch::serialize::OutputArchive& a) {
+  std::ostringstream out;
+  a.save_to(out);
+  return out.str();
+}
+
+// The verified sections of a checkpoint file, by name.
+class Sections {
+ public:
+  explicit Sections(const std::string& path) : path_(path) {
+    for (auto& s : read_checkpoint_file(path)) bytes_[s.name] = std::move(s.bytes);
+    torch::serialize::InputArchive meta = archive("meta");
+    if (read_string(meta, "format") != "artic-checkpoint") {
+      throw UserError(path + ": not an artic checkpoint");
+    }
+    param_hash_ = static_cast<uint64_t>(read_int(meta, "param_hash"));
   }
-  return a;
+  const std::string& bytes(const std::string& name) const {
+    const auto it = bytes_.find(name);
+    if (it == bytes_.end()) {
+      throw CheckpointDamaged(path_ + ": checkpoint has no '" + name + "' section");
+    }
+    return it->second;
+  }
+  torch::serialize::InputArchive archive(const std::string& name) const {
+    const std::string& b = bytes(name);
+    torch::serialize::InputArchive a;
+    try {
+      a.load_from(b.data(), b.size());
+    } catch (const std::exception&) {
+      throw CheckpointDamaged(path_ + ": the '" + name +
+                              "' section of the checkpoint is not a LibTorch archive");
+    }
+    return a;
+  }
+  uint64_t param_hash() const { return param_hash_; }
+
+ private:
+  std::string path_;
+  std::map<std::string, std::string> bytes_;
+  uint64_t param_hash_ = 0;
+};
+
+TrainProgress read_progress(torch::serialize::InputArchive& a) {
+  TrainProgress p;
+  p.step = read_int(a, "step");
+  p.epoch = read_int(a, "epoch");
+  p.sampler_position = read_int(a, "sampler_position");
+  p.epoch_done = read_int(a, "epoch_done") != 0;
+  p.bad_steps_total = read_int(a, "bad_steps_total");
+  p.bad_steps_in_a_row = read_int(a, "bad_steps_in_a_row");
+  p.best_val_loss = read_double(a, "best_val_loss");
+  p.best_epoch = read_int(a, "best_epoch");
+  p.best_step = read_int(a, "best_step");
+  p.validations_without_improvement = read_int(a, "validations_without_improvement");
+  p.total_steps = read_int(a, "total_steps");
+  p.stage = read_int(a, "stage");
+  p.stage_start_step = read_int(a, "stage_start_step");
+  p.stage_done = read_int(a, "stage_done") != 0;
+  p.stages_json = read_string(a, "stages_json");
+  return p;
+}
+
+void write_progress(torch::serialize::OutputArchive& a, const TrainProgress& p) {
+  write_int(a, "step", p.step);
+  write_int(a, "epoch", p.epoch);
+  write_int(a, "sampler_position", p.sampler_position);
+  write_int(a, "epoch_done", p.epoch_done ? 1 : 0);
+  write_int(a, "bad_steps_total", p.bad_steps_total);
+  write_int(a, "bad_steps_in_a_row", p.bad_steps_in_a_row);
+  write_double(a, "best_val_loss", p.best_val_loss);
+  write_int(a, "best_epoch", p.best_epoch);
+  write_int(a, "best_step", p.best_step);
+  write_int(a, "validations_without_improvement", p.validations_without_improvement);
+  write_int(a, "total_steps", p.total_steps);
+  write_int(a, "stage", p.stage);
+  write_int(a, "stage_start_step", p.stage_start_step);
+  write_int(a, "stage_done", p.stage_done ? 1 : 0);
+  write_string(a, "stages_json", p.stages_json);
+}
+
+Normalizer read_normalizer(torch::serialize::InputArchive& a) {
+  Normalizer n;
+  n.feature_names = split_lines(read_string(a, "feature_names"));
+  n.articulator_names = split_lines(read_string(a, "articulator_names"));
+  n.feature_mean = read_doubles(a, "feature_mean");
+  n.feature_std = read_doubles(a, "feature_std");
+  n.target_mean = read_doubles(a, "target_mean");
+  n.target_std = read_doubles(a, "target_std");
+  return n;
+}
+
+void write_normalizer(torch::serialize::OutputArchive& a, const Normalizer& n) {
+  write_string(a, "feature_names", join_lines(n.feature_names));
+  write_string(a, "articulator_names", join_lines(n.articulator_names));
+  write_doubles(a, "feature_mean", n.feature_mean);
+  write_doubles(a, "feature_std", n.feature_std);
+  write_doubles(a, "target_mean", n.target_mean);
+  write_doubles(a, "target_std", n.target_std);
+}
+
+// Reading a verified section can still fail when it does not fit this build (a key missing in a
+// checkpoint of another version, a model of another shape).
+template <typename F>
+auto section_read(const std::string& path, const std::string& what, F&& f) {
+  try {
+    return f();
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw UserError(path + ": the checkpoint's " + what +
+                    " does not match this build or model: " + std::string(e.what()).substr(0, 200));
+  }
+}
+
+Normalizer checkpoint_normalizer(const Sections& sections, const std::string& path) {
+  return section_read(path, "normalizer", [&] {
+    auto a = sections.archive("normalizer");
+    return read_normalizer(a);
+  });
 }
 
 }  // namespace
 
 void save_checkpoint(const std::string& path, const SequenceRegressorImpl& model,
                      const torch::optim::Optimizer& optimizer, const CheckpointData& data) {
-  torch::serialize::OutputArchive a;
-  write_string(a, "format", "artic-checkpoint");
-  write_int(a, "version", kCheckpointVersion);
-  torch::serialize::OutputArchive model_archive, optimizer_archive;
+  torch::serialize::OutputArchive meta, model_archive, optimizer_archive, progress, normalizer;
+  write_string(meta, "format", "artic-checkpoint");
+  write_int(meta, "param_hash", static_cast<int64_t>(parameter_hash(state_tensors(model))));
   model.save(model_archive);
   optimizer.save(optimizer_archive);
-  a.write("model", model_archive);
-  a.write("optimizer", optimizer_archive);
-  write_int(a, "param_hash", static_cast<int64_t>(parameter_hash(state_tensors(model))));
-
-  const TrainProgress& p = data.progress;
-  write_int(a, "progress/step", p.step);
-  write_int(a, "progress/epoch", p.epoch);
-  write_int(a, "progress/sampler_position", p.sampler_position);
-  write_int(a, "progress/epoch_done", p.epoch_done ? 1 : 0);
-  write_int(a, "progress/bad_steps_total", p.bad_steps_total);
-  write_int(a, "progress/bad_steps_in_a_row", p.bad_steps_in_a_row);
-  write_double(a, "progress/best_val_loss", p.best_val_loss);
-  write_int(a, "progress/best_epoch", p.best_epoch);
-  write_int(a, "progress/best_step", p.best_step);
-  write_int(a, "progress/validations_without_improvement", p.validations_without_improvement);
-  write_int(a, "progress/total_steps", p.total_steps);
-  write_int(a, "progress/stage", p.stage);
-  write_int(a, "progress/stage_start_step", p.stage_start_step);
-  write_int(a, "progress/stage_done", p.stage_done ? 1 : 0);
-  write_string(a, "progress/stages_json", p.stages_json);
-
-  const Normalizer& n = data.normalizer;
-  write_string(a, "normalizer/feature_names", join_lines(n.feature_names));
-  write_string(a, "normalizer/articulator_names", join_lines(n.articulator_names));
-  write_doubles(a, "normalizer/feature_mean", n.feature_mean);
-  write_doubles(a, "normalizer/feature_std", n.feature_std);
-  write_doubles(a, "normalizer/target_mean", n.target_mean);
-  write_doubles(a, "normalizer/target_std", n.target_std);
-  write_string(a, "config", data.config_toml);
-
-  const std::string tmp = path + ".tmp";
-  try {
-    a.save_to(tmp);
-  } catch (const std::exception& e) {
-    std::remove(tmp.c_str());
-    throw UserError(path + ": cannot write checkpoint: " + e.what());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw UserError(path + ": cannot move checkpoint into place: " + ec.message());
+  write_progress(progress, data.progress);
+  write_normalizer(normalizer, data.normalizer);
+  write_checkpoint_file(path, {{"meta", archive_bytes(meta)},
+                               {"model", archive_bytes(model_archive)},
+                               {"optimizer", archive_bytes(optimizer_archive)},
+                               {"progress", archive_bytes(progress)},
+                               {"normalizer", archive_bytes(normalizer)},
+                               {"config", data.config_toml}});
 }
 
 CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& model,
                                torch::optim::Optimizer* optimizer) {
-  auto a = open_archive(path);
+  const Sections sections(path);
   CheckpointData d;
-  try {
-    if (read_string(a, "format") != "artic-checkpoint") {
-      throw UserError(path + ": not an artic checkpoint");
-    }
-    if (read_int(a, "version") != kCheckpointVersion) {
-      throw UserError(path + ": checkpoint version " + std::to_string(read_int(a, "version")) +
-                      " is not supported");
-    }
-    torch::serialize::InputArchive model_archive;
-    a.read("model", model_archive);
-    model.load(model_archive);
-    if (optimizer) {
-      torch::serialize::InputArchive optimizer_archive;
-      a.read("optimizer", optimizer_archive);
-      optimizer->load(optimizer_archive);
-    }
-    const auto want = static_cast<uint64_t>(read_int(a, "param_hash"));
-    if (parameter_hash(state_tensors(model)) != want) {
-      throw UserError(path + ": checkpoint is corrupt (parameter checksum mismatch)");
-    }
-    TrainProgress& p = d.progress;
-    p.step = read_int(a, "progress/step");
-    p.epoch = read_int(a, "progress/epoch");
-    p.sampler_position = read_int(a, "progress/sampler_position");
-    p.epoch_done = read_int(a, "progress/epoch_done") != 0;
-    p.bad_steps_total = read_int(a, "progress/bad_steps_total");
-    p.bad_steps_in_a_row = read_int(a, "progress/bad_steps_in_a_row");
-    p.best_val_loss = read_double(a, "progress/best_val_loss");
-    p.best_epoch = read_int(a, "progress/best_epoch");
-    p.best_step = read_int(a, "progress/best_step");
-    p.validations_without_improvement = read_int(a, "progress/validations_without_improvement");
-    p.total_steps = read_int(a, "progress/total_steps");
-    torch::Tensor stage;
-    if (a.try_read("progress/stage", stage)) {  // absent in checkpoints of unstaged versions
-      p.stage = stage.item<int64_t>();
-      p.stage_start_step = read_int(a, "progress/stage_start_step");
-      p.stage_done = read_int(a, "progress/stage_done") != 0;
-      p.stages_json = read_string(a, "progress/stages_json");
-    }
-
-    Normalizer& n = d.normalizer;
-    n.feature_names = split_lines(read_string(a, "normalizer/feature_names"));
-    n.articulator_names = split_lines(read_string(a, "normalizer/articulator_names"));
-    n.feature_mean = read_doubles(a, "normalizer/feature_mean");
-    n.feature_std = read_doubles(a, "normalizer/feature_std");
-    n.target_mean = read_doubles(a, "normalizer/target_mean");
-    n.target_std = read_doubles(a, "normalizer/target_std");
-    d.config_toml = read_string(a, "config");
-  } catch (const UserError&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw UserError(path + ": checkpoint does not match this model or is damaged: " +
-                    std::string(e.what()).substr(0, 200));
+  section_read(path, "model", [&] {
+    auto a = sections.archive("model");
+    model.load(a);
+    return 0;
+  });
+  if (optimizer) {
+    section_read(path, "optimizer state", [&] {
+      auto a = sections.archive("optimizer");
+      optimizer->load(a);
+      return 0;
+    });
   }
+  if (parameter_hash(state_tensors(model)) != sections.param_hash()) {
+    throw CheckpointDamaged(path +
+                            ": checkpoint is damaged (the loaded parameters do not match "
+                            "their checksum)");
+  }
+  d.progress = section_read(path, "progress", [&] {
+    auto a = sections.archive("progress");
+    return read_progress(a);
+  });
+  d.normalizer = checkpoint_normalizer(sections, path);
+  d.config_toml = sections.bytes("config");
   return d;
 }
 
 uint64_t checkpoint_param_hash(const std::string& path) {
-  auto a = open_archive(path);
-  try {
-    return static_cast<uint64_t>(read_int(a, "param_hash"));
-  } catch (const std::exception&) {
-    throw UserError(path + ": checkpoint holds no parameter checksum (not an artic checkpoint?)");
-  }
+  return Sections(path).param_hash();
 }
 
 Normalizer checkpoint_normalizer(const std::string& path) {
-  auto a = open_archive(path);
-  Normalizer n;
-  try {
-    n.feature_names = split_lines(read_string(a, "normalizer/feature_names"));
-    n.articulator_names = split_lines(read_string(a, "normalizer/articulator_names"));
-    n.feature_mean = read_doubles(a, "normalizer/feature_mean");
-    n.feature_std = read_doubles(a, "normalizer/feature_std");
-    n.target_mean = read_doubles(a, "normalizer/target_mean");
-    n.target_std = read_doubles(a, "normalizer/target_std");
-  } catch (const std::exception&) {
-    throw UserError(path + ": checkpoint holds no normalizer (not an artic checkpoint?)");
-  }
-  return n;
+  return checkpoint_normalizer(Sections(path), path);
 }
 
 void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer) {
-  auto a = open_archive(path);
-  try {
-    torch::serialize::InputArchive optimizer_archive;
-    a.read("optimizer", optimizer_archive);
-    optimizer.load(optimizer_archive);
-  } catch (const std::exception& e) {
-    throw UserError(path + ": the optimizer state does not match this run: " +
-                    std::string(e.what()).substr(0, 200));
-  }
+  const Sections sections(path);
+  section_read(path, "optimizer state", [&] {
+    auto a = sections.archive("optimizer");
+    optimizer.load(a);
+    return 0;
+  });
 }
 
 std::string checkpoint_config(const std::string& path) {
-  auto a = open_archive(path);
+  return Sections(path).bytes("config");
+}
+
+std::string checkpoint_problem(const std::string& path) {
   try {
-    return read_string(a, "config");
-  } catch (const std::exception&) {
-    throw UserError(path + ": checkpoint holds no config (not an artic checkpoint?)");
+    Sections{path};
+  } catch (const UserError& e) {
+    return e.what();
   }
+  return {};
 }
 
 }  // namespace artic

@@ -1,8 +1,9 @@
 // Training checkpoints: model, optimizer, progress (step, epoch, sampler position, early
 // stopping and bad-step counters), normalizer and the resolved config, in one file (no RNG state:
 // the trainer keys dropout's stream by seed, rank and step).
-// Written atomically (temp file + rename); loading verifies a parameter hash, so a truncated or
-// corrupt file is refused with a UserError instead of resuming from garbage.
+// Each part is a section of the checksummed container in train/checkpoint_file.h: a truncated or
+// damaged file is refused (CheckpointDamaged, naming the file and the part) before any of it is
+// used; writes are atomic and durable.
 #pragma once
 
 #include <torch/torch.h>
@@ -61,5 +62,8 @@ CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& m
 
 // The resolved config stored in a checkpoint, without loading the tensors into a model.
 std::string checkpoint_config(const std::string& path);
+
+// Empty when every section of the checkpoint passes its checksum; otherwise why not.
+std::string checkpoint_problem(const std::string& path);
 
 }  // namespace artic

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <regex>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "eval/report.h"
@@ -32,13 +33,7 @@ std::string percent(double part, double whole) {
 }
 
 void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw UserError(path + ": cannot write");
-  }
-  fs::rename(tmp, path);
+  write_file_atomically(path, {text});
 }
 
 json::Value times_json(const PhaseTimes& t) {
@@ -49,6 +44,37 @@ json::Value times_json(const PhaseTimes& t) {
   v.set("allreduce", t.allreduce);
   v.set("optimizer", t.optimizer);
   return v;
+}
+
+// Oldest first.
+std::vector<fs::path> step_checkpoints(const fs::path& dir) {
+  std::vector<fs::path> steps;
+  static const std::regex pattern(R"(step-\d{8}\.pt)");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (std::regex_match(e.path().filename().string(), pattern)) steps.push_back(e.path());
+  }
+  std::sort(steps.begin(), steps.end());
+  return steps;
+}
+
+// Refused at start rather than at the first checkpoint, possibly hours later.
+void check_writable(const std::string& dir) {
+  const fs::path checkpoints = fs::path(dir) / "checkpoints";
+  std::error_code ec;
+  fs::create_directories(checkpoints, ec);
+  if (ec) {
+    throw UserError("run directory " + dir + " cannot be created (" + ec.message() +
+                    "); choose a writable run.output_dir");
+  }
+  const std::string probe = (checkpoints / ".write-probe").string();
+  try {
+    write_file_atomically(probe, {"artic\n"}, "probe file");
+  } catch (const UserError& e) {
+    throw UserError("run directory " + dir + " is not writable, so no checkpoint could be saved (" +
+                    e.what() + "); choose a writable run.output_dir");
+  }
+  fs::remove(probe, ec);
 }
 
 }  // namespace
@@ -64,7 +90,7 @@ void RunFiles::prepare(bool resuming, const Config& config) {
                     " already holds checkpoints; pass --resume to "
                     "continue that run, or choose another run.name (--set run.name=...)");
   }
-  fs::create_directories(fs::path(dir_) / "checkpoints");
+  check_writable(dir_);
   write_atomically((fs::path(dir_) / "config.toml").string(), config_to_toml(config, true));
   log_.open(fs::path(dir_) / "train.log", std::ios::app);
   metrics_.open(fs::path(dir_) / "metrics.jsonl", std::ios::app);
@@ -95,12 +121,7 @@ void RunFiles::set_latest(const std::string& path, int64_t keep_last) {
   if (!writer_) return;
   const fs::path dir = fs::path(dir_) / "checkpoints";
   write_atomically((dir / "latest").string(), fs::path(path).filename().string() + "\n");
-  std::vector<fs::path> steps;
-  static const std::regex pattern(R"(step-\d{8}\.pt)");
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (std::regex_match(e.path().filename().string(), pattern)) steps.push_back(e.path());
-  }
-  std::sort(steps.begin(), steps.end());
+  const std::vector<fs::path> steps = step_checkpoints(dir);
   for (size_t i = 0; i + static_cast<size_t>(keep_last) < steps.size(); ++i) {
     fs::remove(steps[i]);
   }
@@ -133,11 +154,11 @@ void RunFiles::log_step(const StepLog& s) {
   const std::string text =
       (stage_.empty() ? "" : "[" + stage_ + "] ") + "step " + std::to_string(s.step) + " | epoch " +
       std::to_string(s.epoch + 1) + " | loss " + fixed(s.loss, 4) + " | lr " + sci(s.lr) +
-      " | grad " + fixed(s.grad_norm, 3) + " | " + fixed(s.frames_per_second, 0) +
-      " frames/s | pad eff " + fixed(100 * s.padding_efficiency, 1) + "% | data " +
-      percent(t.data, total) + " fwd " + percent(t.forward, total) + " bwd " +
-      percent(t.backward, total) + " allreduce " + percent(t.allreduce, total) + " optim " +
-      percent(t.optimizer, total);
+      " | grad " + fixed(s.grad_norm, 3) + " | " + fixed(s.frames_per_second, 0) + " frames/s" +
+      (s.world_size > 1 ? " (rank 0: " + fixed(s.rank_frames_per_second, 0) + ")" : "") +
+      " | pad eff " + fixed(100 * s.padding_efficiency, 1) + "% | data " + percent(t.data, total) +
+      " fwd " + percent(t.forward, total) + " bwd " + percent(t.backward, total) + " allreduce " +
+      percent(t.allreduce, total) + " optim " + percent(t.optimizer, total);
   if (tty_) {
     if (log_.is_open()) log_ << text << std::endl;
   } else {
@@ -151,11 +172,14 @@ void RunFiles::log_step(const StepLog& s) {
   v.set("loss", s.loss);
   v.set("lr", s.lr);
   v.set("grad_norm", s.grad_norm);
+  v.set("world_size", static_cast<int64_t>(s.world_size));
   v.set("frames", s.frames);
+  v.set("rank_frames", s.rank_frames);
   v.set("wall_seconds", s.wall_seconds);
   v.set("model_flops", s.model_flops);
   if (s.device_memory_peak_bytes > 0) v.set("device_memory_peak_bytes", s.device_memory_peak_bytes);
   v.set("frames_per_second", s.frames_per_second);
+  v.set("rank_frames_per_second", s.rank_frames_per_second);
   v.set("padding_efficiency", s.padding_efficiency);
   v.set("bad_steps", s.bad_steps);
   v.set("seconds", times_json(t));
@@ -204,7 +228,8 @@ void RunFiles::log_validation(const TrainProgress& p, const SplitResult& r, bool
 
 void RunFiles::write_summary(const Config& c, const TrainProgress& p, const std::string& stopped,
                              size_t train_segments, size_t valid_utterances, size_t test_utterances,
-                             uint64_t param_hash, const json::Value& stages) {
+                             uint64_t param_hash, const RunThroughput& t,
+                             const json::Value& stages) {
   if (!writer_) return;
   json::Value v = json::Value::object();
   v.set("name", c.run.name);
@@ -220,6 +245,19 @@ void RunFiles::write_summary(const Config& c, const TrainProgress& p, const std:
   v.set("stopped", stopped);
   v.set("bad_steps", p.bad_steps_total);
   v.set("param_hash", hash_hex(param_hash));
+  json::Value tv = json::Value::object();
+  const double seconds = std::max(t.seconds, 1e-9);
+  tv.set("world_size", static_cast<int64_t>(t.world_size));
+  tv.set("seconds", t.seconds);
+  tv.set("frames", t.frames);
+  tv.set("frames_per_second", static_cast<double>(t.frames) / seconds);
+  tv.set("rank_frames", t.rank_frames);
+  tv.set("rank_frames_per_second", static_cast<double>(t.rank_frames) / seconds);
+  v.set("throughput", tv);
+  log("throughput: " + fixed(static_cast<double>(t.frames) / seconds, 0) + " frames/s (" +
+      std::to_string(t.world_size) + (t.world_size == 1 ? " rank" : " ranks") + "), rank 0 " +
+      fixed(static_cast<double>(t.rank_frames) / seconds, 0) + " frames/s, over " +
+      fixed(t.seconds, 1) + " s of training");
   if (!stages.is_null()) v.set("stages", stages);
   write_atomically((fs::path(dir_) / "summary.json").string(), json::to_json(v, 2) + "\n");
 }
@@ -230,6 +268,23 @@ void RunFiles::write_eval(const EvalMetrics& metrics, const std::string& split,
   json::Value v = eval_json(metrics, split);
   v.set("checkpoint", checkpoint);
   write_atomically((fs::path(dir_) / "eval.json").string(), json::to_json(v, 2) + "\n");
+}
+
+std::string newest_intact_checkpoint(const std::string& checkpoints_dir,
+                                     const std::string& except) {
+  const std::vector<fs::path> steps = step_checkpoints(checkpoints_dir);
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    std::error_code ec;
+    if (fs::equivalent(*it, except, ec)) continue;
+    if (checkpoint_problem(it->string()).empty()) return it->string();
+  }
+  return {};
+}
+
+std::string intact_checkpoint_advice(const std::string& damaged, const std::string& option) {
+  const std::string intact = newest_intact_checkpoint(fs::path(damaged).parent_path(), damaged);
+  if (intact.empty()) return "No intact step checkpoint is left beside it";
+  return "The newest intact checkpoint is " + intact + ": use it with " + option + " " + intact;
 }
 
 std::string hash_hex(uint64_t hash) {

@@ -20,14 +20,26 @@ struct PhaseTimes {
   double data = 0, forward = 0, backward = 0, allreduce = 0, optimizer = 0;
 };
 
+// Frames and FLOPs are the job's (summed over ranks); rank_* are the writing rank's own.
 struct StepLog {
   int64_t step = 0, epoch = 0, bad_steps = 0;
-  int64_t frames = 0;       // real frames since the last logged step
+  int world_size = 1;
+  int64_t frames = 0;       // real frames since the last logged step, all ranks
+  int64_t rank_frames = 0;  // of which this rank's
   double wall_seconds = 0;  // wall time since the last logged step
   double model_flops = 0;   // forward + backward matmul FLOPs of those frames (3x forward)
   int64_t device_memory_peak_bytes = 0;  // CUDA only
-  double loss = 0, lr = 0, grad_norm = 0, frames_per_second = 0, padding_efficiency = 1;
+  double loss = 0, lr = 0, grad_norm = 0, padding_efficiency = 1;
+  double frames_per_second = 0, rank_frames_per_second = 0;
   PhaseTimes times;
+};
+
+// Training throughput of this invocation (from its start or resume to the end of training).
+struct RunThroughput {
+  int world_size = 1;
+  double seconds = 0;
+  int64_t frames = 0;       // real frames, all ranks
+  int64_t rank_frames = 0;  // of which this rank's
 };
 
 // What the terminal progress bar shows (rank 0, only when stdout is a terminal).
@@ -49,7 +61,7 @@ class RunFiles {
   std::string best_checkpoint() const;
   // The checkpoint `latest` points to; UserError when there is none.
   std::string latest_checkpoint() const;
-  // Points `latest` at `path` (atomically) and removes step checkpoints beyond keep_last.
+  // Points `latest` at `path` (atomically, durably) and removes step checkpoints beyond keep_last.
   void set_latest(const std::string& path, int64_t keep_last);
 
   void log(const std::string& text);
@@ -66,7 +78,7 @@ class RunFiles {
                       double seconds);
   void write_summary(const Config& config, const TrainProgress& progress,
                      const std::string& stopped, size_t train_segments, size_t valid_utterances,
-                     size_t test_utterances, uint64_t param_hash,
+                     size_t test_utterances, uint64_t param_hash, const RunThroughput& throughput,
                      const json::Value& stages = json::Value());
   void write_eval(const EvalMetrics& metrics, const std::string& split,
                   const std::string& checkpoint);
@@ -87,6 +99,13 @@ class RunFiles {
 
 // A parameter checksum as 16 hex digits (summary.json, stage events).
 std::string hash_hex(uint64_t hash);
+
+// The newest step checkpoint (step-N.pt) in checkpoints_dir other than `except` whose every
+// section passes its checksum; empty when there is none.
+std::string newest_intact_checkpoint(const std::string& checkpoints_dir, const std::string& except);
+// For the message that refuses a damaged checkpoint: which intact one beside it to use instead
+// and with which command-line option ("--resume-from"), or that none is left.
+std::string intact_checkpoint_advice(const std::string& damaged, const std::string& option);
 
 std::string describe_setup(const Config& config, const Topology& topo, const std::string& device,
                            int64_t parameters, size_t train_segments, size_t valid_utterances,

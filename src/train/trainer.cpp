@@ -22,6 +22,7 @@
 #include "monitor/targets.h"
 #include "train/accumulate.h"
 #include "train/checkpoint.h"
+#include "train/checkpoint_file.h"
 #include "train/device_memory.h"
 #include "train/init_from.h"
 #include "train/placement.h"
@@ -129,6 +130,7 @@ MicroBatch to_micro(const TrainBatch& b, const torch::Device& device) {
   m.targets = b.targets.to(device, pinned);
   m.pad_mask = b.pad_mask.to(device, pinned);
   m.real_frames = b.real_frames;
+  m.padded_frames = b.padded_frames;
   return m;
 }
 
@@ -158,13 +160,16 @@ struct Session {
   int64_t bucket_bytes = 0;
   std::string stopped = "max_epochs";
   PhaseTimes times;
-  int64_t frames_since_log = 0, padded_since_log = 0;
-  double flops_since_log = 0;  // model FLOPs (3x forward) on real frames
+  // Since the last logged step: the job's real and padded frames and FLOPs (3x forward, real
+  // frames), and this rank's real frames.
+  int64_t frames_since_log = 0, padded_since_log = 0, rank_frames_since_log = 0;
+  double flops_since_log = 0;
   ModelShape shape;
   Clock::time_point last_log = Clock::now();
   // For the terminal progress bar.
   Clock::time_point started = Clock::now();
-  int64_t steps_this_run = 0, frames_this_run = 0, epoch_step = 0;
+  int64_t steps_this_run = 0, frames_this_run = 0, rank_frames_this_run = 0, epoch_step = 0;
+  double train_seconds = 0;  // this invocation, outside validation and checkpoints
   std::unique_ptr<MetricsSink> metrics;
   TargetFiles targets;  // removed when the session ends
 };
@@ -203,18 +208,22 @@ void log_step(Session& s, const AccumulateResult& r, double lr, double grad_norm
   line.loss = r.loss;
   line.lr = lr;
   line.grad_norm = grad_norm;
+  line.world_size = s.topo.world_size;
   line.frames = s.frames_since_log;
+  line.rank_frames = s.rank_frames_since_log;
   line.model_flops = s.flops_since_log;
   line.device_memory_peak_bytes = device_memory(s.device).peak_bytes;
   line.wall_seconds = elapsed;
   line.frames_per_second = static_cast<double>(s.frames_since_log) / std::max(elapsed, 1e-9);
+  line.rank_frames_per_second =
+      static_cast<double>(s.rank_frames_since_log) / std::max(elapsed, 1e-9);
   line.padding_efficiency =
       s.padded_since_log ? static_cast<double>(s.frames_since_log) / s.padded_since_log : 1.0;
   line.times = s.times;
   line.bad_steps = s.progress.bad_steps_total;
   s.files.log_step(line);
   s.times = PhaseTimes();
-  s.frames_since_log = s.padded_since_log = 0;
+  s.frames_since_log = s.padded_since_log = s.rank_frames_since_log = 0;
   s.flops_since_log = 0;
   s.last_log = Clock::now();
 }
@@ -224,10 +233,9 @@ int64_t steps_per_epoch(const Session& s) {
   return (s.sampler->batches_per_epoch() + accum - 1) / accum;
 }
 
-void show_progress(Session& s, double loss, const std::vector<MicroBatch>& micro) {
+void show_progress(Session& s, double loss) {
   s.epoch_step += 1;
   s.steps_this_run += 1;
-  for (const auto& m : micro) s.frames_this_run += m.real_frames;
   const double elapsed = seconds_since(s.started);
   ProgressView v;
   v.epoch = s.progress.epoch;
@@ -329,17 +337,18 @@ enum class StepOutcome { Continue, EpochEnd, Finished, Preempted, EarlyStop };
 
 // One optimizer step from up to accumulate_grad_batches micro-batches of the loader.
 StepOutcome train_step(Session& s, BatchLoader& loader) {
+  const auto started = Clock::now();
   const auto& tc = s.config.training;
   std::vector<MicroBatch> micro;
   TrainBatch b;
   const double waited = loader.wait_seconds();
   SamplerState after;
   while (static_cast<int64_t>(micro.size()) < tc.accumulate_grad_batches && loader.next(&b)) {
-    s.padded_since_log += b.padded_frames;
-    s.frames_since_log += b.real_frames;
-    s.flops_since_log += step_flops(s.config.model, s.shape, b.lengths);
+    s.rank_frames_since_log += b.real_frames;
+    s.rank_frames_this_run += b.real_frames;
     after = b.state_after;
     micro.push_back(to_micro(b, s.device));
+    micro.back().model_flops = step_flops(s.config.model, s.shape, b.lengths);
   }
   PhaseTimes times;
   times.data = loader.wait_seconds() - waited;
@@ -359,6 +368,10 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
   const bool bf16 = s.config.training.precision == "bf16" && s.device.is_cuda();
   const AccumulateResult r =
       accumulate_gradients(*s.model, micro, *s.comm, s.bucket_bytes, bf16, s.overlap.get());
+  s.frames_since_log += r.global_frames;
+  s.padded_since_log += r.global_padded_frames;
+  s.flops_since_log += r.global_model_flops;
+  s.frames_this_run += r.global_frames;
   times.forward = r.forward_seconds;
   times.backward = r.backward_seconds;
   times.allreduce = r.allreduce_seconds;
@@ -386,11 +399,12 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
     if (s.config.dist.check_consistency) check_parameters_consistent(s.model->parameters(), p.step);
   }
   add_times(s.times, times);
+  s.train_seconds += seconds_since(started);
   s.metrics->step(step_report(s, r, times, micro, lr, grad_norm));
   if (p.step % s.config.run.log_every == 0 || !std::isfinite(r.loss)) {
     log_step(s, r, lr, grad_norm);
   }
-  show_progress(s, r.loss, micro);
+  show_progress(s, r.loss);
   if (any_rank_asks_to_stop()) return StepOutcome::Preempted;
   if (s.config.checkpoint.every_steps > 0 && p.step % s.config.checkpoint.every_steps == 0) {
     save_step_checkpoint(s);
@@ -400,6 +414,17 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
   }
   if (tc.max_steps > 0 && stage_step(s) >= tc.max_steps) return StepOutcome::Finished;
   return StepOutcome::Continue;
+}
+
+// A damaged checkpoint is refused, naming the newest intact one beside it and how to resume
+// from it: going back silently could repeat hours of work without anyone noticing.
+CheckpointData load_resume_checkpoint(const std::string& path, SequenceRegressorImpl& model) {
+  try {
+    return load_checkpoint(path, model, nullptr);
+  } catch (const CheckpointDamaged& e) {
+    throw CheckpointDamaged(std::string(e.what()) + ". " +
+                            intact_checkpoint_advice(path, "--resume-from"));
+  }
 }
 
 int64_t planned_total_steps(const Session& s) {
@@ -533,7 +558,7 @@ void setup(Session& s, const TrainOptions& options) {
                                       ? options.resume_from
                                       : (options.resume ? s.files.latest_checkpoint() : "");
   if (!resume_path.empty()) {
-    const CheckpointData d = load_checkpoint(resume_path, *s.model, nullptr);
+    const CheckpointData d = load_resume_checkpoint(resume_path, *s.model);
     s.progress = d.progress;
     s.normalizer = d.normalizer;
     build_stage(s, s.progress.stage);
@@ -720,10 +745,11 @@ int run_training(const Config& config, const TrainOptions& options, const Topolo
     if (static_cast<size_t>(s.progress.stage) + 1 >= stage_count(s.base)) break;
     next_stage(s);
   }
-  s.files.write_summary(s.config, s.progress, s.stopped, s.data.segments.size(),
-                        s.data.valid.size(), s.data.test.size(),
-                        parameter_hash(s.model->parameters()),
-                        staged(s) ? json::parse(s.progress.stages_json, "stages") : json::Value());
+  s.files.write_summary(
+      s.config, s.progress, s.stopped, s.data.segments.size(), s.data.valid.size(),
+      s.data.test.size(), parameter_hash(s.model->parameters()),
+      {s.topo.world_size, s.train_seconds, s.frames_this_run, s.rank_frames_this_run},
+      staged(s) ? json::parse(s.progress.stages_json, "stages") : json::Value());
   final_evaluation(s);
   s.metrics->finish();
   host_barrier();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end training under mpirun -np 2 on a small synthetic corpus: train/validate/checkpoint/
 # evaluate, metrics against a numpy oracle, SIGTERM + --resume bit-identity, early stopping on a
-# plateau, a truncated checkpoint refused while the previous one still works, non-finite loss.
+# plateau, a truncated checkpoint refused while the previous one still works, non-finite loss,
+# the job's throughput against the corpus.
 # Usage: train_test.sh ARTIC MPIRUN ORACLE_PYTHON
 set -uo pipefail
 ARTIC=$1
@@ -36,8 +37,11 @@ done
 check "metrics.jsonl has step and validation lines" \
   "grep -q '\"type\": *\"step\"' $A/metrics.jsonl && [[ \$(grep -c '\"type\": *\"validation\"' $A/metrics.jsonl) -eq 3 ]]"
 check "summary: 3 epochs" "[[ \$(summary_field $A/summary.json epochs) -eq 3 ]]"
-check "progress lines show loss, lr, frames/s, padding and phase times" \
-  "grep -q 'loss .* lr .* frames/s | pad eff .* data .* fwd .* bwd .* allreduce .* optim' $A/train.log"
+check "progress lines show loss, lr, job and rank 0 frames/s, padding and phase times" \
+  "grep -q 'loss .* lr .* frames/s (rank 0: [0-9]*) | pad eff .* data .* fwd .* bwd .* allreduce .* optim' $A/train.log"
+"$PY" "$HERE/tests/python/check_throughput.py" "$A" "$TMP/small.h5" 2 1
+check "job frames/s = both ranks' real frames (every train frame once per epoch) / wall time" \
+  "[[ $? -eq 0 ]]"
 
 # 2. artic eval writes predictions; a numpy oracle recomputes the metrics from them.
 "$ARTIC" eval --run "$A" --predictions "$TMP/pred.h5" --out "$TMP/eval_test.json" > "$TMP/eval.log" 2>&1
@@ -109,7 +113,8 @@ previous=$(ls "$A/checkpoints" | grep '^step-' | grep -v "$latest" | tail -1)
 truncate -s 2000 "$A/checkpoints/$latest"
 "$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a --resume > "$TMP/trunc.log" 2>&1
 rc=$?
-check "truncated checkpoint refused with exit 2" "[[ $rc -eq 2 ]] && grep -q 'checkpoint is unreadable' $TMP/trunc.log"
+check "truncated checkpoint refused with exit 2, naming the intact previous one" \
+  "[[ $rc -eq 2 ]] && grep -q 'checkpoint is truncated' $TMP/trunc.log && grep -q 'newest intact checkpoint is .*$previous: use it with --resume-from' $TMP/trunc.log"
 "$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a --set training.max_epochs=4 \
   --resume-from "$A/checkpoints/$previous" > "$TMP/prev.log" 2>&1
 check "the previous checkpoint ($previous) still resumes" "[[ $? -eq 0 ]]"
