@@ -203,19 +203,51 @@ bool link_exists(hid_t file, const std::string& name) {
   return H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0;
 }
 
-Handle open_dataset(hid_t file, const std::string& name, const std::string& path) {
-  if (!link_exists(file, name)) throw DataError(path + ": missing dataset " + name);
-  Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!ds.valid()) throw DataError(path + ": " + name + " is not a dataset");
-  return ds;
-}
-
 std::vector<hsize_t> dataset_dims(hid_t ds) {
   Handle space(H5Dget_space(ds), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
   std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 0)));
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return dims;
+}
+
+// Every chunk of a chunked dataset is stored (H5Dget_space_status compares bytes, so it calls
+// compressed or edge chunks "partly allocated"); other layouts have their storage allocated.
+bool fully_written(hid_t ds) {
+  Handle space(H5Dget_space(ds), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.get()) == 0) return true;
+  Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) {
+    H5D_space_status_t status = H5D_SPACE_STATUS_ERROR;
+    return H5Dget_space_status(ds, &status) >= 0 && status == H5D_SPACE_STATUS_ALLOCATED;
+  }
+  const auto dims = dataset_dims(ds);
+  std::vector<hsize_t> chunk(dims.size());
+  hsize_t stored = 0;
+  if (dims.empty() ||
+      H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()) !=
+          static_cast<int>(dims.size()) ||
+      H5Dget_num_chunks(ds, space.get(), &stored) < 0) {
+    return false;
+  }
+  hsize_t needed = 1;
+  for (size_t i = 0; i < dims.size() && needed <= stored; ++i) {
+    needed *= (dims[i] + chunk[i] - 1) / std::max<hsize_t>(chunk[i], 1);
+  }
+  return needed <= stored;
+}
+
+Handle open_dataset(hid_t file, const std::string& name, const std::string& path) {
+  if (!link_exists(file, name)) throw DataError(path + ": missing dataset " + name);
+  Handle ds(H5Dopen2(file, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.valid()) throw DataError(path + ": " + name + " is not a dataset");
+  // Values never written read back as fill values, and their declared size costs the file
+  // nothing; such a dataset is refused before its size is trusted.
+  if (!fully_written(ds.get())) {
+    throw DataError(path + ": " + name +
+                    " has values that were never written (file incomplete or corrupt?)");
+  }
+  return ds;
 }
 
 H5T_class_t type_class(hid_t ds) {
