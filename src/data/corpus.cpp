@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
 
@@ -32,10 +33,13 @@ void check_index(const std::vector<UtteranceInfo>& utts, int64_t total_frames,
     if (u.length <= 0) {
       throw DataError(who + " has length " + std::to_string(u.length) + " (must be > 0)");
     }
-    if (u.offset < 0 || u.offset + u.length > total_frames) {
-      throw DataError(who + " covers frames [" + std::to_string(u.offset) + ", " +
-                      std::to_string(u.offset + u.length) + ") outside the " +
-                      std::to_string(total_frames) + " frames in /features");
+    // Compared without computing offset + length, which can overflow for a corrupt index.
+    if (u.offset < 0 || u.length > total_frames - u.offset) {
+      const bool overflows = u.offset > std::numeric_limits<int64_t>::max() - u.length;
+      throw DataError(
+          who + " covers frames [" + std::to_string(u.offset) + ", " +
+          (overflows ? std::string("beyond 2^63") : std::to_string(u.offset + u.length)) +
+          ") outside the " + std::to_string(total_frames) + " frames in /features");
     }
     if (u.split != "train" && u.split != "valid" && u.split != "test") {
       throw DataError(who + " has split '" + u.split + "' (expected train, valid or test)");
