@@ -122,6 +122,16 @@ def main():
     d = base(); d["features"] = d["features"][:, 0]
     bad("features_1d", "/features must be 2-D", d)
 
+    # Found by tests/fuzz: a huge index whose offset + length overflows int64, and a dataset
+    # declared with 2^40 entries but never written (it used to be allocated in full).
+    bad("offset_overflow", "utterance 'u3' covers frames [4611686018427387904, beyond 2^63)",
+        base(offsets=(0, 5, 2**62), lengths=(5, 7, 2**62)))
+    bad("unwritten_ids", "/utterances/id has values that were never written")
+    with h5py.File(os.path.join(out, "unwritten_ids.h5"), "a") as f:
+        del f["utterances/id"]
+        f["utterances"].create_dataset("id", shape=(2**40,), dtype=h5py.string_dtype(),
+                                       chunks=(1024,))
+
     with open(os.path.join(out, "not_hdf5.h5"), "w") as f:
         f.write("this is not HDF5\n")
     manifest.append(("not_hdf5", "ERR", "not an HDF5 file"))
