@@ -9,8 +9,10 @@
 #   repeat, since other processes on a shared machine only ever add time. Every row uses the
 #   same padded-frame budget per batch (--max-frames, default 6000).
 #   CPU (default): one artic rank using every core vs bench/reference/train_ref.py under
-#     Debian's python3-torch with the same threads and BLAS; artic random batching, 100-frame
-#     chunks and 2 ranks (all-reduce share) as extra rows.
+#     Debian's python3-torch with the same threads and BLAS; artic random batching and 100-frame
+#     chunks as extra rows; strong scaling (job frames/s summed over ranks) of 1 rank x 1 thread,
+#     1 x 2 threads, 2 ranks x 1 thread, and two independent 1 x 1 runs at once (contention
+#     without the all-reduce), with page faults, context switches and the VM's steal time.
 #   --gpu: the same on CUDA, fp32 and bf16, with a CUDA build of artic (docs/gpu.md) and the
 #     machine's PyTorch as the reference; adds MFU against a measured bf16 matmul peak and peak
 #     device memory.
@@ -34,7 +36,7 @@ while (($#)); do
     --max-frames) MAX_FRAMES=$2; shift ;;
     --out) OUT=$2; shift ;;
     --build) BUILD=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -56,15 +58,31 @@ COMMON=(--set "data.corpus=$CORPUS" --set "run.output_dir=$OUT/runs" --set run.l
 artic_run() {
   local name=$1 ranks=$2
   shift 2
-  local threads=$((THREADS / ranks))
+  local threads=${THREADS_PER_RANK:-$((THREADS / ranks))}
   ((threads < 1)) && threads=1
   echo "== artic $name ($ranks rank(s), $threads thread(s) each)"
   # launch/artic-run binds each rank to its share of cores (plain mpirun would bind a rank and
   # all its threads to one core).
-  launch/artic-run "${DEVICE_FLAG[@]}" -n "$ranks" --threads "$threads" --artic "$ARTIC" -- \
+  measured "$name" launch/artic-run "${DEVICE_FLAG[@]}" -n "$ranks" --threads "$threads" \
+    --artic "$ARTIC" -- \
     --config configs/default.toml "${COMMON[@]}" --set "run.name=$name" \
     --set "training.threads=$threads" "$@" > "$OUT/$name.log" 2>&1 \
     || { echo "artic $name failed: see $OUT/$name.log" >&2; tail -5 "$OUT/$name.log" >&2; exit 1; }
+}
+# measured NAME COMMAND...: runs COMMAND, writing NAME.rusage (minor and major page faults,
+# involuntary and voluntary context switches of it and its children, wall seconds) and
+# NAME.cpu (the machine's user, system, idle and steal jiffies over the run: a VM's steal time
+# is CPU taken by its host).
+cpu_jiffies() { awk '/^cpu /{print $2 + $3, $4, $5, $9}' /proc/stat; }
+measured() {
+  local name=$1
+  shift
+  local before
+  before=$(cpu_jiffies)
+  /usr/bin/time -f "%R %F %c %w %e" -o "$OUT/$name.rusage" "$@"
+  local rc=$?
+  echo "$before $(cpu_jiffies)" > "$OUT/$name.cpu"
+  return $rc
 }
 # ref NAME PLAN SETTINGS...: the PyTorch reference replaying artic's plan.
 ref_run() {
@@ -112,6 +130,18 @@ else
   done
   artic_run artic_random 1 --set batching.mode=random
   artic_run artic_chunk100 1 --set data.split_mode=fixed --set data.sequence_length=100
-  artic_run artic_bucket_2ranks 2
+  # Strong scaling: the same corpus, model and batch budget; the job's real frames/s.
+  THREADS_PER_RANK=1 artic_run artic_scale_1x1 1
+  THREADS_PER_RANK=2 artic_run artic_scale_1x2 1
+  THREADS_PER_RANK=1 artic_run artic_scale_2x1 2
+  # Two independent single-thread runs at once, each bound to its own core: what two ranks
+  # cost each other through shared caches, memory and the host, without any all-reduce.
+  echo "== artic artic_scale_pair (two 1 x 1 runs at once, cores 0 and 1)"
+  for k in 0 1; do
+    measured "artic_scale_pair$k" taskset -c "$k" env OMP_NUM_THREADS=1 "$ARTIC" train \
+      --config configs/default.toml "${COMMON[@]}" --set "run.name=artic_scale_pair$k" \
+      --set training.threads=1 > "$OUT/artic_scale_pair$k.log" 2>&1 &
+  done
+  wait
 fi
 "$PY" bench/summarize.py "$OUT" --kind "$KIND" --warmup "$WARMUP" --artic "$ARTIC"
