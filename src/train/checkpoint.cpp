@@ -98,11 +98,12 @@ class Sections {
     }
     return it->second;
   }
+  // Tensors come back on the CPU whatever device wrote them.
   torch::serialize::InputArchive archive(const std::string& name) const {
     const std::string& b = bytes(name);
     torch::serialize::InputArchive a;
     try {
-      a.load_from(b.data(), b.size());
+      a.load_from(b.data(), b.size(), torch::Device(torch::kCPU));
     } catch (const std::exception&) {
       throw CheckpointDamaged(path_ + ": the '" + name +
                               "' section of the checkpoint is not a LibTorch archive");
@@ -175,6 +176,51 @@ void write_normalizer(torch::serialize::OutputArchive& a, const Normalizer& n) {
   write_doubles(a, "target_std", n.target_std);
 }
 
+// Module::load would set_data/set_ every parameter: on another device that moves the model (a
+// CPU checkpoint pulls a GPU model back to the CPU, cuda:0's moves rank 1 onto cuda:0), and
+// set_data replaces the autograd accumulators that the overlap reducer's hooks hang on. Each
+// tensor is read into a CPU scratch tensor instead and copied into the existing one, which keeps
+// its identity, device and hooks.
+void copy_module_state(torch::nn::Module& module, torch::serialize::InputArchive& archive) {
+  torch::NoGradGuard no_grad;
+  auto copy_into = [&](const std::string& name, torch::Tensor& target, bool is_buffer) {
+    torch::Tensor loaded;
+    archive.read(name, loaded, is_buffer);
+    if (!loaded.sizes().equals(target.sizes())) {
+      throw std::runtime_error("'" + name + "' has shape " + c10::str(loaded.sizes()) +
+                               " in the checkpoint and " + c10::str(target.sizes()) +
+                               " in this model");
+    }
+    target.copy_(loaded);
+  };
+  for (auto& p : module.named_parameters(/*recurse=*/false)) copy_into(p.key(), p.value(), false);
+  for (auto& b : module.named_buffers(/*recurse=*/false)) copy_into(b.key(), b.value(), true);
+  for (auto& child : module.named_children()) {
+    torch::serialize::InputArchive child_archive;
+    archive.read(child.key(), child_archive);
+    copy_module_state(*child.value(), child_archive);
+  }
+  if (auto* lstm = dynamic_cast<torch::nn::LSTMImpl*>(&module)) lstm->flatten_parameters();
+}
+
+// The optimizer's state tensors (AdamW's moments) onto the device of the parameter they belong
+// to: a fresh optimizer has no state to copy into, so the loaded state is moved instead.
+void move_optimizer_state(torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups()) {
+    for (auto& p : group.params()) {
+      auto it = optimizer.state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+      if (it == optimizer.state().end()) continue;
+      if (auto* adam = dynamic_cast<torch::optim::AdamWParamState*>(it->second.get())) {
+        adam->exp_avg(adam->exp_avg().to(p.device()));
+        adam->exp_avg_sq(adam->exp_avg_sq().to(p.device()));
+        if (adam->max_exp_avg_sq().defined()) {
+          adam->max_exp_avg_sq(adam->max_exp_avg_sq().to(p.device()));
+        }
+      }
+    }
+  }
+}
+
 // Reading a verified section can still fail when it does not fit this build (a key missing in a
 // checkpoint of another version, a model of another shape).
 template <typename F>
@@ -193,6 +239,16 @@ Normalizer checkpoint_normalizer(const Sections& sections, const std::string& pa
   return section_read(path, "normalizer", [&] {
     auto a = sections.archive("normalizer");
     return read_normalizer(a);
+  });
+}
+
+void load_optimizer(const Sections& sections, const std::string& path,
+                    torch::optim::Optimizer& optimizer) {
+  section_read(path, "optimizer state", [&] {
+    auto a = sections.archive("optimizer");
+    optimizer.load(a);
+    move_optimizer_state(optimizer);
+    return 0;
   });
 }
 
@@ -221,16 +277,10 @@ CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& m
   CheckpointData d;
   section_read(path, "model", [&] {
     auto a = sections.archive("model");
-    model.load(a);
+    copy_module_state(model, a);
     return 0;
   });
-  if (optimizer) {
-    section_read(path, "optimizer state", [&] {
-      auto a = sections.archive("optimizer");
-      optimizer->load(a);
-      return 0;
-    });
-  }
+  if (optimizer) load_optimizer(sections, path, *optimizer);
   if (parameter_hash(state_tensors(model)) != sections.param_hash()) {
     throw CheckpointDamaged(path +
                             ": checkpoint is damaged (the loaded parameters do not match "
@@ -254,12 +304,7 @@ Normalizer checkpoint_normalizer(const std::string& path) {
 }
 
 void load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer) {
-  const Sections sections(path);
-  section_read(path, "optimizer state", [&] {
-    auto a = sections.archive("optimizer");
-    optimizer.load(a);
-    return 0;
-  });
+  load_optimizer(Sections(path), path, optimizer);
 }
 
 std::string checkpoint_config(const std::string& path) {

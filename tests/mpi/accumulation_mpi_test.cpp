@@ -4,6 +4,8 @@
 // does not.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "dist/communicator.h"
@@ -11,6 +13,7 @@
 #include "dist/overlap_reducer.h"
 #include "dist/topology.h"
 #include "train/accumulate.h"
+#include "train/checkpoint.h"
 
 namespace artic {
 namespace {
@@ -160,6 +163,46 @@ TEST(Accumulation, OverlappedReductionEqualsReductionAfterBackward) {
     opt_overlapped.step();
   }
   EXPECT_EQ(parameter_hash(plain->parameters()), parameter_hash(overlapped->parameters()));
+}
+
+// A resume loads into the model the trainer has already set up: its parameters stay the same
+// tensors (so the optimizer and the overlap reducer's hooks built on them still see them), the
+// AdamW state comes back exactly, and the next step equals the uninterrupted one.
+TEST(Accumulation, ResumedModelKeepsItsTensorsOptimizerStateAndHooks) {
+  ASSERT_EQ(topology().world_size, 2) << "run under mpirun -np 2";
+  const int rank = topology().rank;
+  auto comm = make_mpi_communicator();
+  const std::string path = "/tmp/artic-resume-test-" + host_all_gather(std::to_string(getpid()))[0];
+  auto trained = fresh_model();
+  auto opt_trained = adamw(trained);
+  accumulate_gradients(*trained, my_micro_batches(rank), *comm, 2048);
+  opt_trained.step();
+  if (rank == 0) save_checkpoint(path, *trained, opt_trained, CheckpointData{});
+  host_barrier();
+
+  auto resumed = fresh_model();
+  OverlapReducer reducer(*comm, resumed->parameters(), 2048);
+  auto opt_resumed = adamw(resumed);
+  std::vector<const void*> before;
+  for (const auto& p : resumed->parameters()) before.push_back(p.unsafeGetTensorImpl());
+  load_checkpoint(path, *resumed, &opt_resumed);
+  host_barrier();
+  if (rank == 0) std::remove(path.c_str());
+  std::vector<const void*> after;
+  for (const auto& p : resumed->parameters()) after.push_back(p.unsafeGetTensorImpl());
+  EXPECT_EQ(before, after) << "loading replaced parameter tensors";
+  EXPECT_EQ(parameter_hash(trained->parameters()), parameter_hash(resumed->parameters()));
+
+  const auto a = accumulate_gradients(*trained, my_micro_batches(rank), *comm, 2048);
+  const auto b =
+      accumulate_gradients(*resumed, my_micro_batches(rank), *comm, 2048, false, &reducer);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_GT(reducer.started_early(), 1) << "the hooks no longer start buckets after the resume";
+  EXPECT_LE(max_rel_diff(grads_of(resumed), grads_of(trained)), 1e-15);
+  opt_trained.step();
+  opt_resumed.step();
+  EXPECT_EQ(parameter_hash(trained->parameters()), parameter_hash(resumed->parameters()))
+      << "the optimizer state did not come back exactly";
 }
 
 TEST(Accumulation, MeanOfMicroBatchMeansWouldDiffer) {

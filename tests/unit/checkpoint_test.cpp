@@ -82,6 +82,49 @@ TEST(Checkpoint, RestoresModelOptimizerAndProgressExactly) {
   for (size_t k = 0; k < pa.size(); ++k) EXPECT_TRUE(torch::equal(pa[k], pb[k]));
 }
 
+// The BLSTM's weights are copied into its existing tensors too (and re-flattened for cuDNN).
+TEST(Checkpoint, BlstmWeightsCopiedIntoTheExistingTensors) {
+  test::TempDir dir;
+  ModelConfig c;
+  c.kind = "blstm";
+  c.lstm_hidden = 8;
+  c.lstm_layers = 2;
+  c.dropout = 0;
+  torch::manual_seed(1);
+  auto a = make_model(c, {6, 4});
+  torch::optim::AdamW opt(a->parameters(), torch::optim::AdamWOptions(1e-2));
+  save_checkpoint(dir.file("b.pt"), *a, opt, CheckpointData{});
+  torch::manual_seed(2);
+  auto b = make_model(c, {6, 4});
+  std::vector<const void*> before;
+  for (const auto& p : b->parameters()) before.push_back(p.unsafeGetTensorImpl());
+  load_checkpoint(dir.file("b.pt"), *b, nullptr);
+  const auto pa = a->parameters(), pb = b->parameters();
+  for (size_t k = 0; k < pa.size(); ++k) {
+    EXPECT_EQ(pb[k].unsafeGetTensorImpl(), before[k]);
+    EXPECT_TRUE(torch::equal(pa[k], pb[k]));
+  }
+  const auto x = torch::randn({2, 12, 6});
+  const auto mask = torch::zeros({2, 12}, torch::kBool);
+  EXPECT_TRUE(torch::equal(a->forward(x, mask), b->forward(x, mask)));
+}
+
+// A checkpoint of another model shape is refused with the tensor named, not loaded in part.
+TEST(Checkpoint, AnotherShapeIsNamed) {
+  test::TempDir dir;
+  Trained a = trained(1);
+  save_checkpoint(dir.file("a.pt"), *a.model, *a.optimizer, a.data);
+  ModelConfig wider = tiny_model();
+  wider.d_model = 32;
+  auto b = make_model(wider, {6, 4});
+  try {
+    load_checkpoint(dir.file("a.pt"), *b, nullptr);
+    ADD_FAILURE() << "loaded a checkpoint of another shape";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("in the checkpoint and"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Checkpoint, SixtyFourFlippedBytesInAnySectionAreRefused) {
   test::TempDir dir;
   const std::string path = dir.file("a.pt");
