@@ -16,19 +16,23 @@ double masked_value(torch::ScalarType dtype) {
 }  // namespace
 
 torch::Tensor AttentionMask::combined(torch::ScalarType dtype) const {
-  torch::Tensor bias = window_bias.defined() ? key_bias + window_bias : key_bias;
-  return bias.to(dtype);
+  if (combined_.defined() && combined_.scalar_type() == dtype) return combined_;
+  torch::Tensor bias = !key_bias.defined()      ? window_bias
+                       : !window_bias.defined() ? key_bias
+                                                : key_bias + window_bias;
+  combined_ = bias.defined() ? bias.to(dtype) : bias;
+  return combined_;
 }
 
-AttentionMask make_attention_mask(const torch::Tensor& pad_mask, int64_t window,
-                                  torch::ScalarType dtype) {
-  const int64_t batch = pad_mask.size(0);
-  const int64_t length = pad_mask.size(1);
-  const auto options = torch::TensorOptions().dtype(dtype).device(pad_mask.device());
-  const double hidden = masked_value(dtype);
+AttentionMask make_attention_mask(const torch::Tensor& pad_mask, int64_t length, int64_t window,
+                                  const torch::TensorOptions& options) {
+  const double hidden = masked_value(options.dtype().toScalarType());
   AttentionMask mask;
-  mask.key_bias = torch::zeros({batch, 1, 1, length}, options)
-                      .masked_fill(pad_mask.view({batch, 1, 1, length}), hidden);
+  if (pad_mask.defined()) {
+    const int64_t batch = pad_mask.size(0);
+    mask.key_bias = torch::zeros({batch, 1, 1, length}, options)
+                        .masked_fill(pad_mask.view({batch, 1, 1, length}), hidden);
+  }
   if (window > 0 && window < length - 1) {
     const torch::Tensor keep =
         torch::ones({length, length}, options.dtype(torch::kBool)).triu(-window).tril(window);
@@ -59,8 +63,8 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const Attention
   // In-place adds are safe here: matmul's backward does not need its output.
   torch::Tensor scores =
       torch::matmul(q * (1.0 / std::sqrt(static_cast<double>(head_dim))), k.transpose(-2, -1));
-  scores.add_(mask.key_bias.to(scores.scalar_type()));
-  if (mask.window_bias.defined()) scores.add_(mask.window_bias.to(scores.scalar_type()));
+  const torch::Tensor bias = mask.combined(scores.scalar_type());
+  if (bias.defined()) scores.add_(bias);
   torch::Tensor weights = torch::softmax(scores, -1);
   if (p > 0.0) weights = torch::dropout(weights, p, /*train=*/true);
   const torch::Tensor context = torch::matmul(weights, v);

@@ -7,18 +7,25 @@
 
 namespace artic {
 
-// Additive attention bias, broadcastable to [B, H, T, T]: key_bias [B,1,1,T] and, when a
-// window is set, window_bias [1,1,T,T] (undefined otherwise).
+// Additive attention bias, broadcastable to [B, H, T, T]: key_bias [B,1,1,T] when there is
+// padding and window_bias [1,1,T,T] when a window is set (each undefined otherwise). Built once
+// per forward pass and shared by every layer.
 struct AttentionMask {
   torch::Tensor key_bias;
   torch::Tensor window_bias;
-  // Both parts summed into one bias in `dtype` (what a fused kernel takes).
+  // Both parts summed into one bias in `dtype` (what a fused kernel takes), computed on first use
+  // and kept for the other layers; undefined when there is nothing to hide, so that a fused
+  // kernel can run without a mask (flash attention).
   torch::Tensor combined(torch::ScalarType dtype) const;
+
+ private:
+  mutable torch::Tensor combined_;
 };
 
-// pad_mask: [B,T] bool (true = pad); window 0 = full attention, else |query - key| <= window.
-AttentionMask make_attention_mask(const torch::Tensor& pad_mask, int64_t window,
-                                  torch::ScalarType dtype);
+// pad_mask: [B,T] bool (true = pad), or undefined when every frame is real; window 0 = full
+// attention, else |query - key| <= window. `length` and `device` describe the batch.
+AttentionMask make_attention_mask(const torch::Tensor& pad_mask, int64_t length, int64_t window,
+                                  const torch::TensorOptions& options);
 
 class SelfAttentionImpl : public torch::nn::Module {
  public:

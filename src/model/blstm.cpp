@@ -1,5 +1,7 @@
 #include "model/blstm.h"
 
+#include "model/autocast_off.h"
+
 #include <stdexcept>
 #include <string>
 
@@ -39,16 +41,26 @@ BlstmRegressorImpl::BlstmRegressorImpl(const ModelConfig& config, const ModelSha
 torch::Tensor BlstmRegressorImpl::forward(const torch::Tensor& x, const torch::Tensor& pad_mask) {
   check_inputs(x, pad_mask);
   const int64_t length = x.size(1);
-  const torch::Tensor pad = pad_mask.unsqueeze(-1);
-  const torch::Tensor h = dropout_(input_proj_(x.masked_fill(pad, 0.0)));
-  namespace rnn = torch::nn::utils::rnn;
-  const rnn::PackedSequence packed =
-      rnn::pack_padded_sequence(h, real_lengths(pad_mask), /*batch_first=*/true,
-                                /*enforce_sorted=*/false);
-  const rnn::PackedSequence out = std::get<0>(lstm_->forward_with_packed_input(packed));
-  const torch::Tensor padded =
-      std::get<0>(rnn::pad_packed_sequence(out, /*batch_first=*/true, 0.0, length));
-  return head_(dropout_(padded)).masked_fill(pad, 0.0);
+  const torch::Tensor pad = pad_mask.defined() ? pad_mask.unsqueeze(-1) : torch::Tensor();
+  torch::Tensor h = dropout_(input_proj_(pad.defined() ? x.masked_fill(pad, 0.0) : x));
+  {
+    // The recurrence runs in fp32 outside autocast: under bf16 autocast LibTorch either refuses
+    // the LSTM or falls back to per-timestep kernels. The projections around it stay in autocast.
+    const AutocastOff fp32_recurrence;
+    h = h.to(torch::promote_types(h.scalar_type(), torch::kFloat32));
+    if (!pad.defined()) {
+      h = std::get<0>(lstm_->forward(h));
+    } else {
+      namespace rnn = torch::nn::utils::rnn;
+      const rnn::PackedSequence packed =
+          rnn::pack_padded_sequence(h, real_lengths(pad_mask), /*batch_first=*/true,
+                                    /*enforce_sorted=*/false);
+      const rnn::PackedSequence out = std::get<0>(lstm_->forward_with_packed_input(packed));
+      h = std::get<0>(rnn::pad_packed_sequence(out, /*batch_first=*/true, 0.0, length));
+    }
+  }
+  const torch::Tensor y = head_(dropout_(h));
+  return pad.defined() ? y.masked_fill(pad, 0.0) : y;
 }
 
 }  // namespace artic

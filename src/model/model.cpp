@@ -27,6 +27,7 @@ void SequenceRegressorImpl::check_inputs(const torch::Tensor& x,
                                 std::to_string(shape_.num_features) + "], got " +
                                 c10::str(x.sizes()));
   }
+  if (!pad_mask.defined()) return;
   if (pad_mask.dim() != 2 || pad_mask.scalar_type() != torch::kBool ||
       pad_mask.size(0) != x.size(0) || pad_mask.size(1) != x.size(1)) {
     throw std::invalid_argument(

@@ -1,5 +1,7 @@
 // Sequence regressors for frame-wise inversion: x [B,T,F] float + pad_mask [B,T] bool (true = pad)
 // -> y [B,T,A]. Real frames never depend on padding; outputs at padded frames are exactly zero.
+// An undefined pad_mask means every frame is real (no mask work at all: the fused attention
+// kernels can run unmasked).
 #pragma once
 
 #include <torch/torch.h>
@@ -17,13 +19,14 @@ class SequenceRegressorImpl : public torch::nn::Module {
  public:
   SequenceRegressorImpl(const ModelConfig& config, const ModelShape& shape)
       : config_(config), shape_(shape) {}
-  // x: [B,T,F] floating point; pad_mask: [B,T] bool, true at padded frames. Returns [B,T,A].
+  // x: [B,T,F] floating point; pad_mask: [B,T] bool, true at padded frames, or undefined.
+  // Returns [B,T,A].
   virtual torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& pad_mask) = 0;
   const ModelConfig& config() const { return config_; }
   const ModelShape& shape() const { return shape_; }
 
  protected:
-  // Throws std::invalid_argument unless x is [B,T,F] and pad_mask is bool [B,T].
+  // Throws std::invalid_argument unless x is [B,T,F] and pad_mask is bool [B,T] or undefined.
   void check_inputs(const torch::Tensor& x, const torch::Tensor& pad_mask) const;
 
  private:

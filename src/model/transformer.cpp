@@ -51,14 +51,24 @@ torch::Tensor TransformerRegressorImpl::project_input(const torch::Tensor& x) {
 torch::Tensor TransformerRegressorImpl::forward(const torch::Tensor& x,
                                                 const torch::Tensor& pad_mask) {
   check_inputs(x, pad_mask);
-  const torch::Tensor pad = pad_mask.unsqueeze(-1);
-  torch::Tensor h = project_input(x.masked_fill(pad, 0.0));
-  h = h + sinusoidal_positions(x.size(1), config().d_model, h.options());
-  h = dropout_(h);
+  const torch::Tensor pad = pad_mask.defined() ? pad_mask.unsqueeze(-1) : torch::Tensor();
+  torch::Tensor h = embed(x, pad_mask);
   const AttentionMask mask =
-      make_attention_mask(pad_mask, config().attention_window, h.scalar_type());
+      make_attention_mask(pad_mask, x.size(1), config().attention_window, h.options());
   for (const auto& layer : *layers_) h = layer->as<EncoderLayer>()->forward(h, mask);
-  return head_(final_norm_(h)).masked_fill(pad, 0.0);
+  const torch::Tensor y = head_(final_norm_(h));
+  return pad.defined() ? y.masked_fill(pad, 0.0) : y;
+}
+
+// The positions are added in at least fp32: under bf16 autocast the projection comes out in
+// bf16, and adding fp32 positions keeps the residual stream in fp32 (as PyTorch's modules do).
+torch::Tensor TransformerRegressorImpl::embed(const torch::Tensor& x,
+                                              const torch::Tensor& pad_mask) {
+  torch::Tensor h =
+      project_input(pad_mask.defined() ? x.masked_fill(pad_mask.unsqueeze(-1), 0.0) : x);
+  const auto dtype = torch::promote_types(h.scalar_type(), torch::kFloat32);
+  h = h + sinusoidal_positions(x.size(1), config().d_model, h.options().dtype(dtype));
+  return dropout_(h);
 }
 
 }  // namespace artic

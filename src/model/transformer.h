@@ -30,6 +30,9 @@ class TransformerRegressorImpl : public SequenceRegressorImpl {
  public:
   TransformerRegressorImpl(const ModelConfig& config, const ModelShape& shape);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& pad_mask) override;
+  // Input projection + positional encoding (+ dropout): the residual stream's start, in at
+  // least fp32 whatever the autocast dtype.
+  torch::Tensor embed(const torch::Tensor& x, const torch::Tensor& pad_mask);
 
  private:
   torch::Tensor project_input(const torch::Tensor& x);

@@ -18,7 +18,7 @@ namespace artic {
 struct MicroBatch {
   torch::Tensor features;  // [B, T, F]
   torch::Tensor targets;   // [B, T, A]
-  torch::Tensor pad_mask;  // [B, T] bool, true = pad
+  torch::Tensor pad_mask;  // [B, T] bool, true = pad; undefined when every frame is real
   int64_t real_frames = 0;
   int64_t padded_frames = 0;  // B * T
   double model_flops = 0;     // forward + backward matmul FLOPs of the real frames

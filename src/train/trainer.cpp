@@ -128,7 +128,8 @@ MicroBatch to_micro(const TrainBatch& b, const torch::Device& device) {
   MicroBatch m;
   m.features = b.features.to(device, pinned);
   m.targets = b.targets.to(device, pinned);
-  m.pad_mask = b.pad_mask.to(device, pinned);
+  // Without padding the model gets no mask at all (the host knows; the device need not check).
+  if (b.real_frames != b.padded_frames) m.pad_mask = b.pad_mask.to(device, pinned);
   m.real_frames = b.real_frames;
   m.padded_frames = b.padded_frames;
   return m;

@@ -2,15 +2,20 @@
 // counts and weights files.
 #include "model/model.h"
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
+#include <torch/version.h>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "model/attention.h"
 #include "model/flops.h"
+#include "model/transformer.h"
 #include "model/weights.h"
 #include "test_util.h"
 
@@ -169,6 +174,98 @@ ModelConfig tiny_transformer(int64_t window) {
 }
 
 // 4000 frames (40 s): no fixed maximum length; full, windowed and BLSTM; a padded batch too.
+// No mask (every frame real) gives the same numbers as an all-false mask, with and without an
+// attention window: the unmasked path is only cheaper.
+TEST_P(ShapeTest, UndefinedMaskEqualsNoPadding) {
+  torch::manual_seed(3);
+  SequenceRegressor model = make_model(GetParam().config, kShape);
+  model->eval();
+  const auto x = torch::randn({3, 29, kFeatures});
+  const auto none = torch::zeros({3, 29}, torch::kBool);
+  EXPECT_TRUE(torch::equal(model->forward(x, torch::Tensor()), model->forward(x, none)));
+}
+
+TEST(AttentionMaskBuild, OnceAndOnlyWhenSomethingIsHidden) {
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32);
+  const AttentionMask none = make_attention_mask(torch::Tensor(), 50, 0, opts);
+  EXPECT_FALSE(none.combined(torch::kFloat32).defined());
+  auto pad = torch::zeros({2, 50}, torch::kBool);
+  pad[1].slice(0, 40).fill_(true);
+  const AttentionMask both = make_attention_mask(pad, 50, 5, opts);
+  const torch::Tensor a = both.combined(torch::kBFloat16);
+  EXPECT_EQ(a.scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{2, 1, 50, 50}));
+  EXPECT_EQ(both.combined(torch::kBFloat16).data_ptr(), a.data_ptr()) << "rebuilt per layer";
+  EXPECT_TRUE(
+      make_attention_mask(torch::Tensor(), 50, 5, opts).combined(torch::kFloat32).defined());
+}
+
+// Under bf16 autocast (CPU autocast here; CUDA's follows the same rules) the positions are added
+// in fp32 and the residual stream stays fp32, as in PyTorch's reference; the BLSTM's recurrence
+// runs in fp32 outside autocast.
+class CpuBf16Autocast {
+ public:
+  CpuBf16Autocast() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCPU, true);
+#else
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+#endif
+  }
+  ~CpuBf16Autocast() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(at::kCPU, false);
+#else
+    at::autocast::set_cpu_enabled(false);
+#endif
+    at::autocast::clear_cache();
+  }
+};
+
+TEST(ModelAutocast, PositionsAndResidualStreamStayFp32UnderBf16) {
+  torch::manual_seed(4);
+  auto model = std::make_shared<TransformerRegressorImpl>(transformer_config(), kShape);
+  model->eval();
+  const auto x = torch::randn({2, 40, kFeatures});
+  auto pad = torch::zeros({2, 40}, torch::kBool);
+  pad[1].slice(0, 30).fill_(true);
+  const torch::Tensor fp32 = model->embed(x, pad);
+  torch::Tensor mixed, y;
+  {
+    CpuBf16Autocast autocast;
+    mixed = model->embed(x, pad);
+    y = model->forward(x, pad);
+  }
+  EXPECT_EQ(mixed.scalar_type(), torch::kFloat32);
+  // Only the projection is rounded to bf16 (relative 2^-8); positions of up to +-1 are not.
+  const double diff = (mixed - fp32).abs().max().item<double>();
+  EXPECT_LT(diff, 0.05) << "positions were rounded with the activations";
+  std::printf("bf16 autocast: embedding max |diff| vs fp32 %.3g\n", diff);
+  EXPECT_TRUE(torch::isfinite(y).all().item<bool>());
+}
+
+TEST(ModelAutocast, BlstmRecurrenceRunsInFp32UnderBf16) {
+  torch::manual_seed(5);
+  SequenceRegressor model = make_model(blstm_config(), kShape);
+  model->eval();
+  const auto x = torch::randn({2, 25, kFeatures});
+  auto pad = torch::zeros({2, 25}, torch::kBool);
+  pad[0].slice(0, 20).fill_(true);
+  const torch::Tensor fp32 = model->forward(x, pad);
+  torch::Tensor mixed;
+  {
+    CpuBf16Autocast autocast;
+    mixed = model->forward(x, pad);
+  }
+  const double diff = (mixed.to(torch::kFloat32) - fp32).abs().max().item<double>();
+  std::printf("bf16 autocast: BLSTM output max |diff| vs fp32 %.3g\n", diff);
+  EXPECT_LT(diff, 0.05);
+  EXPECT_TRUE(torch::equal(mixed.slice(1, 20).select(0, 0),
+                           torch::zeros_like(mixed.slice(1, 20).select(0, 0))));
+}
+
 TEST(ModelShapes, LongUtterance) {
   constexpr int64_t kLong = 4000;
   ModelConfig lstm = blstm_config();
