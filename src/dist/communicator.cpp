@@ -66,11 +66,15 @@ void broadcast(Communicator& comm, const std::vector<torch::Tensor>& tensors, in
   }
 }
 
+std::string resolve_backend(const DistConfig& config, bool cuda) {
+  if (config.backend != "auto") return config.backend;
+  return cuda ? "nccl" : "mpi";
+}
+
 std::unique_ptr<Communicator> make_communicator(const DistConfig& config,
                                                 const torch::Device& device) {
   const bool cuda = device.is_cuda();
-  std::string backend = config.backend;
-  if (backend == "auto") backend = cuda ? "nccl" : "mpi";
+  const std::string backend = resolve_backend(config, cuda);
   if (backend == "mpi") {
     if (cuda) {
       throw ConfigError(

@@ -51,6 +51,9 @@ void broadcast(Communicator& comm, const std::vector<torch::Tensor>& tensors, in
 std::unique_ptr<Communicator> make_mpi_communicator();
 // Chooses the backend for dist.backend and the device ("auto": NCCL on CUDA, MPI on CPU).
 // Throws ConfigError when the choice is not possible (e.g. nccl in a build without NCCL).
+// dist.backend with "auto" resolved: "nccl" on CUDA, "mpi" on CPU.
+std::string resolve_backend(const DistConfig& config, bool cuda);
+
 std::unique_ptr<Communicator> make_communicator(const DistConfig& config,
                                                 const torch::Device& device);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <sstream>
 #include <thread>
 
 namespace artic {
@@ -39,6 +40,52 @@ std::string gpu_share_problem(int local_ranks, int gpus, bool allow_shared,
          " GPU(s) visible: start at most " + std::to_string(gpus) +
          " ranks per node (launch/artic-run does) or set dist.allow_shared_gpu = true to let "
          "ranks share GPUs";
+}
+
+namespace {
+
+// "section.key" and value of the first line where two TOML texts (as config_to_toml writes them:
+// [section] headers, then key = value lines) differ.
+std::string first_difference(const std::string& a, const std::string& b, const std::string& other) {
+  std::istringstream in_a(a), in_b(b);
+  std::string line_a, line_b, section;
+  for (;;) {
+    const bool more_a = static_cast<bool>(std::getline(in_a, line_a));
+    const bool more_b = static_cast<bool>(std::getline(in_b, line_b));
+    if (!more_a && !more_b) return "the config";
+    if (more_a && !line_a.empty() && line_a.front() == '[') section = line_a;
+    if (more_a && more_b && line_a == line_b) continue;
+    const auto key = [&](const std::string& line) {
+      const size_t eq = line.find(" = ");
+      std::string name = section.size() > 2 ? section.substr(1, section.size() - 2) + "." : "";
+      return eq == std::string::npos ? line : name + line.substr(0, eq);
+    };
+    const std::string where = more_a ? key(line_a) : key(line_b);
+    return where + " (rank 0: '" + (more_a ? line_a : "") + "', " + other + ": '" +
+           (more_b ? line_b : "") + "')";
+  }
+}
+
+}  // namespace
+
+std::string rank_disagreement(const std::vector<RankChoice>& ranks) {
+  for (size_t r = 1; r < ranks.size(); ++r) {
+    const RankChoice& a = ranks[0];
+    const RankChoice& b = ranks[r];
+    const std::string who = "rank " + std::to_string(r) + " on " + b.host;
+    if (a.device != b.device || a.backend != b.backend) {
+      return "ranks disagree on where to train: " + who + " chose " + b.device + " with the " +
+             b.backend + " backend, rank 0 on " + a.host + " chose " + a.device + " with " +
+             a.backend + "; every rank must see the same kind of device (check " +
+             "CUDA_VISIBLE_DEVICES and the GPU request of the job on " + b.host + ")";
+    }
+    if (a.config_toml != b.config_toml) {
+      return "ranks disagree on the config: " + who + " differs from rank 0 at " +
+             first_difference(a.config_toml, b.config_toml, "rank " + std::to_string(r)) +
+             "; start every rank with the same config file and --set options";
+    }
+  }
+  return {};
 }
 
 }  // namespace artic

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace artic {
 
@@ -19,6 +20,19 @@ ThreadChoice choose_threads(int configured, const char* omp_num_threads, int aff
 
 // choose_threads for this process (reads OMP_NUM_THREADS and the CPU affinity mask).
 ThreadChoice choose_threads(int configured, int local_ranks);
+
+// What one rank chose before any collective depends on it: the device kind ("cpu", "cuda"), the
+// communicator backend and the resolved config as TOML.
+struct RankChoice {
+  std::string host;
+  std::string device;
+  std::string backend;
+  std::string config_toml;
+};
+
+// Empty when every rank chose as rank 0 did; else one sentence naming the first rank that did
+// not, its host, and what differs (device and backend, or the first config key with both values).
+std::string rank_disagreement(const std::vector<RankChoice>& ranks);
 
 // Empty when `local_ranks` ranks fit on `gpus` GPUs one each (or sharing is allowed); else the
 // error to show, naming the host, the counts and both ways out.

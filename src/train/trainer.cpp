@@ -727,10 +727,31 @@ std::string run_directory(const Config& config) {
   return (fs::path(config.run.output_dir) / config.run.name).string();
 }
 
+// Before any collective that depends on them (NCCL set-up, parameter broadcast, the normalizer's
+// sums), the ranks compare what they chose: a rank that sees no GPU, or was started with other
+// settings, would otherwise wait forever in a collective the others never enter.
+void check_ranks_agree(const Config& config, const torch::Device& device, const Topology& topo) {
+  if (topo.world_size == 1) return;
+  const std::vector<std::string> devices =
+      host_all_gather(torch::DeviceTypeName(device.type(), true));
+  const std::vector<std::string> backends =
+      host_all_gather(resolve_backend(config.dist, device.is_cuda()));
+  const std::vector<std::string> configs = host_all_gather(config_to_toml(config));
+  const std::vector<std::string> hosts = host_all_gather(topo.host);
+  std::vector<RankChoice> ranks;
+  for (size_t r = 0; r < hosts.size(); ++r) {
+    ranks.push_back({hosts[r], devices[r], backends[r], configs[r]});
+  }
+  const std::string problem = rank_disagreement(ranks);
+  if (!problem.empty()) throw ConfigError(problem);
+}
+
 int run_training(const Config& config, const TrainOptions& options, const Topology& topo) {
   install_stop_handlers();
+  const torch::Device device = pick_device(config.training, config.dist, topo);
+  check_ranks_agree(config, device, topo);
   Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0, wants_bar(options)),
-            pick_device(config.training, config.dist, topo));
+            device);
   s.files.prepare(options.resume || !options.resume_from.empty(), config);
   host_barrier();
   setup(s, options);

@@ -126,5 +126,15 @@ check "the previous checkpoint ($previous) still resumes" "[[ $? -eq 0 ]]"
 rc=$?
 check "non-finite loss stops with exit 2" "[[ $rc -eq 2 ]] && grep -q 'non-finite loss' $TMP/nan.log"
 
+# 8. Ranks that disagree (one started with another setting, as a rank that sees no GPU would
+#    pick the CPU): every rank ends with one clear error before any collective, no hang.
+timeout 120 "$MPIRUN" --oversubscribe --allow-run-as-root -np 1 "$ARTIC" train -c "$CFG" \
+  "${COMMON[@]}" --set run.name=disagree : -np 1 "$ARTIC" train -c "$CFG" "${COMMON[@]}" \
+  --set run.name=disagree --set training.device=cpu > "$TMP/disagree.log" 2>&1
+rc=$?
+check "disagreeing ranks: exit 2 within the timeout (got $rc)" "[[ $rc -eq 2 ]]"
+check "disagreeing ranks: the error names rank 1 and training.device" \
+  "grep -q 'ranks disagree on the config: rank 1 on .* differs from rank 0 at training.device' $TMP/disagree.log"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

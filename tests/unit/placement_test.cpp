@@ -41,5 +41,24 @@ TEST(Placement, RanksBeyondGpusNeedPermission) {
   EXPECT_NE(e.find("dist.allow_shared_gpu"), std::string::npos) << e;
 }
 
+TEST(RankDisagreement, NamesTheRankAndWhatDiffers) {
+  const std::string toml = "[run]\nname = \"a\"\nseed = 7\n\n[training]\ndevice = \"auto\"\n";
+  std::vector<RankChoice> ranks = {{"n1", "cuda", "nccl", toml}, {"n1", "cuda", "nccl", toml},
+                                   {"n2", "cpu", "mpi", toml}};
+  EXPECT_EQ(rank_disagreement({ranks[0], ranks[1]}), "");
+  const std::string device = rank_disagreement(ranks);
+  EXPECT_NE(device.find("rank 2 on n2 chose cpu with the mpi backend, rank 0 on n1 chose cuda"),
+            std::string::npos)
+      << device;
+  EXPECT_NE(device.find("CUDA_VISIBLE_DEVICES"), std::string::npos);
+  ranks[2] = {"n2", "cuda", "nccl",
+              "[run]\nname = \"a\"\nseed = 7\n\n[training]\ndevice = \"cpu\"\n"};
+  const std::string config = rank_disagreement(ranks);
+  EXPECT_NE(config.find("rank 2 on n2 differs from rank 0 at training.device (rank 0: 'device = "
+                        "\"auto\"', rank 2: 'device = \"cpu\"')"),
+            std::string::npos)
+      << config;
+}
+
 }  // namespace
 }  // namespace artic
