@@ -1,10 +1,15 @@
-// Collectives run on a dedicated non-blocking CUDA stream that first waits for the legacy
-// default stream (where torch runs unless told otherwise); the host then polls completion
-// against a deadline, so a dead peer ends in ncclCommAbort and an error, never a hang.
+// Collectives run on a dedicated non-blocking CUDA stream that first waits for the device's
+// current torch stream (where the gradients were produced, whatever stream guard is active); the
+// host then polls completion against a deadline, so a dead peer ends in ncclCommAbort and an
+// error, never a hang.
 #include "dist/nccl_communicator.h"
 
 #include <cuda_runtime_api.h>
 #include <nccl.h>
+
+#ifdef ARTIC_TORCH_CUDA
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 #include <chrono>
 #include <cstring>
@@ -94,7 +99,7 @@ class NcclCommunicator : public Communicator {
 
   void barrier() override { host_barrier(); }
 
-  // Enqueued on the communication stream after what the legacy stream has queued so far (the
+  // Enqueued on the communication stream after what the compute stream has queued so far (the
   // gradients just produced); wait_all polls the last one, which orders after all earlier ones.
   void start_all_reduce_flat(torch::Tensor& flat) override {
     begin(flat);
@@ -108,8 +113,8 @@ class NcclCommunicator : public Communicator {
     if (!started_) return;
     started_ = false;
     finish("ncclAllReduce");
-    // Later kernels on the legacy stream must see the reduced gradients.
-    cuda_check(cudaStreamWaitEvent(cudaStreamLegacy, done_, 0), "cudaStreamWaitEvent");
+    // Later kernels on the compute stream must see the reduced gradients.
+    cuda_check(cudaStreamWaitEvent(compute_stream(), done_, 0), "cudaStreamWaitEvent");
   }
 
  private:
@@ -123,8 +128,18 @@ class NcclCommunicator : public Communicator {
     if (!flat.is_cuda() || !flat.is_contiguous()) {
       throw std::invalid_argument("NCCL communicator needs contiguous CUDA tensors");
     }
-    cuda_check(cudaEventRecord(ready_, cudaStreamLegacy), "cudaEventRecord");
+    cuda_check(cudaEventRecord(ready_, compute_stream()), "cudaEventRecord");
     cuda_check(cudaStreamWaitEvent(stream_, ready_, 0), "cudaStreamWaitEvent");
+  }
+
+  // The stream torch queues this device's kernels on now. A LibTorch without CUDA has no CUDA
+  // tensors to reduce; the legacy default stream stands in so that the backend still compiles.
+  cudaStream_t compute_stream() const {
+#ifdef ARTIC_TORCH_CUDA
+    return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device_)).stream();
+#else
+    return cudaStreamLegacy;
+#endif
   }
 
   void launch(ncclResult_t rc, const char* what) {
