@@ -48,9 +48,10 @@ void add_train_command(CLI::App& app) {
       "train", "Train a model (alone, or on N ranks under mpirun / srun --mpi=pmix)");
   cmd->add_option("--config,-c", args->config, "training config (TOML)")->required();
   cmd->add_option("--set", args->overrides, "override, e.g. --set training.max_epochs=5");
-  cmd->add_flag("--resume", args->options.resume,
-                "continue the run from RUN_DIR/checkpoints/latest (bit-identical on the same "
-                "world size)");
+  cmd->add_flag(
+      "--resume", args->options.resume,
+      "continue the run from RUN_DIR/checkpoints/latest (bit-identical on CPU on the same "
+      "world size)");
   cmd->add_option("--resume-from", args->options.resume_from, "continue from this checkpoint");
   cmd->add_option("--init-from", args->options.init_from,
                   "start from another run's weights and normalizer (RUN_DIR: its best, else "

@@ -1,6 +1,6 @@
 // `artic train`: the training loop of DESIGN.md §7 on 1..N MPI ranks. Writes the run directory
 // (config.toml, metrics.jsonl, train.log, checkpoints/, summary.json), validates on full
-// utterances, stops early, and resumes bit-identically from its last checkpoint.
+// utterances, stops early, and resumes from its last checkpoint (bit-identically on CPU).
 #pragma once
 
 #include <string>
