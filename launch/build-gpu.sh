@@ -62,6 +62,15 @@ if [[ -n $DEBS ]]; then
   find "$PREFIX" -type l -lname '/usr/*' | while read -r link; do
     ln -sfn "$PREFIX$(readlink "$link")" "$link"
   done
+  # NCCL over InfiniBand must use the host's verbs stack (its drivers and providers match the
+  # host's kernel and adapters): drop the unpacked copies where the host has its own.
+  if ldconfig -p | grep -q 'libibverbs.so.1 '; then
+    rm -rf "$L"/libibverbs.so* "$L"/librdmacm.so* "$L/libibverbs" "$L/rdma"
+  fi
+  # Debian makes mpirun, mpiexec and mpicxx with update-alternatives, which dpkg -x does not run.
+  for tool in mpirun mpiexec mpicxx orterun; do
+    [[ -e $U/bin/$tool || ! -e $U/bin/$tool.openmpi ]] || ln -s "$tool.openmpi" "$U/bin/$tool"
+  done
   # The .pc files say prefix=/usr: look only in the prefix and read their paths inside it.
   export PKG_CONFIG_LIBDIR=$L/pkgconfig:$U/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=$PREFIX
   export OPAL_PREFIX=$U
@@ -73,13 +82,15 @@ if [[ -n $DEBS ]]; then
          "-DHDF5_C_LIBRARY_hdf5=$L/hdf5/serial/libhdf5.so"
          "-DHDF5_C_LIBRARY_m=$(ls /usr/lib/x86_64-linux-gnu/libm.so* /lib/x86_64-linux-gnu/libm.so* 2> /dev/null | head -1)"
          "-DPKG_CONFIG_USE_CMAKE_PREFIX_PATH=ON")
-  ENV_LINES+=("export OPAL_PREFIX=$U" "export PATH=$U/bin:\$PATH")
+  ENV_LINES+=("export OPAL_PREFIX=$U" "export PATH=$U/bin:\$PATH" "export MPIRUN=$U/bin/mpirun")
 fi
 
 cmake -S . -B "$BUILD" -G Ninja "${ARGS[@]}" "-DCMAKE_PREFIX_PATH=$(IFS=';'; echo "${PREFIXES[*]}")"
 ((CONFIGURE_ONLY)) || cmake --build "$BUILD"
 {
   echo "# source this before running $BUILD/artic (made by launch/build-gpu.sh)"
+  # launch/artic-run and bench/run.sh then start this build, not build/artic.
+  echo "export ARTIC_BIN=$(cd "$BUILD" && pwd)/artic"
   for line in "${ENV_LINES[@]}"; do echo "$line"; done
   if ((${#LIBPATH[@]})); then
     echo "export LD_LIBRARY_PATH=$(IFS=:; echo "${LIBPATH[*]}")\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"

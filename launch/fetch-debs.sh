@@ -13,9 +13,16 @@ PACKAGES=(
   libnl-3-200 libnl-route-3-200 libpsm2-2 libpsm-infinipath1 libnuma1
   # HDF5
   libhdf5-dev libhdf5-103-1 libhdf5-hl-100 libhdf5-cpp-103-1 libaec0 libsz2
-  # config, metrics, CLI
+  # config, metrics (prometheus-cpp's CMake package needs libcurl's development files, and its
+  # push library libcurl at run time), the /metrics server, checksums, CLI
   libtomlplusplus-dev libtomlplusplus3 prometheus-cpp-dev libprometheus-cpp-core1.0
   libprometheus-cpp-pull1.0 libprometheus-cpp-push1.0 libcli11-dev
+  libcurl4-openssl-dev libcurl4 libnghttp2-14 librtmp1 libssh2-1 libpsl5 libbrotli1
+  libldap-2.5-0 libsasl2-2 libsasl2-modules-db libgssapi-krb5-2 libkrb5-3 libk5crypto3
+  libkrb5support0 libkeyutils1
+  libmicrohttpd-dev libmicrohttpd12 libgnutls30 libnettle8 libhogweed6 libp11-kit0 libtasn1-6
+  libidn2-0 libunistring2 libgmp10
+  libxxhash-dev libxxhash0
   # audio for artic prep
   libsndfile1-dev libsndfile1 libflac12 libogg0 libvorbis0a libvorbisenc2 libopus0 libmpg123-0
   libmp3lame0 libsamplerate0-dev libsamplerate0
