@@ -26,10 +26,12 @@ void check_round_trip(const json::Value& v) {
   }
 }
 
-void parse_document(const std::string& text, const std::string& origin) {
+bool parse_document(const std::string& text, const std::string& origin) {
   try {
     check_round_trip(json::parse(text, origin));
+    return true;
   } catch (const artic::UserError&) {
+    return false;
   }
 }
 
@@ -61,7 +63,7 @@ struct Runs {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Runs runs;
   const std::string text = artic::fuzz::text_of(data, size);
-  parse_document(text, "fuzz.json");
+  const bool whole = parse_document(text, "fuzz.json");
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
@@ -69,9 +71,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end > pos) parse_document(text.substr(pos, end - pos), "metrics.jsonl");
     pos = end + 1;
   }
+  // Run directories only for documents that parse (others fail as above, in load_run).
   const size_t ff = text.find('\f');
-  runs.write(ff == std::string::npos ? text : text.substr(0, ff),
-             ff == std::string::npos ? text : text.substr(ff + 1));
+  const std::string summary = ff == std::string::npos ? text : text.substr(0, ff);
+  const std::string eval = ff == std::string::npos ? text : text.substr(ff + 1);
+  if (ff == std::string::npos
+          ? !whole
+          : !parse_document(summary, "summary.json") || !parse_document(eval, "eval.json")) {
+    return 0;
+  }
+  runs.write(summary, eval);
   for (bool per_articulator : {false, true}) {
     try {
       artic::compare_runs(runs.dirs, artic::CompareOptions{per_articulator});
