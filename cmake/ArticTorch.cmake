@@ -1,6 +1,14 @@
 # LibTorch as a SYSTEM dependency plus one shared precompiled header.
 # artic_use_torch(target) links torch and reuses the PCH of <torch/torch.h>, so only one
 # translation unit pays the ~20 s parse of the torch headers.
+# pip wheels before PyTorch 2.7 were built with the pre-C++11 std::string ABI; mixing that with
+# Debian's C++ libraries (TOML++, prometheus-cpp, HDF5's C++ parts) fails at link or run time.
+if("${TORCH_CXX_FLAGS}" MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+  message(FATAL_ERROR
+    "artic: this LibTorch (${TORCH_INSTALL_PREFIX}) uses the old C++ ABI (_GLIBCXX_USE_CXX11_ABI=0, "
+    "pip wheels before PyTorch 2.7). Use PyTorch >= 2.7, or the cxx11-ABI LibTorch zip from "
+    "pytorch.org, and pass it with launch/build-gpu.sh --torch DIR (docs/gpu.md).")
+endif()
 add_library(artic_torch INTERFACE)
 target_link_libraries(artic_torch INTERFACE ${TORCH_LIBRARIES})
 target_include_directories(artic_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})

@@ -41,10 +41,17 @@ PREFIXES=("$TORCH")
 LIBPATH=()
 ENV_LINES=()
 
-# NCCL: CUDA's own, else the nvidia-nccl wheel that PyTorch depends on.
-if [[ -z ${NCCL_ROOT:-} && ! -f /usr/local/cuda/include/nccl.h ]]; then
+# NCCL: the nvidia-nccl wheel PyTorch was built with, so that one NCCL is loaded (LibTorch's
+# libtorch_cuda already links it); CUDA's own only for a LibTorch without that wheel.
+if [[ -z ${NCCL_ROOT:-} ]]; then
   NCCL_ROOT=$("$PY" -c 'import nvidia.nccl, os; print(os.path.dirname(nvidia.nccl.__file__))' \
     2> /dev/null || true)
+fi
+# CMake's CUDA language (LibTorch's CMake package enables it) needs nvcc.
+if [[ -z ${CUDACXX:-} ]]; then
+  CUDACXX=$(command -v nvcc || true)
+  [[ -z $CUDACXX && -x /usr/local/cuda/bin/nvcc ]] && CUDACXX=/usr/local/cuda/bin/nvcc
+  [[ -n $CUDACXX ]] && export CUDACXX
 fi
 if [[ -n ${NCCL_ROOT:-} ]]; then
   ARGS+=("-DNCCL_ROOT=$NCCL_ROOT" "-DNCCL_INCLUDE_DIR=$NCCL_ROOT/include")

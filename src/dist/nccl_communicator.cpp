@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/log.h"
 #include "dist/topology.h"
 
 namespace artic {
@@ -201,6 +202,11 @@ class NcclCommunicator : public Communicator {
 }  // namespace
 
 std::unique_ptr<Communicator> make_nccl_communicator(int device_index, double timeout_s) {
+  int version = 0;
+  if (topology().rank == 0 && ncclGetVersion(&version) == ncclSuccess) {
+    log_info("NCCL " + std::to_string(version / 10000) + "." + std::to_string(version / 100 % 100) +
+             "." + std::to_string(version % 100) + " (the library loaded into this process)");
+  }
   return std::make_unique<NcclCommunicator>(device_index, timeout_s);
 }
 
