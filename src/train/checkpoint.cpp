@@ -86,10 +86,17 @@ class Sections {
   explicit Sections(const std::string& path) : path_(path) {
     for (auto& s : read_checkpoint_file(path)) bytes_[s.name] = std::move(s.bytes);
     torch::serialize::InputArchive meta = archive("meta");
-    if (read_string(meta, "format") != "artic-checkpoint") {
-      throw UserError(path + ": not an artic checkpoint");
+    try {
+      if (read_string(meta, "format") == "artic-checkpoint") {
+        param_hash_ = static_cast<uint64_t>(read_int(meta, "param_hash"));
+        return;
+      }
+    } catch (const std::exception&) {
+      // An intact file whose 'meta' section lacks the keys: not one of ours either.
     }
-    param_hash_ = static_cast<uint64_t>(read_int(meta, "param_hash"));
+    throw CheckpointDamaged(path +
+                            ": not an artic checkpoint (its 'meta' section names no "
+                            "artic-checkpoint format)");
   }
   const std::string& bytes(const std::string& name) const {
     const auto it = bytes_.find(name);

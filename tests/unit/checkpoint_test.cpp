@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "test_util.h"
 #include "train/checkpoint.h"
@@ -122,6 +123,23 @@ TEST(Checkpoint, AnotherShapeIsNamed) {
     ADD_FAILURE() << "loaded a checkpoint of another shape";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("in the checkpoint and"), std::string::npos) << e.what();
+  }
+}
+
+// Intact containers that are not artic checkpoints: refused as such, never an internal error.
+TEST(Checkpoint, ForeignSectionsAreRefusedClearly) {
+  test::TempDir dir;
+  torch::serialize::OutputArchive other;
+  other.write("x", torch::tensor(1));
+  std::ostringstream bytes;
+  other.save_to(bytes);
+  for (const auto& [meta, why] : std::vector<std::pair<std::string, std::string>>{
+           {bytes.str(), "not an artic checkpoint"}, {"garbage", "is not a LibTorch archive"}}) {
+    write_checkpoint_file(dir.file("x.pt"), {{"meta", meta}});
+    EXPECT_NE(checkpoint_problem(dir.file("x.pt")).find(why), std::string::npos)
+        << checkpoint_problem(dir.file("x.pt"));
+    Trained b = trained(2);
+    EXPECT_THROW(load_checkpoint(dir.file("x.pt"), *b.model, nullptr), CheckpointDamaged);
   }
 }
 
