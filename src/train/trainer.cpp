@@ -306,7 +306,7 @@ StepReport step_report(const Session& s, const AccumulateResult& r, const PhaseT
   rep.bad_step = !std::isfinite(r.loss);
   for (const auto& m : micro) {
     rep.real_frames += m.real_frames;
-    rep.padded_frames += m.features.size(0) * m.features.size(1);
+    rep.padded_frames += m.padded_frames;
   }
   rep.allreduce_bytes = r.allreduce_bytes;
   rep.data_seconds = t.data;
