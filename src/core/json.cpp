@@ -392,6 +392,12 @@ class Parser {
       }
     }
     const std::string text = s_.substr(start, pos_ - start);
+    const size_t digits = text[0] == '-' ? 1 : 0;
+    if (text.size() > digits + 1 && text[digits] == '0' && text[digits + 1] >= '0' &&
+        text[digits + 1] <= '9') {
+      pos_ = start;
+      fail("malformed number '" + text.substr(0, 40) + "' (JSON numbers have no leading zeros)");
+    }
     char* end = nullptr;
     if (integer && text.size() < 19) {
       const long long v = std::strtoll(text.c_str(), &end, 10);
