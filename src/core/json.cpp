@@ -127,6 +127,10 @@ void write_number(std::string& out, double v) {
     out += "null";
     return;
   }
+  if (v == 0 && std::signbit(v)) {  // "-0" would read back as the integer 0
+    out += "-0.0";
+    return;
+  }
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   // Shortest text that reads back to the same double.
