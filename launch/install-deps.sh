@@ -23,6 +23,8 @@ PACKAGES=(
   # apt also enables the packages' system services; stop them if you do not want them.
   prometheus prometheus-pushgateway curl
   slurm-wlm munge
+  # The simulated cluster (tests/cluster): nodes as network namespaces, links shaped with tc.
+  iproute2 util-linux
 )
 
 missing=()

@@ -24,6 +24,8 @@ struct TrainBatch {
   std::vector<std::string> ids;  // "utt" or "utt@start" for segments
   int64_t real_frames = 0;
   int64_t padded_frames = 0;
+  int64_t all_ranks_real_frames = 0;  // this micro-batch index over every rank (see Batch)
+  int64_t all_ranks_padded_frames = 0;
   SamplerState state_after;  // sampler position once this batch is consumed (for checkpoints)
 };
 

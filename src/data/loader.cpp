@@ -38,6 +38,8 @@ void BatchLoader::produce() {
       for (int64_t i : plan.items) segs.push_back(segments_.at(static_cast<size_t>(i)));
       TrainBatch batch = collate(segs, source_, normalizer_, options_.normalize_targets);
       batch.state_after = sampler_.state();
+      batch.all_ranks_real_frames = plan.all_ranks_real_frames;
+      batch.all_ranks_padded_frames = plan.all_ranks_padded_frames;
       if (options_.pin_memory) {
         batch.features = batch.features.pin_memory();
         batch.targets = batch.targets.pin_memory();

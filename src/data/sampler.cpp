@@ -175,7 +175,14 @@ BatchSampler::BatchSampler(std::vector<int64_t> lengths, SamplerOptions options)
 void BatchSampler::set_epoch(int64_t epoch) {
   plan_ = plan_epoch(lengths_, options_, epoch);
   mine_.clear();
-  for (const auto& step : plan_) mine_.push_back(step[static_cast<size_t>(options_.rank)]);
+  for (const auto& step : plan_) {
+    Batch b = step[static_cast<size_t>(options_.rank)];
+    for (const Batch& other : step) {
+      b.all_ranks_real_frames += other.real_frames;
+      b.all_ranks_padded_frames += other.padded_frames();
+    }
+    mine_.push_back(std::move(b));
+  }
   state_ = {epoch, 0};
 }
 

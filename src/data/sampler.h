@@ -28,6 +28,10 @@ struct Batch {
   std::vector<int64_t> items;  // indices into the sampler's lengths
   int64_t max_length = 0;
   int64_t real_frames = 0;
+  // Totals of this micro-batch index over every rank's batch (the same on every rank): the step's
+  // loss scale needs them before any collective.
+  int64_t all_ranks_real_frames = 0;
+  int64_t all_ranks_padded_frames = 0;
   int64_t padded_frames() const { return max_length * static_cast<int64_t>(items.size()); }
 };
 

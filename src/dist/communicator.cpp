@@ -45,16 +45,23 @@ void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tens
   }
 }
 
+int64_t all_reduce_buckets(Communicator& comm, const std::vector<torch::Tensor>& tensors,
+                           const std::vector<std::vector<size_t>>& buckets) {
+  int64_t sent = 0;
+  std::vector<torch::Tensor> flats;
+  for (const auto& bucket : buckets) {
+    flats.push_back(flatten(tensors, bucket));
+    sent += flats.back().numel() * static_cast<int64_t>(flats.back().element_size());
+    comm.start_all_reduce_flat(flats.back());
+  }
+  comm.wait_all();
+  for (size_t b = 0; b < buckets.size(); ++b) unflatten(flats[b], tensors, buckets[b]);
+  return sent;
+}
+
 int64_t all_reduce_sum(Communicator& comm, const std::vector<torch::Tensor>& tensors,
                        int64_t bucket_bytes) {
-  int64_t sent = 0;
-  for (const auto& bucket : make_buckets(tensors, bucket_bytes)) {
-    torch::Tensor flat = flatten(tensors, bucket);
-    sent += flat.numel() * static_cast<int64_t>(flat.element_size());
-    comm.all_reduce_flat(flat);
-    unflatten(flat, tensors, bucket);
-  }
-  return sent;
+  return all_reduce_buckets(comm, tensors, make_buckets(tensors, bucket_bytes));
 }
 
 void broadcast(Communicator& comm, const std::vector<torch::Tensor>& tensors, int root,

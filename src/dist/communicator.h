@@ -27,8 +27,11 @@ class Communicator {
   // Every rank must start the same sequence. Backends without asynchronous collectives finish
   // it right here.
   virtual void start_all_reduce_flat(torch::Tensor& flat) { all_reduce_flat(flat); }
-  // Waits until every started all-reduce has finished.
+  // Every started all-reduce has finished before anything queued after this call uses its result
+  // (a device backend may return before the device is done).
   virtual void wait_all() {}
+  // Throws if an all-reduce waited for earlier failed or timed out after wait_all() returned.
+  virtual void raise_if_failed() {}
 };
 
 // Bucketing shared by the collectives: consecutive runs of same-dtype, same-device tensors of
@@ -39,6 +42,10 @@ torch::Tensor flatten(const std::vector<torch::Tensor>& tensors, const std::vect
 void unflatten(const torch::Tensor& flat, const std::vector<torch::Tensor>& tensors,
                const std::vector<size_t>& idx);
 
+// Sums `tensors` across ranks in place, one all-reduce per bucket (indices into `tensors`), all
+// started before the first is waited for. Returns the bytes sent into the all-reduce.
+int64_t all_reduce_buckets(Communicator& comm, const std::vector<torch::Tensor>& tensors,
+                           const std::vector<std::vector<size_t>>& buckets);
 // Sums `tensors` across ranks in place, fused into flat buckets of at most bucket_bytes (per
 // dtype and device, in the given order). Non-contiguous tensors are handled. Returns the bytes
 // sent into the all-reduce.

@@ -14,15 +14,27 @@ void broadcast_parameters(Communicator& comm, const std::vector<torch::Tensor>& 
 }
 
 int64_t reduce_gradients(Communicator& comm, const std::vector<torch::Tensor>& params,
-                         int64_t bucket_bytes) {
+                         int64_t bucket_bytes, const torch::Tensor& extra) {
   std::vector<torch::Tensor> grads;
-  grads.reserve(params.size());
+  grads.reserve(params.size() + 1);
   for (const auto& p : params) {
     if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
     grads.push_back(p.grad());
   }
+  auto buckets = make_buckets(grads, bucket_bytes);
+  if (extra.defined()) {
+    grads.push_back(extra);
+    const bool joins = !buckets.empty() &&
+                       grads[buckets.back().front()].scalar_type() == extra.scalar_type() &&
+                       grads[buckets.back().front()].device() == extra.device();
+    if (joins) {
+      buckets.back().push_back(grads.size() - 1);
+    } else {
+      buckets.push_back({grads.size() - 1});
+    }
+  }
   torch::NoGradGuard no_grad;
-  return all_reduce_sum(comm, grads, bucket_bytes);
+  return all_reduce_buckets(comm, grads, buckets);
 }
 
 uint64_t parameter_hash(const std::vector<torch::Tensor>& tensors) {

@@ -16,9 +16,11 @@ void broadcast_parameters(Communicator& comm, const std::vector<torch::Tensor>& 
                           int64_t bucket_bytes);
 
 // Sums the gradients of `params` over ranks in place (missing gradients become zeros, so every
-// rank reduces the same layout). Returns the bytes sent into the all-reduce.
+// rank reduces the same layout). `extra` (optional, a small tensor of the gradients' dtype and
+// device, e.g. the step's loss) is summed too, in the last bucket instead of a collective of its
+// own. Returns the bytes sent into the all-reduce.
 int64_t reduce_gradients(Communicator& comm, const std::vector<torch::Tensor>& params,
-                         int64_t bucket_bytes);
+                         int64_t bucket_bytes, const torch::Tensor& extra = {});
 
 // 64-bit hash of the parameters' bytes (dtype, shape and values).
 uint64_t parameter_hash(const std::vector<torch::Tensor>& tensors);

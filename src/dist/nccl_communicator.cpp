@@ -1,7 +1,10 @@
 // Collectives run on a dedicated non-blocking CUDA stream that first waits for the device's
-// current torch stream (where the gradients were produced, whatever stream guard is active); the
-// host then polls completion against a deadline, so a dead peer ends in ncclCommAbort and an
-// error, never a hang.
+// current torch stream (where the gradients were produced, whatever stream guard is active).
+// Started all-reduces are waited for on the device: the compute stream waits on an event, the
+// host does not. A watchdog thread holds the deadline: past dist.timeout_s (or on an NCCL error)
+// it aborts the communicator, which releases every kernel and host wait on it, and the next call
+// on this communicator throws, so a dead peer ends in an error, never a hang. Set-up and the
+// synchronous collectives still wait on the host, with the same deadline.
 #include "dist/nccl_communicator.h"
 
 #include <cuda_runtime_api.h>
@@ -11,8 +14,11 @@
 #include <c10/cuda/CUDAStream.h>
 #endif
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -71,10 +77,17 @@ class NcclCommunicator : public Communicator {
     cuda_check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     cuda_check(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming), "cudaEventCreate");
     cuda_check(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), "cudaEventCreate");
+    watchdog_ = std::thread([this] { watch(); });
   }
 
   ~NcclCommunicator() override {
-    if (comm_) ncclCommDestroy(comm_);
+    {
+      std::lock_guard<std::mutex> lock(watch_mutex_);
+      stop_watching_ = true;
+    }
+    watch_changed_.notify_all();
+    watchdog_.join();
+    if (comm_ && !aborted_) ncclCommDestroy(comm_);
     if (stream_) cudaStreamDestroy(stream_);
     if (ready_) cudaEventDestroy(ready_);
     if (done_) cudaEventDestroy(done_);
@@ -101,7 +114,8 @@ class NcclCommunicator : public Communicator {
   void barrier() override { host_barrier(); }
 
   // Enqueued on the communication stream after what the compute stream has queued so far (the
-  // gradients just produced); wait_all polls the last one, which orders after all earlier ones.
+  // gradients just produced); wait_all orders the compute stream after the last one, which
+  // orders after all earlier ones.
   void start_all_reduce_flat(torch::Tensor& flat) override {
     begin(flat);
     launch(ncclAllReduce(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
@@ -113,12 +127,71 @@ class NcclCommunicator : public Communicator {
   void wait_all() override {
     if (!started_) return;
     started_ = false;
-    finish("ncclAllReduce");
-    // Later kernels on the compute stream must see the reduced gradients.
+    raise_if_failed();
+    // Later kernels on the compute stream see the reduced gradients; the host goes on.
     cuda_check(cudaStreamWaitEvent(compute_stream(), done_, 0), "cudaStreamWaitEvent");
+    {
+      std::lock_guard<std::mutex> lock(watch_mutex_);
+      watching_ = true;
+      watch_deadline_ = start_deadline();
+    }
+    watch_changed_.notify_all();
+  }
+
+  void raise_if_failed() override {
+    if (!aborted_) return;
+    std::lock_guard<std::mutex> lock(watch_mutex_);
+    throw std::runtime_error(failure_);
   }
 
  private:
+  // The watchdog: until the last waited-for collective is done, checks it every millisecond and
+  // aborts the communicator past its deadline or on an asynchronous NCCL error.
+  void watch() {
+    std::unique_lock<std::mutex> lock(watch_mutex_);
+    while (!stop_watching_) {
+      if (!watching_) {
+        watch_changed_.wait(lock);
+        continue;
+      }
+      const cudaError_t q = cudaEventQuery(done_);
+      ncclResult_t state = ncclSuccess;
+      ncclCommGetAsyncError(comm_, &state);
+      if (q == cudaSuccess) {
+        watching_ = false;
+      } else if (q != cudaErrorNotReady || (state != ncclSuccess && state != ncclInProgress)) {
+        abort_locked(std::string("ncclAllReduce failed: ") +
+                     (q != cudaErrorNotReady ? cudaGetErrorString(q) : ncclGetErrorString(state)));
+      } else if (std::chrono::steady_clock::now() > watch_deadline_) {
+        abort_locked(timeout_message("ncclAllReduce"));
+      } else {
+        watch_changed_.wait_for(lock, std::chrono::milliseconds(1));
+      }
+    }
+  }
+
+  // Aborts the communicator once (from either thread, holding watch_mutex_).
+  void abort_locked(const std::string& why) {
+    if (aborted_) return;
+    failure_ = why + "; the NCCL communicator was aborted";
+    log_error(failure_);
+    ncclCommAbort(comm_);
+    aborted_ = true;
+    watching_ = false;
+  }
+
+  [[noreturn]] void abort_and_throw(const std::string& why) {
+    std::lock_guard<std::mutex> lock(watch_mutex_);
+    abort_locked(why);
+    throw std::runtime_error(failure_);
+  }
+
+  std::string timeout_message(const char* what) const {
+    return std::string(what) +
+           " did not finish within dist.timeout_s = " + std::to_string(timeout_s_) +
+           " s (a peer rank died or hangs)";
+  }
+
   void nccl_check(ncclResult_t rc, const char* what) {
     if (rc != ncclSuccess) {
       throw std::runtime_error(std::string(what) + " failed: " + ncclGetErrorString(rc));
@@ -126,6 +199,7 @@ class NcclCommunicator : public Communicator {
   }
 
   void begin(const torch::Tensor& flat) {
+    raise_if_failed();
     if (!flat.is_cuda() || !flat.is_contiguous()) {
       throw std::invalid_argument("NCCL communicator needs contiguous CUDA tensors");
     }
@@ -167,9 +241,7 @@ class NcclCommunicator : public Communicator {
       nccl_check(ncclCommGetAsyncError(comm_, &state), "ncclCommGetAsyncError");
       if (state == ncclSuccess) return;
       if (state != ncclInProgress) {
-        ncclCommAbort(comm_);
-        comm_ = nullptr;
-        nccl_check(state, what);
+        abort_and_throw(std::string(what) + " failed: " + ncclGetErrorString(state));
       }
       poll_or_abort(deadline, what);
     }
@@ -181,18 +253,20 @@ class NcclCommunicator : public Communicator {
   }
 
   void poll_or_abort(std::chrono::steady_clock::time_point deadline, const char* what) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      if (comm_) ncclCommAbort(comm_);
-      comm_ = nullptr;
-      throw std::runtime_error(std::string(what) + " did not finish within dist.timeout_s = " +
-                               std::to_string(timeout_s_) + " s (a peer rank died or hangs)");
-    }
+    if (std::chrono::steady_clock::now() > deadline) abort_and_throw(timeout_message(what));
     std::this_thread::sleep_for(std::chrono::microseconds(20));
   }
 
   int device_;
   double timeout_s_;
   bool started_ = false;
+  std::thread watchdog_;
+  std::mutex watch_mutex_;  // guards the watch_* fields, stop_watching_ and failure_
+  std::condition_variable watch_changed_;
+  bool watching_ = false, stop_watching_ = false;
+  std::chrono::steady_clock::time_point watch_deadline_;
+  std::string failure_;
+  std::atomic<bool> aborted_{false};
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ready_ = nullptr;

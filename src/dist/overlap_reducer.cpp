@@ -49,8 +49,21 @@ OverlapReducer::~OverlapReducer() {
   for (size_t i = 0; i < accumulators_.size(); ++i) accumulators_[i]->del_post_hook(hook_keys_[i]);
 }
 
-void OverlapReducer::arm() {
+void OverlapReducer::check_extra(const torch::Tensor& extra) const {
+  if (!extra.defined() || params_.empty()) return;
+  const torch::Tensor& last = params_.back();
+  if (extra.scalar_type() != last.scalar_type() || extra.device() != last.device() ||
+      !extra.is_contiguous()) {
+    throw std::invalid_argument(
+        "OverlapReducer: the extra tensor must be contiguous, with the dtype and device of the "
+        "model's first parameter");
+  }
+}
+
+void OverlapReducer::arm(const torch::Tensor& extra) {
   std::lock_guard<std::mutex> lock(mutex_);
+  check_extra(extra);
+  extra_ = extra;
   for (size_t b = 0; b < buckets_.size(); ++b) {
     waiting_[b] = buckets_[b].size();
     flats_[b] = torch::Tensor();
@@ -74,22 +87,32 @@ void OverlapReducer::gradient_ready(size_t index) {
   }
 }
 
+// Indices into the gradients with the extra tensor at the end (index params_.size()).
+std::vector<size_t> OverlapReducer::bucket_with_extra(size_t b) const {
+  std::vector<size_t> idx = buckets_[b];
+  if (b + 1 == buckets_.size() && extra_.defined()) idx.push_back(params_.size());
+  return idx;
+}
+
 void OverlapReducer::start_bucket(size_t b) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads(params_.size());
+  std::vector<torch::Tensor> grads(params_.size() + 1);
   for (size_t i : buckets_[b]) {
     grads[i] = params_[i].grad().defined() ? params_[i].grad() : torch::zeros_like(params_[i]);
   }
-  flats_[b] = flatten(grads, buckets_[b]);
+  grads.back() = extra_;
+  flats_[b] = flatten(grads, bucket_with_extra(b));
   bytes_ += flats_[b].numel() * static_cast<int64_t>(flats_[b].element_size());
   comm_.start_all_reduce_flat(flats_[b]);
 }
 
-int64_t OverlapReducer::finish() {
+int64_t OverlapReducer::finish(const torch::Tensor& extra) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!armed_) {
     bytes_ = 0;
     next_ = 0;
+    check_extra(extra);
+    extra_ = extra;
   }
   armed_ = false;
   while (next_ < buckets_.size()) start_bucket(next_++);
@@ -100,10 +123,12 @@ int64_t OverlapReducer::finish() {
     if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
     grads.push_back(p.grad());
   }
+  grads.push_back(extra_);
   for (size_t b = 0; b < buckets_.size(); ++b) {
-    unflatten(flats_[b], grads, buckets_[b]);
+    unflatten(flats_[b], grads, bucket_with_extra(b));
     flats_[b] = torch::Tensor();
   }
+  extra_ = torch::Tensor();
   return bytes_;
 }
 

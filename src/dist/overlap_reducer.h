@@ -3,7 +3,8 @@
 // post-accumulation hook on each parameter starts its bucket's all-reduce as soon as every
 // gradient in it and in the buckets before it is final (the same order on every rank). finish()
 // starts what is left (parameters without gradients), waits, and writes the sums back into the
-// gradients. The result equals reduce_gradients().
+// gradients. An `extra` tensor (the step's loss and counts) rides in the last bucket. The result
+// equals reduce_gradients().
 #pragma once
 
 #include <torch/torch.h>
@@ -30,10 +31,11 @@ class OverlapReducer {
   OverlapReducer& operator=(const OverlapReducer&) = delete;
 
   // The next backward pass is the step's last one on this rank: reduce as gradients finish.
-  void arm();
+  // `extra` (optional; the gradients' dtype and device) is summed in place in the last bucket.
+  void arm(const torch::Tensor& extra = {});
   // Completes the reduction; returns the bytes sent into the all-reduce. Call once per step,
-  // armed or not, on every rank.
-  int64_t finish();
+  // armed or not, on every rank; `extra` is used only when the step was not armed.
+  int64_t finish(const torch::Tensor& extra = {});
   // Buckets started by hooks during the last armed backward (for tests and logs).
   int64_t started_early() const { return started_early_; }
 
@@ -41,6 +43,8 @@ class OverlapReducer {
 
  private:
   void start_bucket(size_t bucket);
+  std::vector<size_t> bucket_with_extra(size_t bucket) const;
+  void check_extra(const torch::Tensor& extra) const;
 
   Communicator& comm_;
   std::vector<torch::Tensor> params_;  // reverse order of the model's parameters
@@ -48,6 +52,7 @@ class OverlapReducer {
   std::vector<size_t> bucket_of_;
   std::vector<size_t> waiting_;  // per bucket: gradients not final yet
   std::vector<torch::Tensor> flats_;
+  torch::Tensor extra_;
   std::vector<std::shared_ptr<torch::autograd::Node>> accumulators_;
   std::vector<uintptr_t> hook_keys_;
   std::mutex mutex_;

@@ -3,6 +3,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -51,8 +52,56 @@ Topology init_distributed(int* argc, char*** argv) {
   MPI_Comm_free(&local);
   t.host = hostname();
   g_topology = t;
+  t.hosts = t.world_size > 1 ? host_all_gather(t.host) : std::vector<std::string>{t.host};
+  for (int64_t l : host_all_gather(static_cast<int64_t>(t.local_rank))) {
+    t.local_ranks.push_back(static_cast<int>(l));
+  }
+  std::vector<std::string> seen;
+  for (const auto& h : t.hosts) {
+    if (std::find(seen.begin(), seen.end(), h) == seen.end()) seen.push_back(h);
+  }
+  t.nodes = static_cast<int>(seen.size());
+  for (size_t r = 0; r < t.hosts.size() && t.rank == 0; ++r) {
+    const auto same_host_before = std::count(t.hosts.begin(), t.hosts.begin() + r, t.hosts[r]);
+    if (same_host_before != t.local_ranks[r]) {
+      log_warn("rank " + std::to_string(r) + " on " + t.hosts[r] + " has local rank " +
+               std::to_string(t.local_ranks[r]) +
+               " in MPI's shared-memory grouping but is number " +
+               std::to_string(same_host_before) +
+               " on its host: two nodes share a host name, or ranks of one host are not grouped");
+      break;
+    }
+  }
+  t.node = static_cast<int>(std::find(seen.begin(), seen.end(), t.host) - seen.begin());
+  g_topology = t;
   if (t.world_size > 1) set_log_rank(t.rank);
   return t;
+}
+
+std::string describe_placement(const Topology& t) {
+  std::string out = std::to_string(t.nodes) + " node(s):";
+  std::vector<std::string> order;
+  for (const auto& h : t.hosts) {
+    if (std::find(order.begin(), order.end(), h) == order.end()) order.push_back(h);
+  }
+  for (const auto& h : order) {
+    out += (h == order.front() ? " " : ", ") + h + " rank";
+    std::string ranks;
+    int r = 0, n = static_cast<int>(t.hosts.size());
+    while (r < n) {
+      if (t.hosts[r] != h) {
+        ++r;
+        continue;
+      }
+      int end = r;
+      while (end + 1 < n && t.hosts[end + 1] == h) ++end;
+      ranks += (ranks.empty() ? "" : ",") + std::to_string(r) +
+               (end > r ? "-" + std::to_string(end) : "");
+      r = end + 1;
+    }
+    out += (ranks.find_first_of(",-") != std::string::npos ? "s " : " ") + ranks;
+  }
+  return out;
 }
 
 void finalize_distributed() {

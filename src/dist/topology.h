@@ -11,10 +11,17 @@ namespace artic {
 struct Topology {
   int rank = 0;
   int world_size = 1;
-  int local_rank = 0;  // rank among the processes on this host
+  int local_rank = 0;  // rank among the processes on this host (0: the node's leader)
   int local_size = 1;
   std::string host;
+  int node = 0;  // this host's index among the job's hosts, numbered by their lowest rank
+  int nodes = 1;
+  std::vector<std::string> hosts;  // every rank's host, by rank
+  std::vector<int> local_ranks;    // every rank's local rank, by rank
 };
+
+// "2 node(s): a ranks 0-1, b ranks 2-3" (ranks listed as ranges).
+std::string describe_placement(const Topology& topology);
 
 // Initializes MPI once (later calls return the same topology) and sets the log rank prefix.
 Topology init_distributed(int* argc, char*** argv);

@@ -23,6 +23,17 @@ torch::Tensor real_lengths(const torch::Tensor& pad_mask) {
   return lengths;
 }
 
+// Lengths given by the caller: checked on the host only (CPU int64 [B], each in 1..T).
+void check_host_lengths(const torch::Tensor& lengths, int64_t batch, int64_t length) {
+  if (!lengths.defined() || lengths.device().type() != torch::kCPU ||
+      lengths.scalar_type() != torch::kLong || lengths.dim() != 1 || lengths.size(0) != batch) {
+    throw std::invalid_argument("blstm: host_lengths must be a CPU int64 tensor of shape [B]");
+  }
+  if (batch > 0 && (lengths.min().item<int64_t>() < 1 || lengths.max().item<int64_t>() > length)) {
+    throw std::invalid_argument("blstm: every host length must be between 1 and T");
+  }
+}
+
 }  // namespace
 
 BlstmRegressorImpl::BlstmRegressorImpl(const ModelConfig& config, const ModelShape& shape)
@@ -40,6 +51,20 @@ BlstmRegressorImpl::BlstmRegressorImpl(const ModelConfig& config, const ModelSha
 
 torch::Tensor BlstmRegressorImpl::forward(const torch::Tensor& x, const torch::Tensor& pad_mask) {
   check_inputs(x, pad_mask);
+  return run(x, pad_mask, pad_mask.defined() ? real_lengths(pad_mask) : torch::Tensor());
+}
+
+torch::Tensor BlstmRegressorImpl::forward_with_lengths(const torch::Tensor& x,
+                                                       const torch::Tensor& pad_mask,
+                                                       const torch::Tensor& host_lengths) {
+  check_inputs(x, pad_mask);
+  if (!pad_mask.defined()) return run(x, pad_mask, torch::Tensor());
+  check_host_lengths(host_lengths, x.size(0), x.size(1));
+  return run(x, pad_mask, host_lengths);
+}
+
+torch::Tensor BlstmRegressorImpl::run(const torch::Tensor& x, const torch::Tensor& pad_mask,
+                                      const torch::Tensor& host_lengths) {
   const int64_t length = x.size(1);
   const torch::Tensor pad = pad_mask.defined() ? pad_mask.unsqueeze(-1) : torch::Tensor();
   torch::Tensor h = dropout_(input_proj_(pad.defined() ? x.masked_fill(pad, 0.0) : x));
@@ -53,7 +78,7 @@ torch::Tensor BlstmRegressorImpl::forward(const torch::Tensor& x, const torch::T
     } else {
       namespace rnn = torch::nn::utils::rnn;
       const rnn::PackedSequence packed =
-          rnn::pack_padded_sequence(h, real_lengths(pad_mask), /*batch_first=*/true,
+          rnn::pack_padded_sequence(h, host_lengths, /*batch_first=*/true,
                                     /*enforce_sorted=*/false);
       const rnn::PackedSequence out = std::get<0>(lstm_->forward_with_packed_input(packed));
       h = std::get<0>(rnn::pad_packed_sequence(out, /*batch_first=*/true, 0.0, length));

@@ -15,8 +15,13 @@ class BlstmRegressorImpl : public SequenceRegressorImpl {
  public:
   BlstmRegressorImpl(const ModelConfig& config, const ModelShape& shape);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& pad_mask) override;
+  torch::Tensor forward_with_lengths(const torch::Tensor& x, const torch::Tensor& pad_mask,
+                                     const torch::Tensor& host_lengths) override;
 
  private:
+  torch::Tensor run(const torch::Tensor& x, const torch::Tensor& pad_mask,
+                    const torch::Tensor& host_lengths);
+
   torch::nn::Linear input_proj_{nullptr};
   torch::nn::LSTM lstm_{nullptr};
   torch::nn::Dropout dropout_{nullptr};

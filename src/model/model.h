@@ -22,6 +22,12 @@ class SequenceRegressorImpl : public torch::nn::Module {
   // x: [B,T,F] floating point; pad_mask: [B,T] bool, true at padded frames, or undefined.
   // Returns [B,T,A].
   virtual torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& pad_mask) = 0;
+  // The same, with each row's real length already on the host ([B] int64, CPU, matching
+  // pad_mask): a model that packs sequences (the BLSTM) then reads nothing back from the device.
+  virtual torch::Tensor forward_with_lengths(const torch::Tensor& x, const torch::Tensor& pad_mask,
+                                             const torch::Tensor& /*host_lengths*/) {
+    return forward(x, pad_mask);
+  }
   const ModelConfig& config() const { return config_; }
   const ModelShape& shape() const { return shape_; }
 

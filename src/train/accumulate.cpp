@@ -5,14 +5,30 @@
 #include <stdexcept>
 
 #include "dist/grad_sync.h"
-#include "dist/topology.h"
 #include "train/autocast.h"
+#include "train/update.h"
 
 namespace artic {
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The step's loss sum (fp64) and this rank's FLOPs, carried in the gradients' dtype so they can
+// ride in the last gradient bucket: each value as a high and a low part (hi + lo keeps ~48 bits
+// of an fp64 in fp32; the sum over ranks rounds like fp32, ~1e-7 relative per rank).
+torch::Tensor pack_figures(const torch::Tensor& sse_sum, double flops,
+                           const torch::TensorOptions& options) {
+  const torch::Tensor hi = sse_sum.to(options.dtype());
+  const torch::Tensor lo = (sse_sum - hi.to(torch::kFloat64)).to(options.dtype());
+  const auto flops_hi = static_cast<double>(static_cast<float>(flops));
+  torch::Tensor figures = torch::empty({4}, options);
+  figures[0].copy_(hi);
+  figures[1].copy_(lo);
+  figures[2].fill_(flops_hi);
+  figures[3].fill_(flops - flops_hi);
+  return figures;
 }
 
 }  // namespace
@@ -30,18 +46,16 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
                                       int64_t bucket_bytes, bool bf16_autocast,
                                       OverlapReducer* overlap) {
   AccumulateResult r;
-  std::vector<int64_t> counts = {0, 0, 0};
+  double local_flops = 0;
   for (const auto& m : micro) {
-    counts[0] += m.real_frames;
-    counts[1] += m.padded_frames;
-    counts[2] += std::llround(m.model_flops);
+    r.global_frames += m.all_ranks_real_frames;
+    r.global_padded_frames += m.all_ranks_padded_frames;
+    local_flops += m.model_flops;
   }
-  host_all_reduce_sum(counts);
-  r.global_frames = counts[0];
-  r.global_padded_frames = counts[1];
-  r.global_model_flops = static_cast<double>(counts[2]);
-  if (r.global_frames == 0)
-    throw std::invalid_argument("accumulate_gradients: the step has no frames");
+  if (r.global_frames == 0) {
+    throw std::invalid_argument(
+        "accumulate_gradients: the step has no frames (MicroBatch::all_ranks_real_frames)");
+  }
 
   const auto params = model.parameters();
   for (auto& p : params) {
@@ -49,34 +63,54 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
   }
   const double scale = 1.0 / (static_cast<double>(r.global_frames) *
                               static_cast<double>(model.shape().num_articulators));
-  torch::Tensor sse_sum = torch::zeros({1}, params.front().options().dtype(torch::kFloat64));
+  const auto options = params.front().options();
+  torch::Tensor sse_sum = torch::zeros({}, options.dtype(torch::kFloat64));
   size_t last = micro.size();
   for (size_t k = 0; k < micro.size(); ++k) {
     if (micro[k].real_frames > 0) last = k;
   }
+  torch::Tensor figures;  // summed over ranks with the gradients
   for (size_t k = 0; k < micro.size(); ++k) {
     const MicroBatch& m = micro[k];
     if (m.real_frames == 0) continue;
-    if (overlap != nullptr && k == last) overlap->arm();
     auto t0 = std::chrono::steady_clock::now();
     torch::Tensor prediction;
     {
       const CudaBf16Autocast autocast(bf16_autocast);
-      prediction = model.forward(m.features, m.pad_mask);
+      prediction = m.lengths.defined()
+                       ? model.forward_with_lengths(m.features, m.pad_mask, m.lengths)
+                       : model.forward(m.features, m.pad_mask);
     }
     const torch::Tensor sse = masked_sse(prediction, m.targets, m.pad_mask);
+    sse_sum += sse.detach().to(torch::kFloat64);
     r.forward_seconds += seconds_since(t0);
+    if (overlap != nullptr && k == last) {
+      figures = pack_figures(sse_sum, local_flops, options);
+      overlap->arm(figures);
+    }
     t0 = std::chrono::steady_clock::now();
     (sse * scale).backward();
     r.backward_seconds += seconds_since(t0);
-    sse_sum += sse.detach().to(torch::kFloat64);
   }
   const auto t0 = std::chrono::steady_clock::now();
-  r.allreduce_bytes =
-      overlap != nullptr ? overlap->finish() : reduce_gradients(comm, params, bucket_bytes);
-  r.allreduce_bytes += all_reduce_sum(comm, {sse_sum}, bucket_bytes);
+  if (overlap != nullptr) {
+    if (!figures.defined()) figures = pack_figures(sse_sum, local_flops, options);
+    r.allreduce_bytes = overlap->finish(figures);
+  } else {
+    figures = pack_figures(sse_sum, local_flops, options);
+    r.allreduce_bytes = reduce_gradients(comm, params, bucket_bytes, figures);
+  }
+  r.grad_norm_tensor = gradient_norm(params);
+  // The step's only device-to-host copy: it waits for backward and the all-reduce to finish.
+  const torch::Tensor host =
+      torch::cat({figures.to(torch::kFloat64), r.grad_norm_tensor.to(torch::kFloat64).reshape(1)})
+          .to(torch::kCPU);
+  comm.raise_if_failed();  // a collective that timed out has released the copy above
+  const double* h = host.data_ptr<double>();
   r.allreduce_seconds = seconds_since(t0);
-  r.loss = sse_sum.item<double>() * scale;
+  r.loss = (h[0] + h[1]) * scale;
+  r.global_model_flops = h[2] + h[3];
+  r.grad_norm = h[4];
   return r;
 }
 

@@ -1,8 +1,11 @@
 // One optimizer step's gradients under the exact accumulation rule (DESIGN.md §5): the global
-// number N of real frames over all micro-batches and ranks is agreed first; every micro-batch
+// number N of real frames over all micro-batches and ranks is known on every rank from the
+// sampler's global plan (no collective); every micro-batch
 // backpropagates sum((y - y_hat)^2 over its real frames and channels) / (N * A); gradients add
-// up locally, then one bucketed all-reduce sums them over ranks. The result equals the gradient
-// of the mean squared error over all the step's frames computed in one process.
+// up locally, then one bucketed all-reduce sums them over ranks, with the step's loss and FLOPs in
+// its last bucket. The result equals the gradient of the mean squared error over all the step's
+// frames computed in one process. One device-to-host copy per step reads the loss and the
+// gradient norm together, after every kernel and collective of the step has been queued.
 #pragma once
 
 #include <torch/torch.h>
@@ -19,18 +22,24 @@ struct MicroBatch {
   torch::Tensor features;  // [B, T, F]
   torch::Tensor targets;   // [B, T, A]
   torch::Tensor pad_mask;  // [B, T] bool, true = pad; undefined when every frame is real
+  torch::Tensor lengths;   // [B] int64 on the host: each row's real frames (undefined: from mask)
   int64_t real_frames = 0;
   int64_t padded_frames = 0;  // B * T
-  double model_flops = 0;     // forward + backward matmul FLOPs of the real frames
+  // This micro-batch index summed over every rank (Batch::all_ranks_*): the same on all ranks.
+  int64_t all_ranks_real_frames = 0;
+  int64_t all_ranks_padded_frames = 0;
+  double model_flops = 0;  // forward + backward matmul FLOPs of the real frames
 };
 
-// N and the other step totals come from one all-reduce of every rank's counts (the one the loss
-// scale needs anyway), so the job's throughput costs no extra collective.
+// The job's throughput figures cost no extra collective: frame counts come from the plan, the
+// FLOPs ride with the loss in the gradients' last bucket.
 struct AccumulateResult {
   int64_t global_frames = 0;  // N
   int64_t global_padded_frames = 0;
   double global_model_flops = 0;
-  double loss = 0;  // mean squared error per real frame and channel, over all ranks
+  double loss = 0;                 // mean squared error per real frame and channel, over all ranks
+  double grad_norm = 0;            // 2-norm of the summed gradients
+  torch::Tensor grad_norm_tensor;  // the same, on the gradients' device (for clipping)
   int64_t allreduce_bytes = 0;
   double forward_seconds = 0, backward_seconds = 0, allreduce_seconds = 0;
 };
@@ -40,7 +49,8 @@ torch::Tensor masked_sse(const torch::Tensor& prediction, const torch::Tensor& t
                          const torch::Tensor& pad_mask);
 
 // Zeroes the gradients, runs forward/backward over `micro` and leaves the summed, scaled
-// gradients in the model's parameters on every rank. Empty micro-batches (no frames) only
+// gradients in the model's parameters on every rank. Throws std::invalid_argument when the
+// micro-batches' all_ranks_real_frames add up to 0. Empty micro-batches (no frames) only
 // take part in the collectives. With bf16_autocast the forward pass runs under CUDA autocast
 // (bfloat16 matmuls); the loss and the gradients stay fp32.
 // With `overlap`, the all-reduce runs during the last micro-batch's backward instead of after

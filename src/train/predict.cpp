@@ -48,9 +48,10 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
   std::vector<float> pred_mm, target_mm;
   for (const auto& batch_segs : eval_batches(source, mine, max_frames)) {
     const TrainBatch b = collate(batch_segs, source, normalizer);
-    const torch::Tensor pred = model.forward(b.features.to(device, dtype), b.pad_mask.to(device))
-                                   .to(torch::kCPU, torch::kFloat32)
-                                   .contiguous();
+    const torch::Tensor pred =
+        model.forward_with_lengths(b.features.to(device, dtype), b.pad_mask.to(device), b.lengths)
+            .to(torch::kCPU, torch::kFloat32)
+            .contiguous();
     for (size_t i = 0; i < batch_segs.size(); ++i) {
       const int64_t len = batch_segs[i].length;
       const float* p = pred[static_cast<int64_t>(i)].data_ptr<float>();

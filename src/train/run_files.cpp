@@ -254,6 +254,12 @@ void RunFiles::write_summary(const Config& c, const TrainProgress& p, const std:
   tv.set("rank_frames", t.rank_frames);
   tv.set("rank_frames_per_second", static_cast<double>(t.rank_frames) / seconds);
   v.set("throughput", tv);
+  json::Value hosts = json::Value::array();
+  for (const auto& h : t.hosts) hosts.push_back(h);
+  v.set("hosts", hosts);
+  json::Value local = json::Value::array();
+  for (int l : t.local_ranks) local.push_back(static_cast<int64_t>(l));
+  v.set("local_ranks", local);
   log("throughput: " + fixed(static_cast<double>(t.frames) / seconds, 0) + " frames/s (" +
       std::to_string(t.world_size) + (t.world_size == 1 ? " rank" : " ranks") + "), rank 0 " +
       fixed(static_cast<double>(t.rank_frames) / seconds, 0) + " frames/s, over " +

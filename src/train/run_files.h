@@ -38,8 +38,10 @@ struct StepLog {
 struct RunThroughput {
   int world_size = 1;
   double seconds = 0;
-  int64_t frames = 0;       // real frames, all ranks
-  int64_t rank_frames = 0;  // of which this rank's
+  int64_t frames = 0;              // real frames, all ranks
+  int64_t rank_frames = 0;         // of which this rank's
+  std::vector<std::string> hosts;  // every rank's host, by rank
+  std::vector<int> local_ranks;    // and local rank
 };
 
 // What the terminal progress bar shows (rank 0, only when stdout is a terminal).

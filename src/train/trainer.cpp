@@ -30,6 +30,7 @@
 #include "train/run_files.h"
 #include "train/schedule.h"
 #include "train/signals.h"
+#include "train/update.h"
 
 namespace artic {
 namespace {
@@ -130,8 +131,11 @@ MicroBatch to_micro(const TrainBatch& b, const torch::Device& device) {
   m.targets = b.targets.to(device, pinned);
   // Without padding the model gets no mask at all (the host knows; the device need not check).
   if (b.real_frames != b.padded_frames) m.pad_mask = b.pad_mask.to(device, pinned);
+  m.lengths = b.lengths;
   m.real_frames = b.real_frames;
   m.padded_frames = b.padded_frames;
+  m.all_ranks_real_frames = b.all_ranks_real_frames;
+  m.all_ranks_padded_frames = b.all_ranks_padded_frames;
   return m;
 }
 
@@ -294,6 +298,11 @@ bool validate(Session& s) {
   return patience > 0 && p.validations_without_improvement >= patience;
 }
 
+// Skipped, not applied: an update from a non-finite loss or gradient would poison the weights.
+bool is_bad_step(const AccumulateResult& r) {
+  return !std::isfinite(r.loss) || !std::isfinite(r.grad_norm);
+}
+
 StepReport step_report(const Session& s, const AccumulateResult& r, const PhaseTimes& t,
                        const std::vector<MicroBatch>& micro, double lr, double grad_norm) {
   StepReport rep;
@@ -303,7 +312,7 @@ StepReport step_report(const Session& s, const AccumulateResult& r, const PhaseT
   rep.loss = r.loss;
   rep.learning_rate = lr;
   rep.grad_norm = grad_norm;
-  rep.bad_step = !std::isfinite(r.loss);
+  rep.bad_step = is_bad_step(r);
   for (const auto& m : micro) {
     rep.real_frames += m.real_frames;
     rep.padded_frames += m.padded_frames;
@@ -379,21 +388,24 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
   s.progress.sampler_position = after.position;
   TrainProgress& p = s.progress;
   double grad_norm = 0;
-  if (!std::isfinite(r.loss)) {
+  if (is_bad_step(r)) {
     p.bad_steps_total += 1;
     p.bad_steps_in_a_row += 1;
-    log_warn("step " + std::to_string(p.step + 1) + ": non-finite loss, step skipped (" +
+    log_warn("step " + std::to_string(p.step + 1) +
+             ": non-finite loss or gradient norm, step skipped (" +
              std::to_string(p.bad_steps_in_a_row) + " in a row)");
     if (p.bad_steps_in_a_row >= tc.max_bad_steps) {
       throw UserError("training stopped: " + std::to_string(p.bad_steps_in_a_row) +
-                      " steps in a row had a non-finite loss (training.max_bad_steps); lower "
+                      " steps in a row had a non-finite loss or gradient norm "
+                      "(training.max_bad_steps); lower "
                       "optim.learning_rate or check the corpus with 'artic corpus info'");
     }
   } else {
     const auto t0 = Clock::now();
     const double clip = s.config.optim.grad_clip > 0 ? s.config.optim.grad_clip : INFINITY;
-    grad_norm = torch::nn::utils::clip_grad_norm_(s.model->parameters(), clip);
-    s.optimizer->step();
+    grad_norm = r.grad_norm;
+    clip_gradients(s.model->parameters(), r.grad_norm_tensor, clip);
+    adamw_step(*s.optimizer);
     times.optimizer = seconds_since(t0);
     p.step += 1;
     p.bad_steps_in_a_row = 0;
@@ -402,7 +414,7 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
   add_times(s.times, times);
   s.train_seconds += seconds_since(started);
   s.metrics->step(step_report(s, r, times, micro, lr, grad_norm));
-  if (p.step % s.config.run.log_every == 0 || !std::isfinite(r.loss)) {
+  if (p.step % s.config.run.log_every == 0 || is_bad_step(r)) {
     log_step(s, r, lr, grad_norm);
   }
   show_progress(s, r.loss);
@@ -586,6 +598,7 @@ void setup(Session& s, const TrainOptions& options) {
   s.files.log(describe_setup(s.config, s.topo, s.device.str(), parameter_count(*s.model),
                              s.data.segments.size(), s.data.valid.size(),
                              s.sampler->batches_per_epoch(), s.progress.total_steps));
+  if (s.topo.world_size > 1) s.files.log("ranks on " + describe_placement(s.topo));
   if (!s.device.is_cuda()) {
     s.files.log(std::to_string(threads.threads) + " thread(s) per rank (" + threads.reason + ")");
   }
@@ -767,11 +780,12 @@ int run_training(const Config& config, const TrainOptions& options, const Topolo
     if (static_cast<size_t>(s.progress.stage) + 1 >= stage_count(s.base)) break;
     next_stage(s);
   }
-  s.files.write_summary(
-      s.config, s.progress, s.stopped, s.data.segments.size(), s.data.valid.size(),
-      s.data.test.size(), parameter_hash(s.model->parameters()),
-      {s.topo.world_size, s.train_seconds, s.frames_this_run, s.rank_frames_this_run},
-      staged(s) ? json::parse(s.progress.stages_json, "stages") : json::Value());
+  s.files.write_summary(s.config, s.progress, s.stopped, s.data.segments.size(),
+                        s.data.valid.size(), s.data.test.size(),
+                        parameter_hash(s.model->parameters()),
+                        {s.topo.world_size, s.train_seconds, s.frames_this_run,
+                         s.rank_frames_this_run, s.topo.hosts, s.topo.local_ranks},
+                        staged(s) ? json::parse(s.progress.stages_json, "stages") : json::Value());
   final_evaluation(s);
   s.metrics->finish();
   host_barrier();

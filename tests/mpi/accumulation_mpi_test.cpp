@@ -54,15 +54,27 @@ MicroBatch batch_of(const std::vector<size_t>& utts) {
     m.pad_mask[i].slice(0, 0, len).fill_(false);
     m.real_frames += len;
   }
+  m.padded_frames = b * t_max;
   return m;
 }
 
-// Rank 0 and 1 each get 3 micro-batches: {0},{1,2},{3} and {4,5},{6},{7}.
-std::vector<MicroBatch> my_micro_batches(int rank) {
+// Rank 0 and 1 each get 3 micro-batches: {0},{1,2},{3} and {4,5},{6},{7}, with the totals over
+// both ranks filled in as the sampler's plan does (rank 1 adds nothing when `rank1_empty`).
+std::vector<MicroBatch> my_micro_batches(int rank, bool rank1_empty = false) {
   const std::vector<std::vector<std::vector<size_t>>> split = {{{0}, {1, 2}, {3}},
                                                                {{4, 5}, {6}, {7}}};
   std::vector<MicroBatch> out;
-  for (const auto& utts : split.at(rank)) out.push_back(batch_of(utts));
+  for (size_t j = 0; j < 3; ++j) {
+    MicroBatch m = batch_of(split.at(rank)[j]);
+    for (int r = 0; r < 2; ++r) {
+      if (r == 1 && rank1_empty) continue;
+      const MicroBatch other = batch_of(split[r][j]);
+      m.all_ranks_real_frames += other.real_frames;
+      m.all_ranks_padded_frames += other.padded_frames;
+    }
+    if (rank == 1 && rank1_empty) m.real_frames = 0;
+    out.push_back(m);
+  }
   return out;
 }
 
@@ -143,10 +155,8 @@ TEST(Accumulation, OverlappedReductionEqualsReductionAfterBackward) {
   OverlapReducer reducer(*comm, overlapped->parameters(), 2048);
   auto opt_plain = adamw(plain), opt_overlapped = adamw(overlapped);
   for (int step = 0; step < 3; ++step) {
-    std::vector<MicroBatch> micro = my_micro_batches(rank);
-    if (step == 2 && rank == 1) {
-      for (auto& m : micro) m.real_frames = 0;  // this rank has nothing to add this step
-    }
+    // At step 2 rank 1 has nothing to add.
+    const std::vector<MicroBatch> micro = my_micro_batches(rank, step == 2);
     const auto a = accumulate_gradients(*plain, micro, *comm, 2048);
     const auto b = accumulate_gradients(*overlapped, micro, *comm, 2048, false, &reducer);
     EXPECT_EQ(a.allreduce_bytes, b.allreduce_bytes);
@@ -203,6 +213,79 @@ TEST(Accumulation, ResumedModelKeepsItsTensorsOptimizerStateAndHooks) {
   opt_resumed.step();
   EXPECT_EQ(parameter_hash(trained->parameters()), parameter_hash(resumed->parameters()))
       << "the optimizer state did not come back exactly";
+}
+
+// Counts the collectives a backend is asked for.
+struct CountingCommunicator : Communicator {
+  explicit CountingCommunicator(Communicator& backend) : inner(backend) {}
+  std::string name() const override { return inner.name(); }
+  void all_reduce_flat(torch::Tensor& flat) override {
+    ++collectives;
+    inner.all_reduce_flat(flat);
+  }
+  void broadcast_flat(torch::Tensor& flat, int root) override { inner.broadcast_flat(flat, root); }
+  void barrier() override { inner.barrier(); }
+  void start_all_reduce_flat(torch::Tensor& flat) override {
+    ++collectives;
+    inner.start_all_reduce_flat(flat);
+  }
+  void wait_all() override { inner.wait_all(); }
+  Communicator& inner;
+  int collectives = 0;
+};
+
+// In fp32 (as training runs), the loss, frame counts and FLOPs that ride in the last gradient
+// bucket equal what separate fp64 collectives give (the loss to fp32 rounding, counts exactly),
+// and the step makes no collective beyond the gradients' buckets.
+TEST(Accumulation, LossAndCountsRideInTheLastGradientBucket) {
+  ASSERT_EQ(topology().world_size, 2) << "run under mpirun -np 2";
+  const int rank = topology().rank;
+  auto mpi = make_mpi_communicator();
+  for (const bool overlapped : {false, true}) {
+    torch::manual_seed(7);
+    auto model = make_model(small_transformer(), ModelShape{kF, kA});
+    std::vector<MicroBatch> micro = my_micro_batches(rank);
+    for (auto& m : micro) {
+      m.features = m.features.to(torch::kFloat32);
+      m.targets = m.targets.to(torch::kFloat32);
+      m.model_flops = 1e9 * (rank + 1) + 12345.0 + m.real_frames;
+    }
+    // Today's figures, from separate fp64 collectives.
+    std::vector<double> local = {0, 0, 0, 0};
+    {
+      torch::NoGradGuard no_grad;
+      for (const auto& m : micro) {
+        local[0] += masked_sse(model->forward(m.features, m.pad_mask), m.targets, m.pad_mask)
+                        .to(torch::kFloat64)
+                        .item<double>();
+        local[1] += static_cast<double>(m.real_frames);
+        local[2] += static_cast<double>(m.padded_frames);
+        local[3] += m.model_flops;
+      }
+    }
+    host_all_reduce_sum(local);
+
+    CountingCommunicator comm(*mpi);
+    OverlapReducer reducer(comm, model->parameters(), 2048);
+    const auto r =
+        accumulate_gradients(*model, micro, comm, 2048, false, overlapped ? &reducer : nullptr);
+    const double expected_loss = local[0] / (local[1] * kA);
+    EXPECT_NEAR(r.loss, expected_loss, 1e-6 * expected_loss) << "overlapped " << overlapped;
+    EXPECT_EQ(r.global_frames, static_cast<int64_t>(local[1]));
+    EXPECT_EQ(r.global_padded_frames, static_cast<int64_t>(local[2]));
+    EXPECT_NEAR(r.global_model_flops, local[3], 1e-6 * local[3]);
+    std::vector<torch::Tensor> grads;
+    int64_t grad_bytes = 0;
+    for (const auto& p : model->parameters()) {
+      grads.push_back(p.grad());
+      grad_bytes += p.numel() * 4;
+    }
+    EXPECT_EQ(comm.collectives, static_cast<int>(make_buckets(grads, 2048).size()))
+        << "the loss or counts took a collective of their own";
+    EXPECT_EQ(r.allreduce_bytes, grad_bytes + 4 * 4) << "gradients plus 4 fp32 figures";
+    EXPECT_FLOAT_EQ(r.grad_norm, static_cast<float>(torch::nn::utils::clip_grad_norm_(
+                                     model->parameters(), INFINITY)));
+  }
 }
 
 TEST(Accumulation, MeanOfMicroBatchMeansWouldDiffer) {

@@ -464,6 +464,27 @@ TEST(ModelConfigCheck, RejectsMalformedInputs) {
   EXPECT_THROW(lstm->forward(torch::randn({1, 5, kFeatures}), leading), std::invalid_argument);
   EXPECT_THROW(lstm->forward(torch::randn({1, 5, kFeatures}), torch::ones({1, 5}, torch::kBool)),
                std::invalid_argument);
+  EXPECT_THROW(lstm->forward_with_lengths(torch::randn({1, 5, kFeatures}), leading,
+                                          torch::tensor({6}, torch::kLong)),
+               std::invalid_argument);
+  EXPECT_THROW(lstm->forward_with_lengths(torch::randn({2, 5, kFeatures}), no_padding(2, 5),
+                                          torch::tensor({5}, torch::kLong)),
+               std::invalid_argument);
+}
+
+// Lengths the caller already holds on the host give what the mask gives (for every model).
+TEST(Model, HostLengthsGiveTheSameOutputAsTheMask) {
+  for (ModelConfig config : {transformer_config(), blstm_config()}) {
+    torch::manual_seed(5);
+    SequenceRegressor model = make_model(config, kShape);
+    model->eval();
+    const torch::Tensor lengths = torch::tensor({9, 4, 7}, torch::kLong);
+    torch::Tensor mask = torch::arange(9).unsqueeze(0) >= lengths.unsqueeze(1);
+    const torch::Tensor x = torch::randn({3, 9, kFeatures});
+    EXPECT_TRUE(
+        torch::equal(model->forward(x, mask), model->forward_with_lengths(x, mask, lengths)))
+        << config.kind;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

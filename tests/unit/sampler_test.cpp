@@ -162,6 +162,36 @@ TEST(Sampler, RestoreMidEpochContinuesIdentically) {
   EXPECT_THROW(resumed.restore(bad), UserError);
 }
 
+// Each rank knows the step's totals over all ranks (the loss scale needs them before any
+// collective): they equal the sum of every rank's own batch at that index, on every rank.
+TEST(Sampler, EveryRankKnowsTheTotalsOverAllRanks) {
+  const auto lengths = make_lengths(2, 300, 4);
+  SamplerOptions o;
+  o.max_frames = 9000;
+  o.seed = 11;
+  o.world_size = 3;
+  std::vector<std::vector<Batch>> per_rank(3);
+  for (int r = 0; r < 3; ++r) {
+    o.rank = r;
+    BatchSampler s(lengths, o);
+    s.set_epoch(2);
+    Batch b;
+    while (s.next(&b)) per_rank[r].push_back(b);
+  }
+  ASSERT_FALSE(per_rank[0].empty());
+  for (size_t j = 0; j < per_rank[0].size(); ++j) {
+    int64_t real = 0, padded = 0;
+    for (int r = 0; r < 3; ++r) {
+      real += per_rank[r][j].real_frames;
+      padded += per_rank[r][j].padded_frames();
+    }
+    for (int r = 0; r < 3; ++r) {
+      EXPECT_EQ(per_rank[r][j].all_ranks_real_frames, real) << "index " << j << " rank " << r;
+      EXPECT_EQ(per_rank[r][j].all_ranks_padded_frames, padded) << "index " << j << " rank " << r;
+    }
+  }
+}
+
 TEST(Sampler, MicroBatchesOfOneStepHaveSimilarCostAcrossRanks) {
   const auto lengths = make_lengths(0, 800, 3);
   SamplerOptions o;

@@ -1,0 +1,114 @@
+# Sourced by the cluster tests, after cluster.sh and cluster_up: a real Slurm on the simulated
+# cluster (Debian's slurm-wlm and munge): slurmctld on node 1, one slurmd per node in that node's
+# namespaces (same ports, own addresses), one munged whose socket every node sees (shared file
+# system), two fake GPUs per node (gres on /dev/tty0-1) and each node's CPUs as this machine's.
+#   slurm_nodes_missing        prints what is not installed (empty when all is there)
+#   slurm_nodes_start DIR      starts the daemons; exports SLURM_CONF; returns 1 if they do not come up
+#   slurm_nodes_stop           stops every daemon started, by pid
+#   on_head CMD...             runs a Slurm client (sbatch, scontrol, ...) on node 1
+#   slurm_nodes_wait_job ID S  waits until the job has ended; prints its final state
+slurm_nodes_missing() {
+  local t
+  for t in munged mungekey slurmctld slurmd sbatch scontrol scancel sinfo srun; do
+    command -v "$t" > /dev/null || echo -n "$t "
+  done
+}
+
+on_head() { cluster_exec 1 "$@"; }
+
+slurm_nodes_start() {
+  SLURM_NODES_DIR=$1
+  local n i names
+  n=$(cluster_nodes)
+  mkdir -p "$SLURM_NODES_DIR"/{munge,state,log}
+  chmod 700 "$SLURM_NODES_DIR/munge"
+  mungekey --create --keyfile "$SLURM_NODES_DIR/munge/munge.key" || return 1
+  munged --force -S "$SLURM_NODES_DIR/munge/munge.sock" \
+    --key-file "$SLURM_NODES_DIR/munge/munge.key" --pid-file "$SLURM_NODES_DIR/munge/munged.pid" \
+    --seed-file "$SLURM_NODES_DIR/munge/seed" --log-file "$SLURM_NODES_DIR/munge/munged.log" ||
+    return 1
+  names="$(cluster_name 1)"
+  for ((i = 2; i <= n; ++i)); do names+=",$(cluster_name "$i")"; done
+  {
+    cat << CONF
+ClusterName=articnodes
+SlurmctldHost=$(cluster_name 1)($(cluster_addr 1))
+SlurmctldPort=6817
+SlurmdPort=6818
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$SLURM_NODES_DIR/munge/munge.sock,cred_expire=10
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$SLURM_NODES_DIR/state
+SlurmdSpoolDir=$SLURM_NODES_DIR/spool-%n
+# Node-local scratch (PMIx puts per-step directories there, named the same on every node).
+TmpFS=$SLURM_NODES_DIR/tmp-%n
+SlurmctldPidFile=$SLURM_NODES_DIR/slurmctld.pid
+SlurmdPidFile=$SLURM_NODES_DIR/slurmd-%n.pid
+SlurmctldLogFile=$SLURM_NODES_DIR/log/slurmctld.log
+SlurmdLogFile=$SLURM_NODES_DIR/log/slurmd-%n.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+ReturnToService=2
+SlurmdTimeout=10
+MpiDefault=none
+SchedulerParameters=sched_interval=1
+GresTypes=gpu
+CONF
+    for ((i = 1; i <= n; ++i)); do
+      echo "NodeName=$(cluster_name "$i") NodeAddr=$(cluster_addr "$i") CPUs=$(nproc) Gres=gpu:2 State=UNKNOWN"
+    done
+    echo "PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP"
+  } > "$SLURM_NODES_DIR/slurm.conf"
+  echo "Name=gpu File=/dev/tty[0-1]" > "$SLURM_NODES_DIR/gres.conf"
+  for ((i = 1; i <= n; ++i)); do
+    mkdir -p "$SLURM_NODES_DIR/spool-$(cluster_name "$i")" "$SLURM_NODES_DIR/tmp-$(cluster_name "$i")"
+  done
+  export SLURM_CONF=$SLURM_NODES_DIR/slurm.conf
+  on_head slurmctld -i || return 1
+  for ((i = 1; i <= n; ++i)); do
+    cluster_exec "$i" slurmd -N "$(cluster_name "$i")" || return 1
+  done
+  for i in $(seq 1 60); do
+    [[ $(on_head sinfo -h -N -o %T 2> /dev/null | grep -c idle) -eq $n ]] && return 0
+    sleep 0.5
+  done
+  echo "slurm did not come up on $n nodes; sinfo and logs:" >&2
+  on_head sinfo -N >&2
+  tail -n 20 "$SLURM_NODES_DIR"/log/*.log >&2
+  return 1
+}
+
+slurm_nodes_stop() {
+  [[ -n ${SLURM_NODES_DIR:-} ]] || return 0
+  local f pid
+  for f in "$SLURM_NODES_DIR"/slurmd-*.pid "$SLURM_NODES_DIR/slurmctld.pid" \
+    "$SLURM_NODES_DIR/munge/munged.pid"; do
+    [[ -s $f ]] || continue
+    pid=$(cat "$f")
+    kill "$pid" 2> /dev/null
+    for _ in $(seq 1 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2> /dev/null
+  done
+  return 0
+}
+
+slurm_nodes_wait_job() {
+  local id=$1 deadline=$((SECONDS + $2)) state
+  while ((SECONDS < deadline)); do
+    state=$(on_head scontrol show job "$id" 2> /dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+    case $state in
+      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE)
+        echo "$state"
+        return 0 ;;
+    esac
+    sleep 1
+  done
+  echo "TIMEOUT_WAITING($state)"
+  return 1
+}
