@@ -8,7 +8,10 @@
 #include <string>
 
 #ifdef ARTIC_TORCH_CUDA
+#include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
+
+#include <cstdio>
 #endif
 
 namespace artic {
@@ -44,6 +47,21 @@ DeviceMemory device_memory(const c10::Device& device) {
   (void)device;
 #endif
   return process_memory();
+}
+
+std::string device_pci_address(const c10::Device& device) {
+#ifdef ARTIC_TORCH_CUDA
+  if (device.is_cuda()) {
+    const cudaDeviceProp* p = at::cuda::getDeviceProperties(device.index());
+    char text[32];
+    std::snprintf(text, sizeof text, "%04x:%02x:%02x.0", static_cast<unsigned>(p->pciDomainID),
+                  static_cast<unsigned>(p->pciBusID), static_cast<unsigned>(p->pciDeviceID));
+    return text;
+  }
+#else
+  (void)device;
+#endif
+  return {};
 }
 
 }  // namespace artic

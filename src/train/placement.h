@@ -34,9 +34,11 @@ struct RankChoice {
 // not, its host, and what differs (device and backend, or the first config key with both values).
 std::string rank_disagreement(const std::vector<RankChoice>& ranks);
 
-// Empty when `local_ranks` ranks fit on `gpus` GPUs one each (or sharing is allowed); else the
-// error to show, naming the host, the counts and both ways out.
-std::string gpu_share_problem(int local_ranks, int gpus, bool allow_shared,
-                              const std::string& host);
+// Empty when no two ranks use the same physical GPU (same host and PCI bus id; gpu_ids[r] is
+// empty for a CPU rank), or sharing is allowed; else the error to show, naming the ranks, the
+// host, the GPU and both ways out. Identity, not counting: under Slurm's per-task GPU binding each
+// rank sees one GPU with index 0, and those are different GPUs.
+std::string shared_gpu_problem(const std::vector<std::string>& hosts,
+                               const std::vector<std::string>& gpu_ids, bool allow_shared);
 
 }  // namespace artic

@@ -42,7 +42,7 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-torch::Device pick_device(const TrainingConfig& t, const DistConfig& dist, const Topology& topo) {
+torch::Device pick_device(const TrainingConfig& t, const Topology& topo) {
   const bool cuda = torch::cuda::is_available();
   if (t.device == "cuda" && !cuda) {
     throw ConfigError("training.device = \"cuda\" but no CUDA device is available to this build");
@@ -52,9 +52,6 @@ torch::Device pick_device(const TrainingConfig& t, const DistConfig& dist, const
   }
   if (t.device == "cpu" || !cuda) return torch::kCPU;
   const int count = static_cast<int>(torch::cuda::device_count());
-  const std::string problem =
-      gpu_share_problem(topo.local_size, count, dist.allow_shared_gpu, topo.host);
-  if (!problem.empty()) throw ConfigError(problem);
   return {torch::kCUDA, static_cast<c10::DeviceIndex>(topo.local_rank % count)};
 }
 
@@ -757,11 +754,14 @@ void check_ranks_agree(const Config& config, const torch::Device& device, const 
   }
   const std::string problem = rank_disagreement(ranks);
   if (!problem.empty()) throw ConfigError(problem);
+  const std::string shared = shared_gpu_problem(hosts, host_all_gather(device_pci_address(device)),
+                                                config.dist.allow_shared_gpu);
+  if (!shared.empty()) throw ConfigError(shared);
 }
 
 int run_training(const Config& config, const TrainOptions& options, const Topology& topo) {
   install_stop_handlers();
-  const torch::Device device = pick_device(config.training, config.dist, topo);
+  const torch::Device device = pick_device(config.training, topo);
   check_ranks_agree(config, device, topo);
   Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0, wants_bar(options)),
             device);

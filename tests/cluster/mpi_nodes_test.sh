@@ -50,11 +50,20 @@ cd "$HERE" || exit 1
 # Bytes sent by interface $2 of node $1 (/proc/net/dev is the reading process's namespace's).
 bytes() { cluster_exec "$1" awk -v dev="$2:" '$1 == dev { print $10 }' /proc/net/dev; }
 
-# 1. Two nodes x two ranks, launched from the first node.
+# 1. Two nodes x two ranks, launched from the first node, through a wrapper that records what
+#    environment each rank got.
+cat > "$TMP/artic-env" << WRAP
+#!/bin/sh
+env > "$TMP/env-\$(hostname)-\$OMPI_COMM_WORLD_RANK"
+exec "$ARTIC" "\$@"
+WRAP
+chmod +x "$TMP/artic-env"
 lo0=$(bytes 1 lo)
 eth0=$(bytes 2 eth0)
-cluster_exec 1 "$HERE/launch/artic-run" --cpu --hosts "$N1,$N2" -n 2 --threads 1 --mpirun "$MPIRUN" \
-  --artic "$ARTIC" -- "${TRAIN[@]}" --set run.name=nodes2x2 > "$TMP/2x2.log" 2>&1
+NCCL_DEBUG=WARN UCX_TLS=tcp LD_LIBRARY_PATH=/opt/artic-test-lib CUDA_VISIBLE_DEVICES=7 \
+  cluster_exec 1 "$HERE/launch/artic-run" --cpu --hosts "$N1,$N2" -n 2 --threads 1 \
+  --mpirun "$MPIRUN" --artic "$TMP/artic-env" -- "${TRAIN[@]}" --set run.name=nodes2x2 \
+  > "$TMP/2x2.log" 2>&1
 rc=$?
 lo_shm=$(($(bytes 1 lo) - lo0))
 eth_2x2=$(($(bytes 2 eth0) - eth0))
@@ -66,6 +75,18 @@ check "summary.json names each rank's host" \
   "[[ \$(field $R22/summary.json hosts) == \"['$N1', '$N1', '$N2', '$N2']\" ]]"
 check "local ranks 0,1 on each node (MPI's shared-memory split)" \
   "[[ \$(field $R22/summary.json local_ranks) == '[0, 1, 0, 1]' ]]"
+check "artic-run asked both nodes for their cores and GPUs" \
+  "grep -q 'node facts: .*$N1 cores=.*$N2 cores=' $TMP/2x2.log || grep -q 'node facts: .*$N2 cores=.*$N1 cores=' $TMP/2x2.log || { grep -i facts $TMP/2x2.log; false; }"
+E2=$TMP/env-$N2-2
+for kv in NCCL_DEBUG=WARN UCX_TLS=tcp; do
+  check "a rank on the other node got ${kv%%=*} from the launcher" "grep -qx '$kv' $E2"
+done
+# Open MPI puts its own prefix in front of the forwarded paths.
+check "a rank on the other node got the launcher's LD_LIBRARY_PATH" \
+  "[[ \$(grep ^LD_LIBRARY_PATH= $E2) == *:/opt/artic-test-lib ]]"
+check "a rank on the other node got the launcher's PATH" "[[ \$(grep ^PATH= $E2) == *'$PATH' ]]"
+check "the launcher's CUDA_VISIBLE_DEVICES did not reach the other node" \
+  "! grep -q '^CUDA_VISIBLE_DEVICES=' $E2 && grep -qx CUDA_VISIBLE_DEVICES=7 $TMP/env-$N1-0"
 check "the second node sent $((eth_2x2 / 1024)) KiB over its bridge interface (TCP between nodes)" \
   "((eth_2x2 > 200000))"
 

@@ -2,6 +2,8 @@
 # cluster (Debian's slurm-wlm and munge): slurmctld on node 1, one slurmd per node in that node's
 # namespaces (same ports, own addresses), one munged whose socket every node sees (shared file
 # system), two fake GPUs per node (gres on /dev/tty0-1) and each node's CPUs as this machine's.
+# Partitions: "gpu" (default) holds the nodes with GPUs, "cpu" the last node, which has none
+# (with SLURM_CPU_NODE=1 and at least 2 nodes), for scripts that must also run on CPU-only nodes.
 #   slurm_nodes_missing        prints what is not installed (empty when all is there)
 #   slurm_nodes_start DIR      starts the daemons; exports SLURM_CONF; returns 1 if they do not come up
 #   slurm_nodes_stop           stops every daemon started, by pid
@@ -27,8 +29,6 @@ slurm_nodes_start() {
     --key-file "$SLURM_NODES_DIR/munge/munge.key" --pid-file "$SLURM_NODES_DIR/munge/munged.pid" \
     --seed-file "$SLURM_NODES_DIR/munge/seed" --log-file "$SLURM_NODES_DIR/munge/munged.log" ||
     return 1
-  names="$(cluster_name 1)"
-  for ((i = 2; i <= n; ++i)); do names+=",$(cluster_name "$i")"; done
   {
     cat << CONF
 ClusterName=articnodes
@@ -60,12 +60,18 @@ MpiDefault=none
 SchedulerParameters=sched_interval=1
 GresTypes=gpu
 CONF
+    local gpu_nodes=$n gres
+    [[ ${SLURM_CPU_NODE:-0} == 1 ]] && ((n >= 2)) && gpu_nodes=$((n - 1))
     for ((i = 1; i <= n; ++i)); do
-      echo "NodeName=$(cluster_name "$i") NodeAddr=$(cluster_addr "$i") CPUs=$(nproc) Gres=gpu:2 State=UNKNOWN"
+      gres=$( ((i <= gpu_nodes)) && echo " Gres=gpu:2")
+      echo "NodeName=$(cluster_name "$i") NodeAddr=$(cluster_addr "$i") CPUs=$(nproc)$gres State=UNKNOWN"
     done
-    echo "PartitionName=debug Nodes=$names Default=YES MaxTime=INFINITE State=UP"
+    names="$(cluster_name 1)"
+    for ((i = 2; i <= gpu_nodes; ++i)); do names+=",$(cluster_name "$i")"; done
+    echo "PartitionName=gpu Nodes=$names Default=YES MaxTime=INFINITE State=UP"
+    ((gpu_nodes < n)) && echo "PartitionName=cpu Nodes=$(cluster_name "$n") MaxTime=INFINITE State=UP"
+    echo "NodeName=$names Name=gpu File=/dev/tty[0-1]" > "$SLURM_NODES_DIR/gres.conf"
   } > "$SLURM_NODES_DIR/slurm.conf"
-  echo "Name=gpu File=/dev/tty[0-1]" > "$SLURM_NODES_DIR/gres.conf"
   for ((i = 1; i <= n; ++i)); do
     mkdir -p "$SLURM_NODES_DIR/spool-$(cluster_name "$i")" "$SLURM_NODES_DIR/tmp-$(cluster_name "$i")"
   done

@@ -17,7 +17,9 @@ bad() { echo "FAIL $1"; failed=$((failed + 1)); }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 has() { [[ " $1 " == *" $2 "* ]] || { echo "     missing '$2' in: $1"; false; }; }
 lacks() { [[ " $1 " != *" $2 "* ]] || { echo "     unexpected '$2' in: $1"; false; }; }
-CORES=$(nproc --all)
+# Physical cores this process may use, as artic-run counts them (hyper-threads once).
+CORES=$("$RUN" --node-facts | sed 's/.*cores=\([0-9]*\).*/\1/')
+check "--node-facts counts physical cores ($CORES of $(nproc) CPUs)" "((CORES >= 1 && CORES <= $(nproc)))"
 ROOT=$([[ $(id -u) -eq 0 ]] && echo 1 || echo 0)
 
 out=$("$RUN" --cpu -n 2 --artic "$ARTIC" --mpirun "$MPIRUN" --dry-run -- -c x.toml --set a.b=1)
@@ -40,7 +42,9 @@ check "dry-run: more ranks than cores oversubscribes, unbound, 1 thread" \
 out=$("$RUN" --cpu -n 1 --threads 1 --hosts nodeA,nodeB --artic "$ARTIC" --dry-run -- -c x.toml)
 check "dry-run: --hosts gives N ranks on each node" "has '$out' '-np 2' && has '$out' '-H nodeA:1\,nodeB:1'"
 out=$(CUDA_VISIBLE_DEVICES=0,1,2 "$RUN" --artic "$ARTIC" --dry-run -- -c x.toml)
-check "dry-run: one rank per visible GPU by default" "has '$out' '-np 3' && has '$out' '-x CUDA_VISIBLE_DEVICES'"
+check "dry-run: one rank per visible GPU by default" "has '$out' '-np 3'"
+check "dry-run: CUDA_VISIBLE_DEVICES is not forwarded (each node's own applies)" \
+  "lacks '$out' '-x CUDA_VISIBLE_DEVICES'"
 out=$(CUDA_VISIBLE_DEVICES= "$RUN" -n 2 --artic "$ARTIC" --dry-run -- -c x.toml 2>&1)
 check "no GPU: falls back to CPU ranks and says so" "[[ '$out' == *'no GPU found'* ]]"
 

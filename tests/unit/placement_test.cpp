@@ -31,20 +31,27 @@ TEST(Threads, UnboundRanksShareTheNode) {
   EXPECT_EQ(choose_threads(0, nullptr, 0, 2, 1).threads, 2);
 }
 
-TEST(Placement, RanksBeyondGpusNeedPermission) {
-  EXPECT_EQ(gpu_share_problem(4, 4, false, "n1"), "");
-  EXPECT_EQ(gpu_share_problem(2, 8, false, "n1"), "");
-  EXPECT_EQ(gpu_share_problem(8, 4, true, "n1"), "");
-  EXPECT_EQ(gpu_share_problem(8, 0, false, "n1"), "") << "CPU ranks";
-  const std::string e = gpu_share_problem(8, 4, false, "gpu07");
-  EXPECT_NE(e.find("8 ranks on gpu07 but only 4 GPU(s)"), std::string::npos) << e;
+TEST(Placement, RanksSharingAPhysicalGpuNeedPermission) {
+  const std::vector<std::string> hosts = {"n1", "n1", "n2", "n2"};
+  // One GPU per rank under per-task binding: every rank sees "its" GPU as index 0.
+  EXPECT_EQ(shared_gpu_problem(
+                hosts, {"0000:1b:00.0", "0000:1c:00.0", "0000:1b:00.0", "0000:1c:00.0"}, false),
+            "")
+      << "the same bus id on two hosts is two GPUs";
+  EXPECT_EQ(shared_gpu_problem(hosts, {"", "", "", ""}, false), "") << "CPU ranks";
+  const std::vector<std::string> shared = {"0000:1b:00.0", "0000:1c:00.0", "0000:1b:00.0",
+                                           "0000:1b:00.0"};
+  EXPECT_EQ(shared_gpu_problem(hosts, shared, true), "");
+  const std::string e = shared_gpu_problem(hosts, shared, false);
+  EXPECT_NE(e.find("ranks 2 and 3 on n2 would share GPU 0000:1b:00.0"), std::string::npos) << e;
   EXPECT_NE(e.find("dist.allow_shared_gpu"), std::string::npos) << e;
+  EXPECT_NE(e.find("--gpus-per-node"), std::string::npos) << e;
 }
 
 TEST(RankDisagreement, NamesTheRankAndWhatDiffers) {
   const std::string toml = "[run]\nname = \"a\"\nseed = 7\n\n[training]\ndevice = \"auto\"\n";
-  std::vector<RankChoice> ranks = {{"n1", "cuda", "nccl", toml}, {"n1", "cuda", "nccl", toml},
-                                   {"n2", "cpu", "mpi", toml}};
+  std::vector<RankChoice> ranks = {
+      {"n1", "cuda", "nccl", toml}, {"n1", "cuda", "nccl", toml}, {"n2", "cpu", "mpi", toml}};
   EXPECT_EQ(rank_disagreement({ranks[0], ranks[1]}), "");
   const std::string device = rank_disagreement(ranks);
   EXPECT_NE(device.find("rank 2 on n2 chose cpu with the mpi backend, rank 0 on n1 chose cuda"),
