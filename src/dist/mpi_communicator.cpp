@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "dist/communicator.h"
+#include "dist/mpi_deadline.h"
 
 namespace artic {
 namespace {
@@ -36,25 +37,24 @@ class MpiCommunicator : public Communicator {
   std::string name() const override { return "mpi"; }
 
   void all_reduce_flat(torch::Tensor& flat) override {
-    require_cpu_contiguous(flat);
-    if (is_half(flat)) {
-      torch::Tensor wide = flat.to(torch::kFloat32);
-      all_reduce_flat(wide);
-      flat.copy_(wide);
-      return;
-    }
-    check(MPI_Allreduce(MPI_IN_PLACE, flat.data_ptr(), static_cast<int>(flat.numel()),
-                        mpi_type(flat.scalar_type()), MPI_SUM, MPI_COMM_WORLD),
-          "MPI_Allreduce");
+    start_all_reduce_flat(flat);
+    wait_all();
   }
 
   void broadcast_flat(torch::Tensor& flat, int root) override {
     require_cpu_contiguous(flat);
     const int bytes = static_cast<int>(flat.numel() * static_cast<int64_t>(flat.element_size()));
-    check(MPI_Bcast(flat.data_ptr(), bytes, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+    MPI_Request request;
+    check(MPI_Ibcast(flat.data_ptr(), bytes, MPI_BYTE, root, MPI_COMM_WORLD, &request),
+          "MPI_Ibcast");
+    wait_with_deadline(&request, 1, "MPI_Bcast");
   }
 
-  void barrier() override { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+  void barrier() override {
+    MPI_Request request;
+    check(MPI_Ibarrier(MPI_COMM_WORLD, &request), "MPI_Ibarrier");
+    wait_with_deadline(&request, 1, "MPI_Barrier");
+  }
 
   void start_all_reduce_flat(torch::Tensor& flat) override {
     require_cpu_contiguous(flat);
@@ -68,8 +68,7 @@ class MpiCommunicator : public Communicator {
   void wait_all() override {
     std::vector<MPI_Request> requests;
     for (auto& op : pending_) requests.push_back(op.request);
-    check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
-          "MPI_Waitall");
+    wait_with_deadline(requests.data(), static_cast<int>(requests.size()), "MPI_Allreduce");
     for (auto& op : pending_) {
       if (!op.buffer.is_same(op.target)) op.target.copy_(op.buffer);
     }

@@ -4,16 +4,22 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 #include "core/log.h"
+#include "dist/mpi_deadline.h"
 
 namespace artic {
 namespace {
 
 Topology g_topology;
 bool g_initialized_here = false;
+double g_timeout_s = 300.0;
+MPI_Comm g_probe_comm = MPI_COMM_NULL;  // liveness tokens after a missed deadline
+constexpr int kAliveTag = 7;
 
 void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) {
@@ -41,6 +47,10 @@ Topology init_distributed(int* argc, char*** argv) {
     g_initialized_here = true;
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  if (g_probe_comm == MPI_COMM_NULL) {
+    check(MPI_Comm_dup(MPI_COMM_WORLD, &g_probe_comm), "MPI_Comm_dup");
+    MPI_Comm_set_errhandler(g_probe_comm, MPI_ERRORS_RETURN);
+  }
   Topology t;
   MPI_Comm_rank(MPI_COMM_WORLD, &t.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &t.world_size);
@@ -108,7 +118,10 @@ void finalize_distributed() {
   int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
-  if (initialized && !finalized && g_initialized_here) MPI_Finalize();
+  if (initialized && !finalized && g_initialized_here) {
+    if (g_probe_comm != MPI_COMM_NULL) MPI_Comm_free(&g_probe_comm);
+    MPI_Finalize();
+  }
 }
 
 const Topology& topology() {
@@ -126,32 +139,103 @@ void abort_job(const std::string& message, int exit_code) {
   std::_Exit(exit_code);
 }
 
+void set_collective_timeout(double seconds) {
+  g_timeout_s = seconds;
+}
+
+// Waits for one request, or (past dist.timeout_s) ends the job naming the ranks that are gone.
+void wait_with_deadline(MPI_Request* requests, int count, const char* what) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::microseconds(static_cast<int64_t>(g_timeout_s * 1e6));
+  auto pause = std::chrono::microseconds(10);
+  for (;;) {
+    int done = 0;
+    check(MPI_Testall(count, requests, &done, MPI_STATUSES_IGNORE), what);
+    if (done) return;
+    if (Clock::now() > deadline) break;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+  }
+  // Who is still there? Every surviving rank reaches this point within about a step of the
+  // others (all wait in the same collective); each sends a token to every rank and listens for
+  // everyone's for a grace period, on a communicator of its own so that nothing pending matches.
+  const int n = g_topology.world_size;
+  const double grace = std::min(30.0, std::max(5.0, g_timeout_s / 4));
+  std::vector<MPI_Request> sends(static_cast<size_t>(n), MPI_REQUEST_NULL);
+  std::vector<MPI_Request> recvs(static_cast<size_t>(n), MPI_REQUEST_NULL);
+  std::vector<int> tokens(static_cast<size_t>(n), 0);
+  int mine = 1;
+  for (int r = 0; r < n; ++r) {
+    if (r == g_topology.rank) continue;
+    MPI_Irecv(&tokens[r], 1, MPI_INT, r, kAliveTag, g_probe_comm, &recvs[r]);
+    MPI_Isend(&mine, 1, MPI_INT, r, kAliveTag, g_probe_comm, &sends[r]);
+  }
+  const auto probe_end =
+      Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(grace * 1e3));
+  while (Clock::now() < probe_end) {
+    int all = 0;
+    MPI_Testall(n, recvs.data(), &all, MPI_STATUSES_IGNORE);
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::string silent;
+  for (int r = 0; r < n; ++r) {
+    if (r == g_topology.rank) continue;
+    if (tokens[r] == 1) continue;
+    const std::string host =
+        r < static_cast<int>(g_topology.hosts.size()) ? g_topology.hosts[r] : std::string("?");
+    silent += (silent.empty() ? "" : ", ") + std::to_string(r) + " (" + host + ")";
+  }
+  const std::string waited = std::to_string(static_cast<int64_t>(g_timeout_s));
+  abort_job(std::string(what) + " did not finish within dist.timeout_s = " + waited + " s; " +
+                (silent.empty() ? std::string("every rank still answers (one of them is stuck "
+                                              "elsewhere, or the network drops large messages)")
+                                : "no answer from rank(s) " + silent +
+                                      ": lost (node down, process killed, link broken) or stuck "
+                                      "outside MPI") +
+                "; ending the job with exit code " + std::to_string(kExitPeerLost) +
+                " (the Slurm scripts requeue it; it resumes from the last checkpoint)",
+            kExitPeerLost);
+}
+
 void host_barrier() {
-  check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  MPI_Request request;
+  check(MPI_Ibarrier(MPI_COMM_WORLD, &request), "MPI_Ibarrier");
+  wait_with_deadline(&request, 1, "MPI_Barrier");
 }
 
 void host_all_reduce_sum(std::vector<double>& v) {
-  check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_SUM,
-                      MPI_COMM_WORLD),
-        "MPI_Allreduce");
+  MPI_Request request;
+  check(MPI_Iallreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_SUM,
+                       MPI_COMM_WORLD, &request),
+        "MPI_Iallreduce");
+  wait_with_deadline(&request, 1, "MPI_Allreduce");
 }
 
 void host_all_reduce_sum(std::vector<int64_t>& v) {
-  check(MPI_Allreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_INT64_T, MPI_SUM,
-                      MPI_COMM_WORLD),
-        "MPI_Allreduce");
+  MPI_Request request;
+  check(MPI_Iallreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_INT64_T, MPI_SUM,
+                       MPI_COMM_WORLD, &request),
+        "MPI_Iallreduce");
+  wait_with_deadline(&request, 1, "MPI_Allreduce");
 }
 
 int64_t host_all_reduce_max(int64_t value) {
-  check(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD),
-        "MPI_Allreduce");
+  MPI_Request request;
+  check(MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD, &request),
+        "MPI_Iallreduce");
+  wait_with_deadline(&request, 1, "MPI_Allreduce");
   return value;
 }
 
 std::vector<int64_t> host_all_gather(int64_t value) {
   std::vector<int64_t> out(static_cast<size_t>(g_topology.world_size));
-  check(MPI_Allgather(&value, 1, MPI_INT64_T, out.data(), 1, MPI_INT64_T, MPI_COMM_WORLD),
-        "MPI_Allgather");
+  MPI_Request request;
+  check(
+      MPI_Iallgather(&value, 1, MPI_INT64_T, out.data(), 1, MPI_INT64_T, MPI_COMM_WORLD, &request),
+      "MPI_Iallgather");
+  wait_with_deadline(&request, 1, "MPI_Allgather");
   return out;
 }
 
@@ -165,9 +249,11 @@ std::vector<std::string> host_all_gather(const std::string& value) {
     total += static_cast<int>(s);
   }
   std::string all(static_cast<size_t>(total), '\0');
-  check(MPI_Allgatherv(value.data(), static_cast<int>(value.size()), MPI_CHAR, all.data(),
-                       counts.data(), displs.data(), MPI_CHAR, MPI_COMM_WORLD),
-        "MPI_Allgatherv");
+  MPI_Request request;
+  check(MPI_Iallgatherv(value.data(), static_cast<int>(value.size()), MPI_CHAR, all.data(),
+                        counts.data(), displs.data(), MPI_CHAR, MPI_COMM_WORLD, &request),
+        "MPI_Iallgatherv");
+  wait_with_deadline(&request, 1, "MPI_Allgatherv");
   std::vector<std::string> out;
   for (size_t r = 0; r < sizes.size(); ++r) out.push_back(all.substr(displs[r], counts[r]));
   return out;
@@ -175,10 +261,13 @@ std::vector<std::string> host_all_gather(const std::string& value) {
 
 void host_broadcast(std::string& bytes, int root) {
   int64_t size = static_cast<int64_t>(bytes.size());
-  check(MPI_Bcast(&size, 1, MPI_INT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+  MPI_Request request;
+  check(MPI_Ibcast(&size, 1, MPI_INT64_T, root, MPI_COMM_WORLD, &request), "MPI_Ibcast");
+  wait_with_deadline(&request, 1, "MPI_Bcast");
   bytes.resize(static_cast<size_t>(size));
-  check(MPI_Bcast(bytes.data(), static_cast<int>(size), MPI_CHAR, root, MPI_COMM_WORLD),
-        "MPI_Bcast");
+  check(MPI_Ibcast(bytes.data(), static_cast<int>(size), MPI_CHAR, root, MPI_COMM_WORLD, &request),
+        "MPI_Ibcast");
+  wait_with_deadline(&request, 1, "MPI_Bcast");
 }
 
 }  // namespace artic

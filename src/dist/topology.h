@@ -8,6 +8,10 @@
 
 namespace artic {
 
+// Exit code of every surviving rank when a peer stopped answering within dist.timeout_s: the job
+// scripts requeue it (the run resumes from its last checkpoint).
+constexpr int kExitPeerLost = 76;
+
 struct Topology {
   int rank = 0;
   int world_size = 1;
@@ -31,6 +35,10 @@ const Topology& topology();
 
 // Prints "[rank R@host] message" to stderr and ends every rank of the job with exit_code.
 [[noreturn]] void abort_job(const std::string& message, int exit_code);
+
+// Deadline for every collective from now on (dist.timeout_s; 300 s until set). A collective
+// not finished by then ends the job with kExitPeerLost, naming the ranks that do not answer.
+void set_collective_timeout(double seconds);
 
 void host_barrier();
 void host_all_reduce_sum(std::vector<double>& values);

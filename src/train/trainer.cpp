@@ -761,6 +761,7 @@ void check_ranks_agree(const Config& config, const torch::Device& device, const 
 
 int run_training(const Config& config, const TrainOptions& options, const Topology& topo) {
   install_stop_handlers();
+  set_collective_timeout(config.dist.timeout_s);
   const torch::Device device = pick_device(config.training, topo);
   check_ranks_agree(config, device, topo);
   Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0, wants_bar(options)),

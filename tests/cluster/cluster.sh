@@ -80,6 +80,9 @@ cluster_down() {
   n=$(cluster_nodes)
   for ((i = 1; i <= n || i <= 16; ++i)); do
     name=$(cluster_name "$i")
+    # The link first: a namespace can outlive its name while sockets to an unreachable peer
+    # linger in it, and would keep the link (and its name) with it.
+    ip link del "$name-h" 2> /dev/null
     [[ -e /run/netns/$name ]] || continue
     # Whatever still runs on the node (ranks, daemons) goes with it.
     pids=$(ip netns pids "$name" 2> /dev/null)

@@ -3,7 +3,8 @@
 # namespaces (same ports, own addresses), one munged whose socket every node sees (shared file
 # system), two fake GPUs per node (gres on /dev/tty0-1) and each node's CPUs as this machine's.
 # Partitions: "gpu" (default) holds the nodes with GPUs, "cpu" the last node, which has none
-# (with SLURM_CPU_NODE=1 and at least 2 nodes), for scripts that must also run on CPU-only nodes.
+# (with SLURM_CPU_NODE=1 and at least 2 nodes), for scripts that must also run on CPU-only nodes;
+# "all" holds every node (room to requeue a job after losing one).
 #   slurm_nodes_missing        prints what is not installed (empty when all is there)
 #   slurm_nodes_start DIR      starts the daemons; exports SLURM_CONF; returns 1 if they do not come up
 #   slurm_nodes_stop           stops every daemon started, by pid
@@ -55,7 +56,7 @@ SelectTypeParameters=CR_Core
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 ReturnToService=2
-SlurmdTimeout=10
+SlurmdTimeout=20
 MpiDefault=none
 SchedulerParameters=sched_interval=1
 GresTypes=gpu
@@ -70,6 +71,10 @@ CONF
     for ((i = 2; i <= gpu_nodes; ++i)); do names+=",$(cluster_name "$i")"; done
     echo "PartitionName=gpu Nodes=$names Default=YES MaxTime=INFINITE State=UP"
     ((gpu_nodes < n)) && echo "PartitionName=cpu Nodes=$(cluster_name "$n") MaxTime=INFINITE State=UP"
+    local all
+    all="$(cluster_name 1)"
+    for ((i = 2; i <= n; ++i)); do all+=",$(cluster_name "$i")"; done
+    echo "PartitionName=all Nodes=$all MaxTime=INFINITE State=UP"
     echo "NodeName=$names Name=gpu File=/dev/tty[0-1]" > "$SLURM_NODES_DIR/gres.conf"
   } > "$SLURM_NODES_DIR/slurm.conf"
   for ((i = 1; i <= n; ++i)); do
@@ -81,7 +86,8 @@ CONF
     cluster_exec "$i" slurmd -N "$(cluster_name "$i")" || return 1
   done
   for i in $(seq 1 60); do
-    [[ $(on_head sinfo -h -N -o %T 2> /dev/null | grep -c idle) -eq $n ]] && return 0
+    # (sinfo -N lists a node once per partition it is in.)
+    [[ $(on_head sinfo -h -N -o '%N %T' 2> /dev/null | sort -u | grep -c ' idle$') -eq $n ]] && return 0
     sleep 0.5
   done
   echo "slurm did not come up on $n nodes; sinfo and logs:" >&2
