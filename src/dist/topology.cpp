@@ -192,8 +192,8 @@ void wait_with_deadline(MPI_Request* requests, int count, const char* what) {
                 (silent.empty() ? std::string("every rank still answers (one of them is stuck "
                                               "elsewhere, or the network drops large messages)")
                                 : "no answer from rank(s) " + silent +
-                                      ": lost (node down, process killed, link broken) or stuck "
-                                      "outside MPI") +
+                                      ": lost (node down, process killed), link broken or too "
+                                      "slow, or stuck outside MPI") +
                 "; ending the job with exit code " + std::to_string(kExitPeerLost) +
                 " (the Slurm scripts requeue it; it resumes from the last checkpoint)",
             kExitPeerLost);
