@@ -431,7 +431,11 @@ CorpusReader::CorpusReader(const std::string& path) : CorpusReader() {
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     throw DataError(path + ": not an HDF5 file (expected an artic corpus; see DESIGN.md §3)");
   }
-  impl_->file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  // Read-only and without HDF5's file locks: every rank opens the corpus, and Lustre or NFS
+  // mounts without lock support would refuse the lock (HDF5_USE_FILE_LOCKING=FALSE, built in).
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_file_locking(fapl.get(), false, true);
+  impl_->file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   if (!impl_->file.valid()) throw DataError(path + ": cannot open HDF5 file");
   open(path);
 }

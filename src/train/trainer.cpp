@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/rng.h"
@@ -759,6 +760,38 @@ void check_ranks_agree(const Config& config, const torch::Device& device, const 
   if (!shared.empty()) throw ConfigError(shared);
 }
 
+// Every rank reads checkpoints (resume, stage hand-off, final evaluation), so every rank must see
+// the run directory that rank 0 writes: rank 0 leaves a token there and each rank reads it back.
+void check_run_dir_shared(const std::string& dir, const Topology& topo) {
+  if (topo.world_size == 1) return;
+  const fs::path token = fs::path(dir) / ".artic-shared-check";
+  std::string expected;
+  if (topo.rank == 0) {
+    expected = topo.host + " " + std::to_string(getpid()) + " " +
+               std::to_string(Clock::now().time_since_epoch().count());
+    write_file_atomically(token.string(), {expected}, "the shared-directory check");
+  }
+  host_broadcast(expected, 0);
+  std::string seen;
+  {
+    std::ifstream in(token);
+    std::getline(in, seen);
+  }
+  const std::vector<int64_t> sees = host_all_gather(static_cast<int64_t>(seen == expected));
+  if (topo.rank == 0) fs::remove(token);
+  std::string blind;
+  for (size_t r = 0; r < sees.size(); ++r) {
+    if (sees[r] == 0)
+      blind += (blind.empty() ? "" : ", ") + std::to_string(r) + " (" + topo.hosts[r] + ")";
+  }
+  if (!blind.empty()) {
+    throw ConfigError("run directory " + dir + " is not shared: rank(s) " + blind +
+                      " do not see what rank 0 writes there (a node-local path?). Every rank "
+                      "reads checkpoints on resume, stage hand-off and the final evaluation: put "
+                      "run.output_dir on a file system that all nodes share");
+  }
+}
+
 int run_training(const Config& config, const TrainOptions& options, const Topology& topo) {
   install_stop_handlers();
   set_collective_timeout(config.dist.timeout_s);
@@ -767,7 +800,7 @@ int run_training(const Config& config, const TrainOptions& options, const Topolo
   Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0, wants_bar(options)),
             device);
   s.files.prepare(options.resume || !options.resume_from.empty(), config);
-  host_barrier();
+  check_run_dir_shared(s.files.dir(), topo);
   setup(s, options);
   for (;;) {
     if (!s.progress.stage_done) {

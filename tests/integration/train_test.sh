@@ -136,5 +136,21 @@ check "disagreeing ranks: exit 2 within the timeout (got $rc)" "[[ $rc -eq 2 ]]"
 check "disagreeing ranks: the error names rank 1 and training.device" \
   "grep -q 'ranks disagree on the config: rank 1 on .* differs from rank 0 at training.device' $TMP/disagree.log"
 
+# 9. A run directory that one rank does not share (its own tmpfs over run.output_dir, in a private
+#    mount namespace, as a node-local path would be): a clear error on every rank, no hang.
+if unshare -m true 2> /dev/null; then
+  mkdir -p "$TMP/runs"
+  timeout 120 "$MPIRUN" --oversubscribe --allow-run-as-root -np 1 "$ARTIC" train -c "$CFG" \
+    "${COMMON[@]}" --set run.name=local : -np 1 unshare -m sh -c \
+    "mount -t tmpfs none '$TMP/runs' && exec '$ARTIC' train -c '$CFG' --set 'data.corpus=$TMP/small.h5' --set 'run.output_dir=$TMP/runs' --set run.name=local" \
+    > "$TMP/local.log" 2>&1
+  rc=$?
+  check "a run directory rank 1 cannot see: exit 2 within the timeout (got $rc)" "[[ $rc -eq 2 ]]"
+  check "the error names rank 1 and the shared file system" \
+    "grep -q 'is not shared: rank(s) 1 (.*) do not see what rank 0 writes there' $TMP/local.log || { tail -5 $TMP/local.log; false; }"
+else
+  echo "skip a node-local run directory: no mount namespaces here (unshare -m)"
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

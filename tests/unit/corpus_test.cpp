@@ -1,6 +1,9 @@
 #include "data/corpus.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <fstream>
@@ -78,6 +81,20 @@ TEST(Corpus, WriteReadRoundTrip) {
       EXPECT_EQ(t, std::vector<float>(c.targets_of(i), c.targets_of(i) + n * 3));
     }
   }
+}
+
+// Ranks on Lustre/NFS mounts without lock support: reading takes no HDF5 file lock, so a file
+// that another process holds an exclusive lock on still opens (with HDF5's locking it does not).
+TEST(Corpus, ReadingTakesNoFileLock) {
+  test::TempDir dir;
+  const std::string path = dir.file("locked.h5");
+  write_corpus(path, small_corpus());
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  EXPECT_NO_THROW(CorpusReader reader(path));
+  EXPECT_NO_THROW(read_corpus(path));
+  ::close(fd);
 }
 
 TEST(Corpus, WriterIsByteDeterministic) {
