@@ -5,9 +5,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+#include <cstdlib>
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <system_error>
@@ -155,8 +157,9 @@ class PrometheusSink : public MetricsSink {
                  "); final metrics of rank " + std::to_string(id_.rank) + " not pushed");
         return;
       }
+      // Grouped by run too: concurrent runs and sweep tasks of one job name keep their own.
       prometheus::Gateway gateway("http://" + gw.host, std::to_string(gw.port), config_.job,
-                                  {{"rank", std::to_string(id_.rank)}});
+                                  {{"run", id_.run_name}, {"rank", std::to_string(id_.rank)}});
       gateway.RegisterCollectable(registry_);
       const int code = gateway.Push();
       if (code < 200 || code >= 300) {
@@ -190,11 +193,13 @@ class PrometheusSink : public MetricsSink {
     return prometheus::BuildGauge().Name(name).Help(help).Labels(labels_).Register(*registry_);
   }
 
-  // Binds monitor.bind:(port + local_rank), or the next free port with port_fallback.
+  // Binds monitor.bind:(port + local_rank), or the next free port with port_fallback. Under Slurm
+  // the fallback is always on: array tasks and jobs that share a node cannot agree on ports.
   void serve() {
     if (config_.port == 0) return;
+    const bool fallback = config_.port_fallback || std::getenv("SLURM_JOB_ID") != nullptr;
     const int first = static_cast<int>(config_.port) + id_.local_rank;
-    const int last = config_.port_fallback ? std::min(first + 100, 65535) : first;
+    const int last = fallback ? std::min(first + 100, 65535) : first;
     std::string error;
     for (int port = first; port <= last; ++port) {
       try {
@@ -210,12 +215,13 @@ class PrometheusSink : public MetricsSink {
       if (port != first) {
         log_warn("monitor: port " + std::to_string(first) + " on " + config_.bind +
                  " is in use; rank " + std::to_string(id_.rank) + " serves metrics on port " +
-                 std::to_string(port) + " (monitor.port_fallback)");
+                 std::to_string(port) +
+                 (config_.port_fallback ? " (monitor.port_fallback)" : " (always under Slurm)"));
       }
       return;
     }
     log_warn("monitor: cannot serve metrics on " + bind_address(config_.bind, first) + " (" +
-             (config_.port_fallback && error.find("in use") != std::string::npos
+             (fallback && error.find("in use") != std::string::npos
                   ? "no free port up to " + std::to_string(last)
                   : error) +
              "); rank " + std::to_string(id_.rank) +

@@ -1,5 +1,6 @@
 #include "monitor/targets.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,8 +32,12 @@ std::string targets_json(const std::vector<ScrapeTarget>& targets, const std::st
   return json::to_json(groups, 2) + "\n";
 }
 
-std::string shared_targets_name(const std::string& run, const std::string& host, long pid) {
-  std::string name = "artic-" + run + "-" + host + "-" + std::to_string(pid);
+std::string shared_targets_name(const std::string& run, const std::string& run_dir) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (const unsigned char c : run_dir) h = (h ^ c) * 16777619u;
+  char hash[16];
+  std::snprintf(hash, sizeof hash, "%08x", h);
+  std::string name = "artic-" + run + "-" + hash;
   for (char& c : name) {
     const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                        c == '-' || c == '_' || c == '.';

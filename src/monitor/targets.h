@@ -18,8 +18,9 @@ struct ScrapeTarget {
 std::string targets_json(const std::vector<ScrapeTarget>& targets, const std::string& job,
                          const std::string& run);
 
-// A file name for the shared targets directory that two runs do not share.
-std::string shared_targets_name(const std::string& run, const std::string& host, long pid);
+// The file name in monitor.targets_dir for a run: "artic-RUN-XXXXXXXX.json", XXXXXXXX a hash of
+// the run directory, so that a requeued run (new PID, maybe another host) replaces its file.
+std::string shared_targets_name(const std::string& run, const std::string& run_dir);
 
 // Writes `json` atomically (temp file + rename) to every path; removes them when destroyed, so
 // Prometheus stops scraping a finished run. Write failures are warnings, not errors.

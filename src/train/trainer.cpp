@@ -464,6 +464,18 @@ void start_monitoring(Session& s) {
   const std::vector<std::string> addresses = host_all_gather(s.metrics->endpoint());
   const std::vector<std::string> hosts = host_all_gather(s.topo.host);
   if (s.topo.rank != 0) return;
+  if (s.topo.nodes > 1) {
+    for (size_t r = 0; r < addresses.size(); ++r) {
+      const std::string& a = addresses[r];
+      if (a.rfind("127.", 0) == 0 || a.rfind("[::1]", 0) == 0 || a.rfind("localhost", 0) == 0) {
+        log_warn("monitor: rank " + std::to_string(r) + " on " + hosts[r] + " serves metrics on " +
+                 a + " (monitor.bind), which a Prometheus on another node cannot reach; on " +
+                 std::to_string(s.topo.nodes) +
+                 " nodes bind to every interface (monitor.bind = \"0.0.0.0\") or leave it empty");
+        break;
+      }
+    }
+  }
   std::vector<ScrapeTarget> targets;
   for (size_t r = 0; r < addresses.size(); ++r) {
     if (!addresses[r].empty()) targets.push_back({addresses[r], static_cast<int>(r), hosts[r]});
@@ -471,9 +483,9 @@ void start_monitoring(Session& s) {
   if (targets.empty()) return;
   std::vector<std::string> paths = {(fs::path(s.files.dir()) / "prometheus_targets.json").string()};
   if (!mc.targets_dir.empty()) {
-    paths.push_back(
-        (fs::path(mc.targets_dir) / shared_targets_name(s.config.run.name, s.topo.host, getpid()))
-            .string());
+    paths.push_back((fs::path(mc.targets_dir) /
+                     shared_targets_name(s.config.run.name, fs::absolute(s.files.dir()).string()))
+                        .string());
   }
   s.targets = TargetFiles(paths, targets_json(targets, mc.job, s.config.run.name));
   for (const auto& p : s.targets.paths()) s.files.log("Prometheus targets: " + p);

@@ -4,7 +4,9 @@
 #   - sbatch --nodes=2 (srun --mpi=pmix): ranks on both nodes, run completes;
 #   - --gpus-per-node=2: every task sees both of its node's GPUs (no per-task binding);
 #   - ARTIC_LAUNCHER=mpirun: Open MPI's per-node daemons get all the node's CPUs and GPUs;
-#   - the CPU-only partition accepts and runs the script (no GPU request in its header).
+#   - the CPU-only partition accepts and runs the script (no GPU request in its header);
+#   - a real Prometheus on the head node scrapes every rank of a 2-node job through the file_sd
+#     targets that rank 0 writes (each rank by its own node's name).
 # Usage: slurm_nodes_test.sh ARTIC ORACLE_PYTHON. Exit 77 (skipped) without namespaces or Slurm.
 set -uo pipefail
 ARTIC=$1
@@ -90,6 +92,37 @@ D=$(submit -p cpu --nodes=1)
 check "sbatch accepts train.sbatch on the CPU-only partition" "[[ -n $D ]]"
 [[ -n $D ]] && run_ok "$D"
 check "the CPU-only job ran on $N3" "[[ \$(hosts_of $D) == \"['$N3', '$N3']\" ]]"
+
+# 5. Prometheus on the head node, fed by monitor.targets_dir, scrapes all 4 ranks on 2 nodes.
+if command -v prometheus > /dev/null && command -v promtool > /dev/null; then
+  mkdir -p "$TMP/targets"
+  cluster_exec 1 bash "$HERE/monitoring/up.sh" "$TMP/targets" --port 9090 --scrape-interval 1s \
+    --data "$TMP/prometheus" > "$TMP/prometheus.log" 2>&1 &
+  PROM_PID=$!
+  promql() { # prints the number of series of an instant query, asked on the head node
+    cluster_exec 1 "$PY" -c 'import json,sys,urllib.parse,urllib.request
+r=json.load(urllib.request.urlopen("http://127.0.0.1:9090/api/v1/query?"+urllib.parse.urlencode({"query":sys.argv[1]}),timeout=5))
+print(len(r["data"]["result"]) if r["status"]=="success" else -1)' "$1" 2> /dev/null || echo -1
+  }
+  E=$(ARTIC_SET="$ARTIC_SET training.max_epochs=100000 monitor.port=9300 monitor.job=nodes monitor.targets_dir=$TMP/targets" \
+    submit --nodes=2)
+  for _ in $(seq 1 120); do
+    [[ $(promql 'up{job="nodes"} == 1') == 4 ]] && break
+    sleep 1
+  done
+  check "Prometheus on $N1 scrapes all 4 ranks of job $E (up == 1)" "[[ \$(promql 'up{job=\"nodes\"} == 1') == 4 ]] || { tail -5 $TMP/prometheus.log; cat $TMP/targets/*; false; }"
+  check "two of them on each node (host label)" \
+    "[[ \$(promql 'up{job=\"nodes\",host=\"$N1\"} == 1') == 2 && \$(promql 'up{job=\"nodes\",host=\"$N2\"} == 1') == 2 ]] || { cat $TMP/targets/*; false; }"
+  check "the targets file is named by run, not by process" "ls $TMP/targets | grep -qE '^artic-cpu_test-$E-[0-9a-f]{8}\\.json\$'"
+  check "each rank's target is its own node's address" \
+    "grep -q '\"$N1:9300\"' $TMP/targets/*.json && grep -q '\"$N2:9301\"' $TMP/targets/*.json"
+  on_head scancel "$E"
+  slurm_nodes_wait_job "$E" 120 > /dev/null
+  kill "$PROM_PID" 2> /dev/null
+  wait "$PROM_PID" 2> /dev/null
+else
+  echo "skip Prometheus on the cluster: prometheus/promtool not installed"
+fi
 
 echo "slurm_nodes_test: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

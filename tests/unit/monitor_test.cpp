@@ -127,7 +127,12 @@ TEST(Targets, JsonListsServingRanksWithLabels) {
   EXPECT_EQ(labels.at("rank", "t").as_string("t"), "2");
   EXPECT_EQ(labels.at("host", "t").as_string("t"), "node2");
   EXPECT_EQ(labels.at("run", "t").as_string("t"), "r1");
-  EXPECT_EQ(shared_targets_name("my run/1", "n1.cluster", 42), "artic-my_run_1-n1.cluster-42.json");
+  // One name per run directory, whatever host or process writes it (a requeue replaces it).
+  const std::string name = shared_targets_name("my run/1", "/shared/runs/my run/1");
+  EXPECT_EQ(name.substr(0, 15), "artic-my_run_1-");
+  EXPECT_EQ(name.size(), 15u + 8 + 5) << name;
+  EXPECT_EQ(name, shared_targets_name("my run/1", "/shared/runs/my run/1"));
+  EXPECT_NE(name, shared_targets_name("my run/1", "/other/runs/my run/1"));
 }
 
 TEST(Targets, FilesAreWrittenAndRemovedAtTheEnd) {
