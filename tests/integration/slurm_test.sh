@@ -76,6 +76,22 @@ check "final step count equals the uninterrupted run ($(field "$RA/summary.json"
 check "final parameters bit-identical to the uninterrupted run" \
   "[[ \$(field $RB/summary.json param_hash) == \$(field $RA/summary.json param_hash) ]]"
 
+# 2b. A preemption that sends only SIGTERM (to the job's steps), with ARTIC_REQUEUE_ON_TERM=1:
+#     the ranks checkpoint and exit 75, the script requeues, the run resumes and ends the same.
+T=$(ARTIC_REQUEUE_ON_TERM=1 "${SB[@]}" -o "$TMP/t-%j.out" slurm/train.sbatch)
+RT=$TMP/runs/cpu_test-$T
+for _ in $(seq 1 600); do
+  grep -q '"step": *4,' "$RT/metrics.jsonl" 2> /dev/null && break
+  sleep 0.1
+done
+scancel --signal=TERM "$T"
+state=$(slurm_wait_job "$T" 300)
+check "SIGTERM-preempted job $T completed after requeue (state $state)" \
+  "[[ $state == COMPLETED ]] || { show $TMP/t-$T.out 60; false; }"
+check "it requeued on SIGTERM (ARTIC_REQUEUE_ON_TERM=1)" "grep -q 'requeueing job $T' $TMP/t-$T.out"
+check "and ended bit-identical to the uninterrupted run" \
+  "[[ \$(field $RT/summary.json param_hash) == \$(field $RA/summary.json param_hash) ]]"
+
 # 3. A sweep as a job array, one task per variant, launched with mpirun inside the allocation.
 cat > "$TMP/sweep.toml" << TOML
 config = "configs/cpu_test.toml"
