@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -42,6 +43,10 @@ Topology init_distributed(int* argc, char*** argv) {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
+    // Every collective is non-blocking (it waits against a deadline): Open MPI's default choice of
+    // non-blocking all-reduce algorithm is up to 2-4x slower than the blocking one on large
+    // messages; Rabenseifner's matches it (bench/scaling.sh). A value set by the user wins.
+    setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "3", 0);
     int provided = 0;
     check(MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
     g_initialized_here = true;
@@ -148,14 +153,16 @@ void wait_with_deadline(MPI_Request* requests, int count, const char* what) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::microseconds(static_cast<int64_t>(g_timeout_s * 1e6));
-  auto pause = std::chrono::microseconds(10);
+  // Spin first (Open MPI's non-blocking collectives progress only inside MPI calls, so a sleeping
+  // rank would stall every round); after 200 ms the wait is long anyway: poll every 200 us.
+  const auto spin_until = start + std::chrono::milliseconds(200);
   for (;;) {
     int done = 0;
     check(MPI_Testall(count, requests, &done, MPI_STATUSES_IGNORE), what);
     if (done) return;
-    if (Clock::now() > deadline) break;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+    const auto now = Clock::now();
+    if (now > deadline) break;
+    if (now > spin_until) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   // Who is still there? Every surviving rank reaches this point within about a step of the
   // others (all wait in the same collective); each sends a token to every rank and listens for
