@@ -148,7 +148,7 @@ void set_collective_timeout(double seconds) {
   g_timeout_s = seconds;
 }
 
-// Waits for one request, or (past dist.timeout_s) ends the job naming the ranks that are gone.
+// Waits for the requests, or (past dist.timeout_s) ends the job naming the ranks that are gone.
 void wait_with_deadline(MPI_Request* requests, int count, const char* what) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();

@@ -90,6 +90,13 @@ check "the launcher's CUDA_VISIBLE_DEVICES did not reach the other node" \
 check "the second node sent $((eth_2x2 / 1024)) KiB over its bridge interface (TCP between nodes)" \
   "((eth_2x2 > 200000))"
 
+# The same placement from a host file (one node per line, comments and slots ignored).
+printf '# the simulated cluster\n%s slots=2\n%s\n' "$N1" "$N2" > "$TMP/hosts"
+cluster_exec 1 "$HERE/launch/artic-run" --cpu --hostfile "$TMP/hosts" -n 2 --threads 1 \
+  --mpirun "$MPIRUN" --artic "$ARTIC" -- "${TRAIN[@]}" --set run.name=hostfile > "$TMP/hf.log" 2>&1
+check "--hostfile: the same 2x2 placement and parameters" \
+  "[[ \$(field $TMP/runs/hostfile/summary.json hosts) == \"['$N1', '$N1', '$N2', '$N2']\" && \$(field $TMP/runs/hostfile/summary.json param_hash) == \$(field $R22/summary.json param_hash) ]] || { tail -5 $TMP/hf.log; false; }"
+
 # Within a node: the same run with TCP forced between local ranks moves far more through the
 # node's loopback than with shared memory.
 lo0=$(bytes 1 lo)
