@@ -1,6 +1,7 @@
-// Typed run configuration (DESIGN.md: run, data, batching, model, optim, schedule, training,
-// dist, monitor, checkpoint). Loaded from TOML, overridden with `section.key=value`, validated
-// once; every problem is a ConfigError naming the file, line, key and what was expected.
+// Typed run configuration (docs/training.md): sections run, data, batching, model, optim,
+// schedule, training, dist, monitor, checkpoint. Loaded from TOML, overridden with
+// `section.key=value`, validated once; every problem is a ConfigError naming the file, line, key
+// and what was expected.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The artic corpus (DESIGN.md §3): frames of every utterance concatenated, plus an index.
+// The artic corpus (docs/corpus-format.md): frames of every utterance concatenated, plus an index.
 // `Corpus` holds it in memory; `CorpusReader` reads one utterance at a time from HDF5.
 // Readers validate everything and throw DataError naming the file, dataset or utterance.
 #pragma once

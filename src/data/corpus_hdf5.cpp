@@ -1,4 +1,4 @@
-// HDF5 reader and writer of the artic corpus layout (DESIGN.md §3). The only file that
+// HDF5 reader and writer of the artic corpus layout (docs/corpus-format.md). The only file that
 // includes hdf5.h. Debian's serial HDF5 is not thread-safe, so every call holds one mutex.
 #include <hdf5.h>
 
@@ -429,7 +429,8 @@ CorpusReader::CorpusReader(const std::string& path) : CorpusReader() {
     throw DataError(path + ": cannot open corpus file (does it exist?)");
   }
   if (H5Fis_hdf5(path.c_str()) <= 0) {
-    throw DataError(path + ": not an HDF5 file (expected an artic corpus; see DESIGN.md §3)");
+    throw DataError(path +
+                    ": not an HDF5 file (expected an artic corpus; see docs/corpus-format.md)");
   }
   // Read-only and without HDF5's file locks: every rank opens the corpus, and Lustre or NFS
   // mounts without lock support would refuse the lock (HDF5_USE_FILE_LOCKING=FALSE, built in).

@@ -1,7 +1,8 @@
-// Length-bucketed, distributed batch sampler (DESIGN.md §4). Every rank builds the same global
-// plan from (seed, epoch) and keeps its share, so no communication is needed and every rank
-// gets exactly the same number of micro-batches; micro-batch j of each rank has similar cost.
-// Each segment appears exactly once per epoch across all ranks. State can be saved/restored.
+// Length-bucketed, distributed batch sampler (docs/training.md, balancing the ranks). Every rank
+// builds the same global plan from (seed, epoch) and keeps its share, so no communication is needed
+// and every rank gets exactly the same number of micro-batches; micro-batch j of each rank has
+// similar cost. Each segment appears exactly once per epoch across all ranks. State can be
+// saved/restored.
 #pragma once
 
 #include <cstdint>

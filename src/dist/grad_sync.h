@@ -1,4 +1,4 @@
-// Parameter and gradient synchronization on top of a Communicator (DESIGN.md §5-6):
+// Parameter and gradient synchronization on top of a Communicator (docs/architecture.md):
 // start-of-run broadcast from rank 0, the step's gradient sum after local accumulation, and
 // an optional check that every rank holds bit-identical parameters.
 #pragma once

@@ -1,10 +1,10 @@
-// The gradient all-reduce overlapped with the last micro-batch's backward pass (DESIGN.md §5):
-// parameters are bucketed in reverse order (roughly the order backward finishes them), and a
-// post-accumulation hook on each parameter starts its bucket's all-reduce as soon as every
-// gradient in it and in the buckets before it is final (the same order on every rank). finish()
-// starts what is left (parameters without gradients), waits, and writes the sums back into the
-// gradients. An `extra` tensor (the step's loss and counts) rides in the last bucket. The result
-// equals reduce_gradients().
+// The gradient all-reduce overlapped with the last micro-batch's backward pass
+// (docs/architecture.md, one training step): parameters are bucketed in reverse order (roughly the
+// order backward finishes them), and a post-accumulation hook on each parameter starts its bucket's
+// all-reduce as soon as every gradient in it and in the buckets before it is final (the same order
+// on every rank). finish() starts what is left (parameters without gradients), waits, and writes
+// the sums back into the gradients. An `extra` tensor (the step's loss and counts) rides in the
+// last bucket. The result equals reduce_gradients().
 #pragma once
 
 #include <torch/torch.h>

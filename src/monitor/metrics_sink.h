@@ -1,6 +1,6 @@
-// What the training loop reports to monitoring, as plain numbers (DESIGN.md §8). The Prometheus
-// implementation serves them on /metrics and pushes them to a push gateway; no Prometheus type
-// leaves src/monitor/.
+// What the training loop reports to monitoring, as plain numbers (docs/monitoring.md). The
+// Prometheus implementation serves them on /metrics and pushes them to a push gateway; no
+// Prometheus type leaves src/monitor/.
 #pragma once
 
 #include <cstdint>

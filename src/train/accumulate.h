@@ -1,6 +1,6 @@
-// One optimizer step's gradients under the exact accumulation rule (DESIGN.md §5): the global
-// number N of real frames over all micro-batches and ranks is known on every rank from the
-// sampler's global plan (no collective); every micro-batch
+// One optimizer step's gradients under the exact accumulation rule (docs/training.md, the loss and
+// gradient accumulation): the global number N of real frames over all micro-batches and ranks is
+// known on every rank from the sampler's global plan (no collective); every micro-batch
 // backpropagates sum((y - y_hat)^2 over its real frames and channels) / (N * A); gradients add
 // up locally, then one bucketed all-reduce sums them over ranks, with the step's loss and FLOPs in
 // its last bucket. The result equals the gradient of the mean squared error over all the step's

@@ -1,6 +1,6 @@
-// `artic train`: the training loop of DESIGN.md §7 on 1..N MPI ranks. Writes the run directory
-// (config.toml, metrics.jsonl, train.log, checkpoints/, summary.json), validates on full
-// utterances, stops early, and resumes from its last checkpoint (bit-identically on CPU).
+// `artic train`: the training loop (docs/architecture.md, one run) on 1..N MPI ranks. Writes the
+// run directory (config.toml, metrics.jsonl, train.log, checkpoints/, summary.json), validates on
+// full utterances, stops early, and resumes from its last checkpoint (bit-identically on CPU).
 #pragma once
 
 #include <string>

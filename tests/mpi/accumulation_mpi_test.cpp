@@ -1,7 +1,7 @@
-// DESIGN.md §5 under mpirun -np 2: 2 ranks x 3 micro-batches of utterances of different lengths
-// give the same gradients (fp64, <= 1e-10 relative) and the same parameters after an AdamW step
-// as one process with all the utterances in one batch; the naive mean of micro-batch means
-// does not.
+// The accumulation rule (docs/training.md) under mpirun -np 2: 2 ranks x 3 micro-batches of
+// utterances of different lengths give the same gradients (fp64, <= 1e-10 relative) and the same
+// parameters after an AdamW step as one process with all the utterances in one batch; the naive
+// mean of micro-batch means does not.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
