@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
+
 #include "core/error.h"
 #include "core/rng.h"
 #include "test_util.h"
@@ -145,18 +149,27 @@ TEST(Loader, ProducerErrorReachesTheTrainer) {
   }
 }
 
+// Destroying a loader mid-epoch stops its thread promptly (a hang is caught here, not by
+// ctest's timeout) and it has read ahead no further than its prefetch depth.
 TEST(Loader, StopsCleanlyWhenDestroyedMidEpoch) {
   const Corpus c = make_corpus(200);
   const auto segs = full_segments(c);
   SamplerOptions o;
   o.max_frames = 50;
   BatchSampler sampler(lengths_of(segs), o);
-  {
-    BatchLoader loader(sampler, segs, FrameSource{&c, nullptr}, identity(c), LoaderOptions{});
-    TrainBatch b;
-    ASSERT_TRUE(loader.next(&b));
-  }
-  SUCCEED();
+  LoaderOptions options;
+  options.prefetch = 2;
+  auto loader =
+      std::make_unique<BatchLoader>(sampler, segs, FrameSource{&c, nullptr}, identity(c), options);
+  TrainBatch b;
+  ASSERT_TRUE(loader->next(&b));
+  ASSERT_GT(sampler.batches_per_epoch(), 20) << "the epoch must be long enough to stop inside";
+  auto destroy = std::async(std::launch::async, [&loader] { loader.reset(); });
+  ASSERT_EQ(destroy.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << "the loader's thread did not stop";
+  // One batch taken, at most `prefetch` queued and one being collated when the stop came.
+  EXPECT_LE(sampler.state().position, 1 + options.prefetch + 1);
+  EXPECT_GE(sampler.state().position, 1);
 }
 
 }  // namespace
