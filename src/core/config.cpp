@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/host_port.h"
 #include "core/suggest.h"
 
 namespace artic {
@@ -537,15 +538,13 @@ void apply_override(Config& config, const std::string& assignment) {
 
 namespace {
 
-// "host:port" with an optional http:// in front and a port in 1..65535.
-bool is_host_port(std::string s) {
-  if (s.rfind("http://", 0) == 0) s = s.substr(7);
-  const size_t colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return false;
-  const std::string port = s.substr(colon + 1);
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
-  const int p = std::stoi(port);
-  return p >= 1 && p <= 65535 && s.find('/') == std::string::npos;
+bool is_host_port(const std::string& text) {
+  try {
+    parse_host_port(text, "");
+    return true;
+  } catch (const ConfigError&) {
+    return false;
+  }
 }
 
 }  // namespace

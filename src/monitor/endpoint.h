@@ -1,18 +1,12 @@
-// Addresses for the metrics server and the push gateway: parsing "host:port", the address
+// Addresses for the metrics server and the push gateway: the listening address, the address
 // Prometheus should scrape, and a bounded TCP reachability probe.
 #pragma once
 
 #include <string>
 
+#include "core/host_port.h"
+
 namespace artic {
-
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-// "host:port" or "http://host:port"; throws ConfigError naming `what` otherwise.
-HostPort parse_host_port(const std::string& text, const std::string& what);
 
 // The civetweb listening address for bind and port ("127.0.0.1:9100", "[::1]:9100").
 std::string bind_address(const std::string& bind, int port);

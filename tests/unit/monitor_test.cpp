@@ -78,7 +78,7 @@ TEST(Endpoint, ParsesHostPort) {
   EXPECT_EQ(a.host, "::1");
   EXPECT_EQ(a.port, 1);
   for (const char* bad : {"pushgw", "pushgw:", ":9091", "pushgw:0", "pushgw:65536", "pushgw:123456",
-                          "pushgw:90a1", ""}) {
+                          "pushgw:90a1", "", "http://pushgw:9091/metrics"}) {
     EXPECT_THROW(parse_host_port(bad, "monitor.pushgateway"), ConfigError) << bad;
   }
   try {
