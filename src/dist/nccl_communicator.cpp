@@ -148,6 +148,7 @@ class NcclCommunicator : public Communicator {
   // The watchdog: until the last waited-for collective is done, checks it every millisecond and
   // aborts the communicator past its deadline or on an asynchronous NCCL error.
   void watch() {
+    cudaSetDevice(device_);  // the runtime's current device is per thread
     std::unique_lock<std::mutex> lock(watch_mutex_);
     while (!stop_watching_) {
       if (!watching_) {
