@@ -784,9 +784,12 @@ void check_run_dir_shared(const std::string& dir, const Topology& topo) {
     write_file_atomically(token.string(), {expected}, "the shared-directory check");
   }
   host_broadcast(expected, 0);
+  // NFS may show a new file only after its attribute cache expires (acdirmin, 3 s by default).
   std::string seen;
-  {
+  for (int attempt = 0; attempt < 40 && seen != expected; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(250));
     std::ifstream in(token);
+    seen.clear();
     std::getline(in, seen);
   }
   const std::vector<int64_t> sees = host_all_gather(static_cast<int64_t>(seen == expected));
