@@ -462,7 +462,7 @@ void start_monitoring(Session& s) {
   s.metrics->planned_steps(s.progress.total_steps);
   if (mc.port == 0) return;
   const std::vector<std::string> addresses = host_all_gather(s.metrics->endpoint());
-  const std::vector<std::string> hosts = host_all_gather(s.topo.host);
+  const std::vector<std::string>& hosts = s.topo.hosts;
   if (s.topo.rank != 0) return;
   if (s.topo.nodes > 1) {
     for (size_t r = 0; r < addresses.size(); ++r) {
@@ -760,7 +760,7 @@ void check_ranks_agree(const Config& config, const torch::Device& device, const 
   const std::vector<std::string> backends =
       host_all_gather(resolve_backend(config.dist, device.is_cuda()));
   const std::vector<std::string> configs = host_all_gather(config_to_toml(config));
-  const std::vector<std::string> hosts = host_all_gather(topo.host);
+  const std::vector<std::string>& hosts = topo.hosts;
   std::vector<RankChoice> ranks;
   for (size_t r = 0; r < hosts.size(); ++r) {
     ranks.push_back({hosts[r], devices[r], backends[r], configs[r]});
