@@ -23,6 +23,8 @@ PACKAGES=(
   libmicrohttpd-dev libmicrohttpd12 libgnutls30 libnettle8 libhogweed6 libp11-kit0 libtasn1-6
   libidn2-0 libunistring2 libgmp10
   libxxhash-dev libxxhash0
+  # typed run records (header only)
+  nlohmann-json3-dev
   # audio for artic prep
   libsndfile1-dev libsndfile1 libflac12 libogg0 libvorbis0a libvorbisenc2 libopus0 libmpg123-0
   libmp3lame0 libsamplerate0-dev libsamplerate0

@@ -8,6 +8,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp
   libopenmpi-dev openmpi-bin
   libhdf5-dev
+  nlohmann-json3-dev
   libtomlplusplus-dev
   prometheus-cpp-dev libmicrohttpd-dev
   libxxhash-dev

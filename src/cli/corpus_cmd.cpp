@@ -4,12 +4,12 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/error.h"
-#include "core/json.h"
 #include "data/corpus.h"
 #include "data/dataset.h"
 #include "data/sampler.h"
@@ -28,21 +28,6 @@ int64_t percentile(std::vector<int64_t> sorted, double p) {
   const size_t rank =
       static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
   return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
 }
 
 // All names when there are few; else the first and last few around "...".
@@ -77,28 +62,27 @@ void print_info(const std::string& path, bool as_json) {
   const std::vector<std::string> order = {"train", "valid", "test", "all"};
 
   if (as_json) {
-    std::cout << "{\"path\": " << json_string(path) << ", \"frame_rate_hz\": " << rate
-              << ", \"feature_kind\": " << json_string(c.meta.feature_kind)
-              << ", \"source\": " << json_string(c.meta.source)
-              << ", \"num_features\": " << c.num_features()
-              << ", \"num_articulators\": " << c.num_articulators()
-              << ", \"num_speakers\": " << speakers.size() << ", \"articulators\": [";
-    for (size_t i = 0; i < c.meta.articulator_names.size(); ++i) {
-      std::cout << (i ? ", " : "") << json_string(c.meta.articulator_names[i]);
-    }
-    std::cout << "], \"splits\": {";
-    bool first = true;
+    nlohmann::ordered_json j = {{"path", path},
+                                {"frame_rate_hz", rate},
+                                {"feature_kind", c.meta.feature_kind},
+                                {"source", c.meta.source},
+                                {"num_features", c.num_features()},
+                                {"num_articulators", c.num_articulators()},
+                                {"num_speakers", speakers.size()},
+                                {"articulators", c.meta.articulator_names}};
+    nlohmann::ordered_json per = nlohmann::ordered_json::object();
     for (const auto& name : order) {
       if (!splits.count(name)) continue;
       const auto& s = splits[name];
-      std::cout << (first ? "" : ", ") << json_string(name) << ": {\"utterances\": " << s.utterances
-                << ", \"frames\": " << s.frames << ", \"hours\": " << s.frames / rate / 3600.0
-                << ", \"length_p50\": " << percentile(s.lengths, 50)
-                << ", \"length_p95\": " << percentile(s.lengths, 95)
-                << ", \"length_max\": " << s.lengths.back() << "}";
-      first = false;
+      per[name] = {{"utterances", s.utterances},
+                   {"frames", s.frames},
+                   {"hours", static_cast<double>(s.frames) / rate / 3600.0},
+                   {"length_p50", percentile(s.lengths, 50)},
+                   {"length_p95", percentile(s.lengths, 95)},
+                   {"length_max", s.lengths.back()}};
     }
-    std::cout << "}}\n";
+    j["splits"] = per;
+    std::cout << j.dump() << "\n";
     return;
   }
 
@@ -157,29 +141,24 @@ std::vector<int64_t> histogram(const std::vector<std::vector<Batch>>& plan,
 void export_plan(const BatchesArgs& args, const Config& config,
                  const std::vector<Segment>& segments,
                  const std::vector<std::vector<Batch>>& plan) {
-  json::Value batches = json::Value::array();
+  nlohmann::ordered_json batches = nlohmann::ordered_json::array();
   for (const auto& step : plan) {
-    json::Value items = json::Value::array();
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
     for (int64_t i : step[0].items) {
       const Segment& seg = segments[static_cast<size_t>(i)];
-      json::Value item = json::Value::array();
-      item.push_back(seg.utterance);
-      item.push_back(seg.start);
-      item.push_back(seg.length);
-      items.push_back(item);
+      items.push_back({seg.utterance, seg.start, seg.length});
     }
     batches.push_back(items);
   }
-  json::Value v = json::Value::object();
-  v.set("corpus", config.data.corpus);
-  v.set("split_mode", config.data.split_mode);
-  v.set("mode", config.batching.mode);
-  v.set("max_frames", config.batching.max_frames);
-  v.set("world_size", args.world_size);
-  v.set("epoch", args.epoch);
-  v.set("batches", batches);
+  const nlohmann::ordered_json v = {{"corpus", config.data.corpus},
+                                    {"split_mode", config.data.split_mode},
+                                    {"mode", config.batching.mode},
+                                    {"max_frames", config.batching.max_frames},
+                                    {"world_size", args.world_size},
+                                    {"epoch", args.epoch},
+                                    {"batches", batches}};
   std::ofstream out(args.export_path);
-  out << json::to_json(v) << "\n";
+  out << v.dump() << "\n";
   if (!out) throw UserError(args.export_path + ": cannot write the batch plan");
 }
 

@@ -6,8 +6,8 @@
 #include "cli/commands.h"
 #include "core/config.h"
 #include "core/error.h"
-#include "core/json.h"
 #include "eval/report.h"
+#include "eval/run_records.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_file.h"
 #include "train/predict.h"
@@ -99,11 +99,8 @@ void run_eval(const EvalArgs& args) {
   std::cout << args.split << " split of " << config.data.corpus << " (" << r.metrics.utterances
             << " utterances, " << r.metrics.frames << " frames), checkpoint " << checkpoint << ":\n"
             << metrics_table(r.metrics);
-  json::Value v = eval_json(r.metrics, args.split);
-  v.set("checkpoint", checkpoint);
-  v.set("loss", r.loss);
   const std::string out = args.out.empty() ? (fs::path(args.run) / "eval.json").string() : args.out;
-  std::ofstream(out) << json::to_json(v, 2) << "\n";
+  write_record(out, EvalRecord{args.split, checkpoint, r.metrics, r.loss});
   std::cout << "wrote " << out << "\n";
   if (!args.predictions.empty()) {
     std::vector<std::vector<float>> ordered;

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/host_port.h"
+#include "core/number_text.h"
 #include "core/suggest.h"
 
 namespace artic {
@@ -221,15 +222,9 @@ std::vector<Field> fields_of(Config& c) {
   };
 }
 
+// TOML needs a point or exponent to read a float back as a float.
 std::string format_number(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (std::isnan(v)) return "nan";
-  char buf[64];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  std::string out = buf;
+  std::string out = shortest_text(v);
   if (out.find_first_of(".en") == std::string::npos) out += ".0";
   return out;
 }

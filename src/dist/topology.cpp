@@ -22,6 +22,11 @@ double g_timeout_s = 300.0;
 MPI_Comm g_probe_comm = MPI_COMM_NULL;  // liveness tokens after a missed deadline
 constexpr int kAliveTag = 7;
 
+// One rank (or MPI not started: a library user, a unit test): every collective is the identity.
+bool alone() {
+  return g_topology.world_size == 1;
+}
+
 void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) {
     char text[MPI_MAX_ERROR_STRING];
@@ -71,10 +76,7 @@ Topology init_distributed(int* argc, char*** argv) {
   for (int64_t l : host_all_gather(static_cast<int64_t>(t.local_rank))) {
     t.local_ranks.push_back(static_cast<int>(l));
   }
-  std::vector<std::string> seen;
-  for (const auto& h : t.hosts) {
-    if (std::find(seen.begin(), seen.end(), h) == seen.end()) seen.push_back(h);
-  }
+  const std::vector<std::string> seen = hosts_in_rank_order(t.hosts);
   t.nodes = static_cast<int>(seen.size());
   for (size_t r = 0; r < t.hosts.size() && t.rank == 0; ++r) {
     const auto same_host_before = std::count(t.hosts.begin(), t.hosts.begin() + r, t.hosts[r]);
@@ -93,12 +95,27 @@ Topology init_distributed(int* argc, char*** argv) {
   return t;
 }
 
-std::string describe_placement(const Topology& t) {
-  std::string out = std::to_string(t.nodes) + " node(s):";
+std::vector<std::string> hosts_in_rank_order(const std::vector<std::string>& hosts) {
   std::vector<std::string> order;
-  for (const auto& h : t.hosts) {
+  for (const auto& h : hosts) {
     if (std::find(order.begin(), order.end(), h) == order.end()) order.push_back(h);
   }
+  return order;
+}
+
+std::string ranks_with_hosts(const std::vector<int>& ranks, const std::vector<std::string>& hosts) {
+  std::string out;
+  for (int r : ranks) {
+    const auto i = static_cast<size_t>(r);
+    out += (out.empty() ? "" : ", ") + std::to_string(r) + " (" +
+           (i < hosts.size() ? hosts[i] : std::string("?")) + ")";
+  }
+  return out;
+}
+
+std::string describe_placement(const Topology& t) {
+  std::string out = std::to_string(t.nodes) + " node(s):";
+  const std::vector<std::string> order = hosts_in_rank_order(t.hosts);
   for (const auto& h : order) {
     out += (h == order.front() ? " " : ", ") + h + " rank";
     std::string ranks;
@@ -186,14 +203,11 @@ void wait_with_deadline(MPI_Request* requests, int count, const char* what) {
     if (all) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::string silent;
+  std::vector<int> quiet;
   for (int r = 0; r < n; ++r) {
-    if (r == g_topology.rank) continue;
-    if (tokens[r] == 1) continue;
-    const std::string host =
-        r < static_cast<int>(g_topology.hosts.size()) ? g_topology.hosts[r] : std::string("?");
-    silent += (silent.empty() ? "" : ", ") + std::to_string(r) + " (" + host + ")";
+    if (r != g_topology.rank && tokens[r] != 1) quiet.push_back(r);
   }
+  const std::string silent = ranks_with_hosts(quiet, g_topology.hosts);
   const std::string waited = std::to_string(static_cast<int64_t>(g_timeout_s));
   abort_job(std::string(what) + " did not finish within dist.timeout_s = " + waited + " s; " +
                 (silent.empty() ? std::string("every rank still answers (one of them is stuck "
@@ -207,12 +221,14 @@ void wait_with_deadline(MPI_Request* requests, int count, const char* what) {
 }
 
 void host_barrier() {
+  if (alone()) return;
   MPI_Request request;
   check(MPI_Ibarrier(MPI_COMM_WORLD, &request), "MPI_Ibarrier");
   wait_with_deadline(&request, 1, "MPI_Barrier");
 }
 
 void host_all_reduce_sum(std::vector<double>& v) {
+  if (alone()) return;
   MPI_Request request;
   check(MPI_Iallreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_DOUBLE, MPI_SUM,
                        MPI_COMM_WORLD, &request),
@@ -221,6 +237,7 @@ void host_all_reduce_sum(std::vector<double>& v) {
 }
 
 void host_all_reduce_sum(std::vector<int64_t>& v) {
+  if (alone()) return;
   MPI_Request request;
   check(MPI_Iallreduce(MPI_IN_PLACE, v.data(), static_cast<int>(v.size()), MPI_INT64_T, MPI_SUM,
                        MPI_COMM_WORLD, &request),
@@ -229,6 +246,7 @@ void host_all_reduce_sum(std::vector<int64_t>& v) {
 }
 
 int64_t host_all_reduce_max(int64_t value) {
+  if (alone()) return value;
   MPI_Request request;
   check(MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD, &request),
         "MPI_Iallreduce");
@@ -237,6 +255,7 @@ int64_t host_all_reduce_max(int64_t value) {
 }
 
 std::vector<int64_t> host_all_gather(int64_t value) {
+  if (alone()) return {value};
   std::vector<int64_t> out(static_cast<size_t>(g_topology.world_size));
   MPI_Request request;
   check(
@@ -247,6 +266,7 @@ std::vector<int64_t> host_all_gather(int64_t value) {
 }
 
 std::vector<std::string> host_all_gather(const std::string& value) {
+  if (alone()) return {value};
   const auto sizes = host_all_gather(static_cast<int64_t>(value.size()));
   std::vector<int> counts, displs;
   int total = 0;
@@ -267,6 +287,7 @@ std::vector<std::string> host_all_gather(const std::string& value) {
 }
 
 void host_broadcast(std::string& bytes, int root) {
+  if (alone()) return;
   int64_t size = static_cast<int64_t>(bytes.size());
   MPI_Request request;
   check(MPI_Ibcast(&size, 1, MPI_INT64_T, root, MPI_COMM_WORLD, &request), "MPI_Ibcast");

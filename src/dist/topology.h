@@ -33,6 +33,11 @@ Topology init_distributed(int* argc, char*** argv);
 void finalize_distributed();
 const Topology& topology();
 
+// Host names in the order of their first rank.
+std::vector<std::string> hosts_in_rank_order(const std::vector<std::string>& hosts);
+// "1 (nodeA), 3 (nodeB)": ranks with their hosts (hosts by rank), for messages.
+std::string ranks_with_hosts(const std::vector<int>& ranks, const std::vector<std::string>& hosts);
+
 // Prints "[rank R@host] message" to stderr and ends every rank of the job with exit_code.
 [[noreturn]] void abort_job(const std::string& message, int exit_code);
 
@@ -40,6 +45,8 @@ const Topology& topology();
 // not finished by then ends the job with kExitPeerLost, naming the ranks that do not answer.
 void set_collective_timeout(double seconds);
 
+// Host-side collectives over every rank, each under the deadline above. With one rank (or before
+// init_distributed) they are the identity and need no MPI.
 void host_barrier();
 void host_all_reduce_sum(std::vector<double>& values);
 void host_all_reduce_sum(std::vector<int64_t>& values);

@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "core/error.h"
-#include "core/json.h"
+#include "eval/run_records.h"
 
 namespace artic {
 namespace {
@@ -18,8 +18,8 @@ enum class Better { Lower, Higher, None };
 
 struct Run {
   std::string name;
-  json::Value summary;
-  json::Value eval;
+  RunSummary summary;
+  EvalRecord eval;
   std::string summary_path, eval_path;
 };
 
@@ -34,8 +34,8 @@ Run load_run(const std::string& dir) {
   if (!fs::exists(r.eval_path)) {
     throw UserError(dir + " has no eval.json; run 'artic eval --run " + dir + "' first");
   }
-  r.summary = json::parse_file(r.summary_path);
-  r.eval = json::parse_file(r.eval_path);
+  r.summary = read_run_summary(r.summary_path);
+  r.eval = read_eval_record(r.eval_path);
   r.name = fs::path(dir).filename().string();
   if (r.name.empty()) r.name = fs::path(dir).parent_path().filename().string();
   return r;
@@ -95,42 +95,29 @@ std::string relative_change(double a, double b) {
   return buf;
 }
 
-std::string split_text(const json::Value& v, const std::string& origin) {
-  const std::string& mode = v.at("split_mode", origin).as_string("split_mode");
-  const int64_t len = v.at("sequence_length", origin).as_integer("sequence_length");
+std::string split_text(const std::string& mode, int64_t length) {
   return mode == "full" ? std::string("full utterances")
-                        : mode + " " + std::to_string(len) + " frames";
-}
-
-// A staged run's summary "stages": a non-empty list.
-const std::vector<json::Value>& stages_of(const Run& r) {
-  const json::Value& stages = r.summary.at("stages", r.summary_path);
-  if (!stages.is_array() || stages.items().empty()) {
-    throw UserError(r.summary_path + ": 'stages' must be a non-empty list of stage summaries");
-  }
-  return stages.items();
+                        : mode + " " + std::to_string(length) + " frames";
 }
 
 // Staged runs (summary "stages"): every stage's split joined by arrows, epochs summed over the
 // stages, and the best epoch counted over the whole run.
-std::string run_split(const Run& r) {
-  if (!r.summary.has("stages")) return split_text(r.summary, r.summary_path);
+std::string run_split(const RunSummary& r) {
+  if (r.stages.empty()) return split_text(r.split_mode, r.sequence_length);
   std::string out;
-  for (const auto& st : stages_of(r)) {
-    out += (out.empty() ? "" : " → ") + split_text(st, r.summary_path);
+  for (const auto& st : r.stages) {
+    out += (out.empty() ? "" : " → ") + split_text(st.split_mode, st.sequence_length);
   }
   return out;
 }
 
-double run_epochs(const Run& r, bool best) {
-  const auto number = [&](const json::Value& v, const char* key) {
-    return v.at(key, r.summary_path).as_number(r.summary_path + ": " + key);
-  };
-  if (!r.summary.has("stages")) return number(r.summary, best ? "best_epoch" : "epochs");
-  const auto& stages = stages_of(r);
+double run_epochs(const RunSummary& r, bool best) {
+  if (r.stages.empty()) return static_cast<double>(best ? r.best_epoch : r.epochs);
   double before = 0;
-  for (size_t i = 0; i + 1 < stages.size(); ++i) before += number(stages[i], "epochs");
-  return before + number(stages.back(), best ? "best_epoch" : "epochs");
+  for (size_t i = 0; i + 1 < r.stages.size(); ++i)
+    before += static_cast<double>(r.stages[i].epochs);
+  const StageEndRecord& last = r.stages.back();
+  return before + static_cast<double>(best ? last.best_epoch : last.epochs);
 }
 
 std::string compare_runs(const std::vector<std::string>& run_dirs, const CompareOptions& options) {
@@ -138,81 +125,73 @@ std::string compare_runs(const std::vector<std::string>& run_dirs, const Compare
   std::vector<Run> runs;
   for (const auto& d : run_dirs) runs.push_back(load_run(d));
 
-  const auto summary_row = [&](const std::string& label, const std::string& key) {
+  const auto summary_row = [&](const std::string& label, int64_t RunSummary::*field) {
     Row row{label, {}, 0, Better::None};
-    for (const auto& r : runs) {
-      row.values.push_back(
-          r.summary.at(key, r.summary_path).as_number(r.summary_path + ": " + key));
-    }
+    for (const auto& r : runs) row.values.push_back(static_cast<double>(r.summary.*field));
     return row;
   };
   const auto epochs_row = [&](const std::string& label, bool best) {
     Row row{label, {}, 0, Better::None};
-    for (const auto& r : runs) row.values.push_back(run_epochs(r, best));
+    for (const auto& r : runs) row.values.push_back(run_epochs(r.summary, best));
     return row;
   };
   std::string setup_modes = "| Split |";
-  for (const auto& r : runs) setup_modes += " " + run_split(r) + " |";
+  for (const auto& r : runs) setup_modes += " " + run_split(r.summary) + " |";
   for (size_t k = 1; k < runs.size(); ++k) setup_modes += " |";
 
   std::vector<Row> setup = {
-      summary_row("Train segments", "train_segments"),
-      summary_row("Validation utterances", "valid_segments"),
-      summary_row("Test utterances", "test_utterances"),
+      summary_row("Train segments", &RunSummary::train_segments),
+      summary_row("Validation utterances", &RunSummary::valid_segments),
+      summary_row("Test utterances", &RunSummary::test_utterances),
       epochs_row("Epochs trained", false),
       epochs_row("Best epoch", true),
-      summary_row("Optimizer steps", "steps"),
+      summary_row("Optimizer steps", &RunSummary::steps),
   };
   std::string out = table("Training setup", runs, setup);
   // The split row goes right under the header.
   const size_t header_end = out.find('\n', out.find("|---|")) + 1;
   out.insert(header_end, setup_modes + "\n");
 
-  const auto eval_metric = [&](const Run& r, const std::string& key) {
-    return r.eval.at("mean", r.eval_path)
-        .at(key, r.eval_path + " mean")
-        .as_number(r.eval_path + ": mean." + key);
-  };
   std::vector<Row> results;
-  std::string split = runs[0].eval.at("split", runs[0].eval_path).as_string("split");
+  const std::string& split = runs[0].eval.split;
   for (const auto& r : runs) {
-    const std::string s = r.eval.at("split", r.eval_path).as_string(r.eval_path + ": split");
+    const std::string& s = r.eval.split;
     if (s != split) {
       throw UserError(r.eval_path + " holds the '" + s + "' split but " + runs[0].eval_path +
                       " holds '" + split + "'; evaluate both on the same split");
     }
   }
   const std::string prefix = split == "test" ? "Test" : split == "valid" ? "Validation" : "Train";
-  const std::vector<std::tuple<std::string, std::string, Better>> metrics = {
-      {prefix + " RMSE (mm)", "rmse_mm", Better::Lower},
-      {prefix + " Pearson r", "pearson_r", Better::Higher},
-      {prefix + " MAE (mm)", "mae_mm", Better::Lower}};
-  for (const auto& [label, key, better] : metrics) {
+  using Metric = double ChannelMetrics::*;
+  const std::vector<std::tuple<std::string, Metric, Better>> metrics = {
+      {prefix + " RMSE (mm)", &ChannelMetrics::rmse_mm, Better::Lower},
+      {prefix + " Pearson r", &ChannelMetrics::pearson_r, Better::Higher},
+      {prefix + " MAE (mm)", &ChannelMetrics::mae_mm, Better::Lower}};
+  for (const auto& [label, metric, better] : metrics) {
     Row row{label, {}, 3, better};
-    for (const auto& r : runs) row.values.push_back(eval_metric(r, key));
+    for (const auto& r : runs) row.values.push_back(r.eval.metrics.mean.*metric);
     results.push_back(row);
   }
   Row val{"Best validation loss", {}, 4, Better::Lower};
-  for (const auto& r : runs) {
-    val.values.push_back(r.summary.at("best_val_loss", r.summary_path).as_number("best_val_loss"));
-  }
+  for (const auto& r : runs) val.values.push_back(r.summary.best_val_loss);
   results.push_back(val);
   if (options.per_articulator) {
-    const json::Value& first = runs[0].eval.at("articulators", runs[0].eval_path);
-    for (const auto& [name, unused] : first.members()) {
-      (void)unused;
-      for (const auto& [suffix, key, better] :
-           std::vector<std::tuple<std::string, std::string, Better>>{
-               {" RMSE (mm)", "rmse_mm", Better::Lower}, {" r", "pearson_r", Better::Higher}}) {
+    for (const auto& name : runs[0].eval.metrics.articulators) {
+      for (const auto& [suffix, metric, better] :
+           std::vector<std::tuple<std::string, Metric, Better>>{
+               {" RMSE (mm)", &ChannelMetrics::rmse_mm, Better::Lower},
+               {" r", &ChannelMetrics::pearson_r, Better::Higher}}) {
         Row row{name + suffix, {}, 3, better};
         for (const auto& r : runs) {
-          const json::Value& per = r.eval.at("articulators", r.eval_path);
-          if (!per.has(name)) {
+          const EvalMetrics& m = r.eval.metrics;
+          const auto at = std::find(m.articulators.begin(), m.articulators.end(), name);
+          if (at == m.articulators.end()) {
             throw UserError(r.eval_path + " has no articulator '" + name +
                             "' (runs on different "
                             "corpora cannot be compared per articulator)");
           }
-          row.values.push_back(per.at(name, r.eval_path).at(key, r.eval_path).as_number(name));
+          row.values.push_back(m.per_channel[static_cast<size_t>(at - m.articulators.begin())].*
+                               metric);
         }
         results.push_back(row);
       }

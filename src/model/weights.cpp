@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/number_text.h"
 #include "model/model.h"
 
 namespace artic {
@@ -36,12 +37,10 @@ c10::IValue pair(const std::string& key, c10::IValue value) {
 }
 
 c10::IValue config_pairs(const ModelConfig& c) {
-  char dropout[32];
-  std::snprintf(dropout, sizeof(dropout), "%.17g", c.dropout);
   return tuple({pair("kind", c.kind), pair("frontend", c.frontend),
                 pair("conv_kernel", c.conv_kernel), pair("d_model", c.d_model),
                 pair("num_layers", c.num_layers), pair("num_heads", c.num_heads),
-                pair("ff_dim", c.ff_dim), pair("dropout", std::string(dropout)),
+                pair("ff_dim", c.ff_dim), pair("dropout", shortest_text(c.dropout)),
                 pair("attention_window", c.attention_window), pair("lstm_hidden", c.lstm_hidden),
                 pair("lstm_layers", c.lstm_layers)});
 }

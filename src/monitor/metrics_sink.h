@@ -9,35 +9,9 @@
 #include <vector>
 
 #include "core/config.h"
+#include "eval/run_records.h"
 
 namespace artic {
-
-// One optimizer step (or skipped step) as seen by this rank.
-struct StepReport {
-  int64_t stage = 0;        // 0-based; staged runs only change it
-  int64_t stage_steps = 0;  // optimizer steps done in the stage (survives resumes)
-  int64_t epoch = 0;
-  double loss = 0;  // global, normalized units; non-finite for a skipped step
-  double learning_rate = 0;
-  double grad_norm = 0;
-  bool bad_step = false;
-  int64_t real_frames = 0;    // this rank's frames without padding
-  int64_t padded_frames = 0;  // this rank's frames including padding
-  int64_t allreduce_bytes = 0;
-  double data_seconds = 0, forward_seconds = 0, backward_seconds = 0, allreduce_seconds = 0,
-         optimizer_seconds = 0;
-  int64_t device_memory_bytes = 0;  // in use now (CUDA allocator, or process RSS on CPU)
-  int64_t device_memory_peak_bytes = 0;
-};
-
-// One validation pass, in millimetres (overall = unweighted mean over articulators).
-struct ValidationReport {
-  double loss = 0;
-  double best_loss = 0;
-  std::vector<std::string> articulators;
-  std::vector<double> rmse_mm, mae_mm, pearson_r;  // per articulator
-  double mean_rmse_mm = 0, mean_mae_mm = 0, mean_pearson_r = 0;
-};
 
 // Constant facts about the run, exported once as labels of artic_run_info.
 struct RunIdentity {
@@ -54,8 +28,9 @@ struct RunIdentity {
 class MetricsSink {
  public:
   virtual ~MetricsSink() = default;
-  virtual void step(const StepReport& report) = 0;
-  virtual void validation(const ValidationReport& report) = 0;
+  virtual void step(const StepRecord& step) = 0;
+  // Called on the rank that exports validation (rank 0).
+  virtual void validation(const ValidationRecord& validation) = 0;
   // The current stage's planned optimizer steps (its schedule horizon).
   virtual void planned_steps(int64_t total) = 0;
   // "host:port" that Prometheus scrapes for this rank; empty when nothing is served.

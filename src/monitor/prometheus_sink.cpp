@@ -35,8 +35,8 @@ const Histogram::BucketBoundaries kStepBuckets = {
 
 class NullSink : public MetricsSink {
  public:
-  void step(const StepReport&) override {}
-  void validation(const ValidationReport&) override {}
+  void step(const StepRecord&) override {}
+  void validation(const ValidationRecord&) override {}
   void planned_steps(int64_t) override {}
   std::string endpoint() const override { return {}; }
   void finish() override {}
@@ -94,7 +94,7 @@ class PrometheusSink : public MetricsSink {
     serve();
   }
 
-  void step(const StepReport& r) override {
+  void step(const StepRecord& r) override {
     epoch_->Set(static_cast<double>(r.epoch));
     stage_->Set(static_cast<double>(r.stage));
     stage_steps_->Set(static_cast<double>(r.stage_steps));
@@ -102,24 +102,24 @@ class PrometheusSink : public MetricsSink {
     frames_->Increment(static_cast<double>(r.real_frames));
     padded_->Increment(static_cast<double>(r.padded_frames));
     allreduce_bytes_->Increment(static_cast<double>(r.allreduce_bytes));
-    phase_["data"]->Observe(r.data_seconds);
-    phase_["forward"]->Observe(r.forward_seconds);
-    phase_["backward"]->Observe(r.backward_seconds);
-    phase_["allreduce"]->Observe(r.allreduce_seconds);
+    phase_["data"]->Observe(r.times.data);
+    phase_["forward"]->Observe(r.times.forward);
+    phase_["backward"]->Observe(r.times.backward);
+    phase_["allreduce"]->Observe(r.times.allreduce);
     if (r.bad_step) {
       bad_steps_->Increment();
     } else {
       train_loss_->Set(r.loss);
       grad_norm_->Set(r.grad_norm);
       steps_->Increment();
-      phase_["optimizer"]->Observe(r.optimizer_seconds);
+      phase_["optimizer"]->Observe(r.times.optimizer);
     }
     memory_->Set(static_cast<double>(r.device_memory_bytes));
     memory_peak_->Set(static_cast<double>(r.device_memory_peak_bytes));
   }
 
   // Validation series appear with the first validation, on the rank that reports them.
-  void validation(const ValidationReport& r) override {
+  void validation(const ValidationRecord& r) override {
     if (validations_ == nullptr) {
       validations_ = &counter("artic_validations_total", "Validation passes finished");
       val_loss_ = &gauge("artic_val_loss", "Validation loss (MSE, normalized)");
@@ -131,16 +131,17 @@ class PrometheusSink : public MetricsSink {
     validations_->Increment();
     val_loss_->Set(r.loss);
     best_val_loss_->Set(r.best_loss);
-    for (size_t c = 0; c < r.articulators.size(); ++c) {
-      const Labels a{{"articulator", r.articulators[c]}};
-      rmse_->Add(a).Set(r.rmse_mm[c]);
-      mae_->Add(a).Set(r.mae_mm[c]);
-      r_->Add(a).Set(r.pearson_r[c]);
+    const EvalMetrics& m = r.metrics;
+    for (size_t c = 0; c < m.articulators.size(); ++c) {
+      const Labels a{{"articulator", m.articulators[c]}};
+      rmse_->Add(a).Set(m.per_channel[c].rmse_mm);
+      mae_->Add(a).Set(m.per_channel[c].mae_mm);
+      r_->Add(a).Set(m.per_channel[c].pearson_r);
     }
     const Labels all{{"articulator", "all"}};
-    rmse_->Add(all).Set(r.mean_rmse_mm);
-    mae_->Add(all).Set(r.mean_mae_mm);
-    r_->Add(all).Set(r.mean_pearson_r);
+    rmse_->Add(all).Set(m.mean.rmse_mm);
+    mae_->Add(all).Set(m.mean.mae_mm);
+    r_->Add(all).Set(m.mean.pearson_r);
   }
 
   void planned_steps(int64_t total) override { planned_->Set(static_cast<double>(total)); }

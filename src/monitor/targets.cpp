@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
-#include "core/json.h"
+#include <xxhash.h>
+
 #include "core/log.h"
 
 namespace artic {
@@ -14,29 +16,20 @@ namespace fs = std::filesystem;
 
 std::string targets_json(const std::vector<ScrapeTarget>& targets, const std::string& job,
                          const std::string& run) {
-  json::Value groups = json::Value::array();
+  nlohmann::ordered_json groups = nlohmann::ordered_json::array();
   for (const auto& t : targets) {
     if (t.address.empty()) continue;
-    json::Value addresses = json::Value::array();
-    addresses.push_back(t.address);
-    json::Value labels = json::Value::object();
-    labels.set("job", job);
-    labels.set("rank", std::to_string(t.rank));
-    labels.set("host", t.host);
-    labels.set("run", run);
-    json::Value group = json::Value::object();
-    group.set("targets", std::move(addresses));
-    group.set("labels", std::move(labels));
-    groups.push_back(std::move(group));
+    groups.push_back(
+        {{"targets", {t.address}},
+         {"labels",
+          {{"job", job}, {"rank", std::to_string(t.rank)}, {"host", t.host}, {"run", run}}}});
   }
-  return json::to_json(groups, 2) + "\n";
+  return groups.dump(2) + "\n";
 }
 
 std::string shared_targets_name(const std::string& run, const std::string& run_dir) {
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (const unsigned char c : run_dir) h = (h ^ c) * 16777619u;
   char hash[16];
-  std::snprintf(hash, sizeof hash, "%08x", h);
+  std::snprintf(hash, sizeof hash, "%08x", XXH32(run_dir.data(), run_dir.size(), 0));
   std::string name = "artic-" + run + "-" + hash;
   for (char& c : name) {
     const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -8,8 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/json.h"
-#include "eval/report.h"
+#include "train/checkpoint.h"
 
 namespace artic {
 namespace {
@@ -22,28 +21,8 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-std::string sci(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2e", v);
-  return buf;
-}
-
-std::string percent(double part, double whole) {
-  return fixed(whole > 0 ? 100.0 * part / whole : 0.0, 0) + "%";
-}
-
 void write_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, {text});
-}
-
-json::Value times_json(const PhaseTimes& t) {
-  json::Value v = json::Value::object();
-  v.set("data", t.data);
-  v.set("forward", t.forward);
-  v.set("backward", t.backward);
-  v.set("allreduce", t.allreduce);
-  v.set("optimizer", t.optimizer);
-  return v;
 }
 
 // Oldest first.
@@ -106,6 +85,10 @@ std::string RunFiles::best_checkpoint() const {
   return (fs::path(dir_) / "checkpoints" / "best.pt").string();
 }
 
+std::string RunFiles::stage_best_checkpoint(const std::string& stage) const {
+  return (fs::path(dir_) / "checkpoints" / ("best-" + stage + ".pt")).string();
+}
+
 std::string RunFiles::latest_checkpoint() const {
   const fs::path pointer = fs::path(dir_) / "checkpoints" / "latest";
   std::ifstream in(pointer);
@@ -135,55 +118,17 @@ void RunFiles::log(const std::string& text) {
   if (log_.is_open()) log_ << text << std::endl;
 }
 
-void RunFiles::append_metrics(const std::string& json_line) {
-  if (writer_ && metrics_.is_open()) metrics_ << json_line << std::endl;
-}
-
-void RunFiles::log_event(const std::string& text, const json::Value& fields) {
+void RunFiles::log_quietly(const std::string& text) {
   if (!writer_) return;
-  log(text);
-  json::Value v = fields;
-  if (!stage_.empty() && !v.has("stage")) v.set("stage", stage_);
-  append_metrics(json::to_json(v));
-}
-
-void RunFiles::log_step(const StepLog& s) {
-  if (!writer_) return;
-  const PhaseTimes& t = s.times;
-  const double total = t.data + t.forward + t.backward + t.allreduce + t.optimizer;
-  const std::string text =
-      (stage_.empty() ? "" : "[" + stage_ + "] ") + "step " + std::to_string(s.step) + " | epoch " +
-      std::to_string(s.epoch + 1) + " | loss " + fixed(s.loss, 4) + " | lr " + sci(s.lr) +
-      " | grad " + fixed(s.grad_norm, 3) + " | " + fixed(s.frames_per_second, 0) + " frames/s" +
-      (s.world_size > 1 ? " (rank 0: " + fixed(s.rank_frames_per_second, 0) + ")" : "") +
-      " | pad eff " + fixed(100 * s.padding_efficiency, 1) + "% | data " + percent(t.data, total) +
-      " fwd " + percent(t.forward, total) + " bwd " + percent(t.backward, total) + " allreduce " +
-      percent(t.allreduce, total) + " optim " + percent(t.optimizer, total);
   if (tty_) {
     if (log_.is_open()) log_ << text << std::endl;
   } else {
     log(text);
   }
-  json::Value v = json::Value::object();
-  v.set("type", "step");
-  if (!stage_.empty()) v.set("stage", stage_);
-  v.set("step", s.step);
-  v.set("epoch", s.epoch + 1);
-  v.set("loss", s.loss);
-  v.set("lr", s.lr);
-  v.set("grad_norm", s.grad_norm);
-  v.set("world_size", static_cast<int64_t>(s.world_size));
-  v.set("frames", s.frames);
-  v.set("rank_frames", s.rank_frames);
-  v.set("wall_seconds", s.wall_seconds);
-  v.set("model_flops", s.model_flops);
-  if (s.device_memory_peak_bytes > 0) v.set("device_memory_peak_bytes", s.device_memory_peak_bytes);
-  v.set("frames_per_second", s.frames_per_second);
-  v.set("rank_frames_per_second", s.rank_frames_per_second);
-  v.set("padding_efficiency", s.padding_efficiency);
-  v.set("bad_steps", s.bad_steps);
-  v.set("seconds", times_json(t));
-  append_metrics(json::to_json(v));
+}
+
+void RunFiles::append_metrics(const std::string& json_line) {
+  if (writer_ && metrics_.is_open()) metrics_ << json_line << std::endl;
 }
 
 void RunFiles::show_progress(const ProgressView& v) {
@@ -203,77 +148,12 @@ void RunFiles::show_progress(const ProgressView& v) {
   bar_shown_ = true;
 }
 
-void RunFiles::log_validation(const TrainProgress& p, const SplitResult& r, bool improved,
-                              double seconds) {
-  if (!writer_) return;
-  log((stage_.empty() ? "" : "[" + stage_ + "] ") + "validation | epoch " +
-      std::to_string(p.epoch + 1) + " | step " + std::to_string(p.step) + " | val loss " +
-      fixed(r.loss, 4) + (improved ? " (best)" : "") + " | RMSE " +
-      fixed(r.metrics.mean.rmse_mm, 3) + " mm | r " + fixed(r.metrics.mean.pearson_r, 3) +
-      " | MAE " + fixed(r.metrics.mean.mae_mm, 3) + " mm | " + fixed(seconds, 1) + " s");
-  json::Value v = json::Value::object();
-  v.set("type", "validation");
-  if (!stage_.empty()) v.set("stage", stage_);
-  v.set("step", p.step);
-  v.set("epoch", p.epoch + 1);
-  v.set("val_loss", r.loss);
-  v.set("val_rmse_mm", r.metrics.mean.rmse_mm);
-  v.set("val_pearson_r", r.metrics.mean.pearson_r);
-  v.set("val_mae_mm", r.metrics.mean.mae_mm);
-  v.set("best", improved);
-  v.set("seconds", seconds);
-  v.set("articulators", metrics_to_json(r.metrics).at("articulators", "metrics"));
-  append_metrics(json::to_json(v));
+void RunFiles::write_summary(const RunSummary& summary) {
+  if (writer_) write_record((fs::path(dir_) / "summary.json").string(), summary);
 }
 
-void RunFiles::write_summary(const Config& c, const TrainProgress& p, const std::string& stopped,
-                             size_t train_segments, size_t valid_utterances, size_t test_utterances,
-                             uint64_t param_hash, const RunThroughput& t,
-                             const json::Value& stages) {
-  if (!writer_) return;
-  json::Value v = json::Value::object();
-  v.set("name", c.run.name);
-  v.set("train_segments", static_cast<int64_t>(train_segments));
-  v.set("valid_segments", static_cast<int64_t>(valid_utterances));
-  v.set("test_utterances", static_cast<int64_t>(test_utterances));
-  v.set("epochs", p.epoch + 1);
-  v.set("best_epoch", p.best_epoch + 1);
-  v.set("steps", p.step);
-  v.set("best_val_loss", p.best_val_loss);
-  v.set("split_mode", c.data.split_mode);
-  v.set("sequence_length", c.data.sequence_length);
-  v.set("stopped", stopped);
-  v.set("bad_steps", p.bad_steps_total);
-  v.set("param_hash", hash_hex(param_hash));
-  json::Value tv = json::Value::object();
-  const double seconds = std::max(t.seconds, 1e-9);
-  tv.set("world_size", static_cast<int64_t>(t.world_size));
-  tv.set("seconds", t.seconds);
-  tv.set("frames", t.frames);
-  tv.set("frames_per_second", static_cast<double>(t.frames) / seconds);
-  tv.set("rank_frames", t.rank_frames);
-  tv.set("rank_frames_per_second", static_cast<double>(t.rank_frames) / seconds);
-  v.set("throughput", tv);
-  json::Value hosts = json::Value::array();
-  for (const auto& h : t.hosts) hosts.push_back(h);
-  v.set("hosts", hosts);
-  json::Value local = json::Value::array();
-  for (int l : t.local_ranks) local.push_back(static_cast<int64_t>(l));
-  v.set("local_ranks", local);
-  log("throughput: " + fixed(static_cast<double>(t.frames) / seconds, 0) + " frames/s (" +
-      std::to_string(t.world_size) + (t.world_size == 1 ? " rank" : " ranks") + "), rank 0 " +
-      fixed(static_cast<double>(t.rank_frames) / seconds, 0) + " frames/s, over " +
-      fixed(t.seconds, 1) + " s of training");
-  if (!stages.is_null()) v.set("stages", stages);
-  write_atomically((fs::path(dir_) / "summary.json").string(), json::to_json(v, 2) + "\n");
-}
-
-void RunFiles::write_eval(const EvalMetrics& metrics, const std::string& split,
-                          const std::string& checkpoint) {
-  if (!writer_) return;
-  json::Value v = eval_json(metrics, split);
-  v.set("checkpoint", checkpoint);
-  write_atomically((fs::path(dir_) / "eval.json").string(), json::to_json(v, 2) + "\n");
+void RunFiles::write_eval(const EvalRecord& eval) {
+  if (writer_) write_record((fs::path(dir_) / "eval.json").string(), eval);
 }
 
 std::string newest_intact_checkpoint(const std::string& checkpoints_dir,

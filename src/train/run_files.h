@@ -1,6 +1,6 @@
-// The run directory (run.output_dir/run.name) and what goes into it: config.toml, train.log
-// (and stdout), metrics.jsonl (one line per logged step and per validation), checkpoints/
-// (step-N.pt, best.pt, the "latest" pointer), summary.json and eval.json. Only rank 0 writes.
+// The run directory (run.output_dir/run.name) and its files: config.toml, train.log (and stdout),
+// metrics.jsonl, checkpoints/ (step-N.pt, best.pt, best-STAGE.pt, the "latest" pointer),
+// summary.json and eval.json. Only rank 0 writes; what goes into the logs is train/run_log's.
 #pragma once
 
 #include <cstdint>
@@ -8,41 +8,10 @@
 #include <string>
 
 #include "core/config.h"
-#include "core/json.h"
 #include "dist/topology.h"
-#include "eval/metrics.h"
-#include "train/checkpoint.h"
-#include "train/predict.h"
+#include "eval/run_records.h"
 
 namespace artic {
-
-struct PhaseTimes {
-  double data = 0, forward = 0, backward = 0, allreduce = 0, optimizer = 0;
-};
-
-// Frames and FLOPs are the job's (summed over ranks); rank_* are the writing rank's own.
-struct StepLog {
-  int64_t step = 0, epoch = 0, bad_steps = 0;
-  int world_size = 1;
-  int64_t frames = 0;       // real frames since the last logged step, all ranks
-  int64_t rank_frames = 0;  // of which this rank's
-  double wall_seconds = 0;  // wall time since the last logged step
-  double model_flops = 0;   // forward + backward matmul FLOPs of those frames (3x forward)
-  int64_t device_memory_peak_bytes = 0;  // CUDA only
-  double loss = 0, lr = 0, grad_norm = 0, padding_efficiency = 1;
-  double frames_per_second = 0, rank_frames_per_second = 0;
-  PhaseTimes times;
-};
-
-// Training throughput of this invocation (from its start or resume to the end of training).
-struct RunThroughput {
-  int world_size = 1;
-  double seconds = 0;
-  int64_t frames = 0;              // real frames, all ranks
-  int64_t rank_frames = 0;         // of which this rank's
-  std::vector<std::string> hosts;  // every rank's host, by rank
-  std::vector<int> local_ranks;    // and local rank
-};
 
 // What the terminal progress bar shows (rank 0, only when stdout is a terminal).
 struct ProgressView {
@@ -66,35 +35,26 @@ class RunFiles {
   // Points `latest` at `path` (atomically, durably) and removes step checkpoints beyond keep_last.
   void set_latest(const std::string& path, int64_t keep_last);
 
+  // Best weights of a finished stage (best-NAME.pt beside best.pt).
+  std::string stage_best_checkpoint(const std::string& stage) const;
+
+  // A line on stdout and in train.log.
   void log(const std::string& text);
-  // Staged runs: lines are prefixed "[label] " and metrics.jsonl objects get "stage": label.
-  void set_stage(const std::string& label) { stage_ = label; }
-  // A line in the log and an object with `fields` (its "type" included) in metrics.jsonl.
-  void log_event(const std::string& text, const json::Value& fields);
-  // A progress line on stdout and a "step" object in metrics.jsonl; with a terminal on stdout
-  // the line goes to train.log only and the progress bar takes its place.
-  void log_step(const StepLog& line);
+  // A line in train.log, and on stdout unless the progress bar holds the terminal.
+  void log_quietly(const std::string& text);
+  void append_metrics(const std::string& json_line);
   // Redraws the one-line progress bar in place; does nothing unless stdout is a terminal.
   void show_progress(const ProgressView& v);
-  void log_validation(const TrainProgress& progress, const SplitResult& result, bool improved,
-                      double seconds);
-  void write_summary(const Config& config, const TrainProgress& progress,
-                     const std::string& stopped, size_t train_segments, size_t valid_utterances,
-                     size_t test_utterances, uint64_t param_hash, const RunThroughput& throughput,
-                     const json::Value& stages = json::Value());
-  void write_eval(const EvalMetrics& metrics, const std::string& split,
-                  const std::string& checkpoint);
+  void write_summary(const RunSummary& summary);
+  void write_eval(const EvalRecord& eval);
 
   const std::string& dir() const { return dir_; }
 
  private:
-  void append_metrics(const std::string& json_line);
-
   std::string dir_;
   bool writer_;
   std::ofstream log_;
   std::ofstream metrics_;
-  std::string stage_;
   bool tty_ = false;
   bool bar_shown_ = false;
 };

@@ -6,6 +6,7 @@ namespace artic {
 
 constexpr int kExitPreempted = 75;  // EX_TEMPFAIL: stopped on request, resumable
 
+// Installs the handlers; a request from an earlier training run in this process is forgotten.
 void install_stop_handlers();
 // True once SIGTERM or SIGUSR1 has arrived (or request_stop was called).
 bool stop_requested();

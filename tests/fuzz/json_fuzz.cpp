@@ -1,39 +1,23 @@
-// JSON reader of run records: json::parse on the whole input and on each line (metrics.jsonl),
-// and `artic compare` (compare_runs) on two run directories whose summary.json and eval.json
-// are the input split at its first form feed (the whole input for both without one). UserError
-// is the expected refusal; a document that parses must print (to_json) as text that parses back
-// to the same document.
+// Readers of run records: summary.json and eval.json (eval/run_records) and `artic compare`
+// (compare_runs) on two run directories holding them. The input is split at its first form feed
+// into summary.json and eval.json (the whole input for both without one). UserError is the
+// expected refusal, naming the file; any other exception or a crash is a finding. A record that
+// reads must write back as a document that reads to the same record.
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/json.h"
 #include "eval/compare.h"
+#include "eval/run_records.h"
 #include "fuzz_input.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-namespace json = artic::json;
-
-void check_round_trip(const json::Value& v) {
-  for (int indent : {0, 2}) {
-    const std::string once = json::to_json(v, indent);
-    if (json::to_json(json::parse(once, "printed.json"), indent) != once) std::abort();
-  }
-}
-
-bool parse_document(const std::string& text, const std::string& origin) {
-  try {
-    check_round_trip(json::parse(text, origin));
-    return true;
-  } catch (const artic::UserError&) {
-    return false;
-  }
-}
 
 // Two run directories in a private temp directory, removed at exit.
 struct Runs {
@@ -58,29 +42,32 @@ struct Runs {
   }
 };
 
+template <typename Record>
+void check_round_trip(const Record& r) {
+  const std::string once = artic::Json(r).dump();
+  if (artic::Json(artic::Json::parse(once).get<Record>()).dump() != once) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Runs runs;
   const std::string text = artic::fuzz::text_of(data, size);
-  const bool whole = parse_document(text, "fuzz.json");
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    if (end > pos) parse_document(text.substr(pos, end - pos), "metrics.jsonl");
-    pos = end + 1;
-  }
-  // Run directories only for documents that parse (others fail as above, in load_run).
   const size_t ff = text.find('\f');
-  const std::string summary = ff == std::string::npos ? text : text.substr(0, ff);
-  const std::string eval = ff == std::string::npos ? text : text.substr(ff + 1);
-  if (ff == std::string::npos
-          ? !whole
-          : !parse_document(summary, "summary.json") || !parse_document(eval, "eval.json")) {
-    return 0;
+  runs.write(ff == std::string::npos ? text : text.substr(0, ff),
+             ff == std::string::npos ? text : text.substr(ff + 1));
+  bool both = true;
+  try {
+    check_round_trip(artic::read_run_summary(runs.dirs[0] + "/summary.json"));
+  } catch (const artic::UserError&) {
+    both = false;
   }
-  runs.write(summary, eval);
+  try {
+    check_round_trip(artic::read_eval_record(runs.dirs[0] + "/eval.json"));
+  } catch (const artic::UserError&) {
+    both = false;
+  }
+  if (!both) return 0;
   for (bool per_articulator : {false, true}) {
     try {
       artic::compare_runs(runs.dirs, artic::CompareOptions{per_articulator});

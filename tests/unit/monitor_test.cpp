@@ -10,11 +10,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "core/config.h"
 #include "core/error.h"
-#include "core/json.h"
 #include "monitor/endpoint.h"
 #include "monitor/metrics_server.h"
 #include "monitor/metrics_sink.h"
@@ -118,15 +118,15 @@ TEST(Endpoint, TcpProbe) {
 TEST(Targets, JsonListsServingRanksWithLabels) {
   const std::string text = targets_json(
       {{"node1:9100", 0, "node1"}, {"", 1, "node1"}, {"node2:9100", 2, "node2"}}, "myjob", "r1");
-  const json::Value v = json::parse(text, "targets");
-  ASSERT_EQ(v.items().size(), 2u);
-  const json::Value& second = v.items()[1];
-  EXPECT_EQ(second.at("targets", "t").items()[0].as_string("t"), "node2:9100");
-  const json::Value& labels = second.at("labels", "t");
-  EXPECT_EQ(labels.at("job", "t").as_string("t"), "myjob");
-  EXPECT_EQ(labels.at("rank", "t").as_string("t"), "2");
-  EXPECT_EQ(labels.at("host", "t").as_string("t"), "node2");
-  EXPECT_EQ(labels.at("run", "t").as_string("t"), "r1");
+  const nlohmann::json v = nlohmann::json::parse(text);
+  ASSERT_EQ(v.size(), 2u);
+  const nlohmann::json& second = v[1];
+  EXPECT_EQ(second.at("targets"), nlohmann::json({"node2:9100"}));
+  const nlohmann::json& labels = second.at("labels");
+  EXPECT_EQ(labels.at("job"), "myjob");
+  EXPECT_EQ(labels.at("rank"), "2");
+  EXPECT_EQ(labels.at("host"), "node2");
+  EXPECT_EQ(labels.at("run"), "r1");
   // One name per run directory, whatever host or process writes it (a requeue replaces it).
   const std::string name = shared_targets_name("my run/1", "/shared/runs/my run/1");
   EXPECT_EQ(name.substr(0, 15), "artic-my_run_1-");
@@ -206,7 +206,7 @@ TEST(PrometheusSink, ExportsWhatTheLoopReports) {
   const int port = free_port_pair();
   auto sink = make_metrics_sink(monitor_config(port), identity(3));
   ASSERT_EQ(sink->endpoint(), "127.0.0.1:" + std::to_string(port));
-  StepReport s;
+  StepRecord s;
   s.epoch = 2;
   s.loss = 0.5;
   s.learning_rate = 1e-3;
@@ -214,28 +214,24 @@ TEST(PrometheusSink, ExportsWhatTheLoopReports) {
   s.real_frames = 900;
   s.padded_frames = 1000;
   s.allreduce_bytes = 4096;
-  s.forward_seconds = 0.02;
-  s.optimizer_seconds = 0.003;
+  s.times.forward = 0.02;
+  s.times.optimizer = 0.003;
   s.device_memory_bytes = 1 << 20;
   s.device_memory_peak_bytes = 2 << 20;
   sink->step(s);
   sink->step(s);
-  StepReport bad = s;
+  StepRecord bad = s;
   bad.bad_step = true;
   bad.loss = NAN;
   sink->step(bad);
   std::string text = http(port, "GET /metrics HTTP/1.1");
   EXPECT_EQ(text.find("artic_val_loss"), std::string::npos) << "no validation yet";
-  ValidationReport v;
+  ValidationRecord v;
   v.loss = 0.25;
   v.best_loss = 0.2;
-  v.articulators = {"T1_x", "LL_y"};
-  v.rmse_mm = {1.5, 2.5};
-  v.mae_mm = {1.0, 2.0};
-  v.pearson_r = {0.9, 0.7};
-  v.mean_rmse_mm = 2.0;
-  v.mean_mae_mm = 1.5;
-  v.mean_pearson_r = 0.8;
+  v.metrics.articulators = {"T1_x", "LL_y"};
+  v.metrics.per_channel = {{1.5, 1.0, 0.9, 3}, {2.5, 2.0, 0.7, 3}};
+  v.metrics.mean = {2.0, 1.5, 0.8, 3};
   sink->validation(v);
   text = http(port, "GET /metrics HTTP/1.1");
   const std::string l = "{job=\"unit\",rank=\"3\"";
@@ -277,7 +273,7 @@ TEST(PrometheusSink, PortInUseWarnsOrFallsBack) {
 TEST(PrometheusSink, DisabledWithoutPortOrGateway) {
   auto sink = make_metrics_sink(monitor_config(0), identity(0));
   EXPECT_EQ(sink->endpoint(), "");
-  sink->step(StepReport());
+  sink->step(StepRecord());
   sink->finish();
 }
 

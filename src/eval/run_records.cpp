@@ -1,0 +1,432 @@
+#include "eval/run_records.h"
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace artic {
+namespace {
+
+// A key that is missing or holds the wrong type, named (with its parents) in the message.
+struct BadField : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// nlohmann's messages start with "[json.exception.type_error.302] ".
+std::string reason(const std::exception& e) {
+  const std::string text = e.what();
+  const size_t end = text.rfind("] ", text.find(' '));
+  return text[0] == '[' && end != std::string::npos ? text.substr(end + 2) : text;
+}
+
+// JSON has no NaN or infinity: they are written as null and read back as NaN.
+template <typename T>
+void read_value(const Json& v, const char* key, T& out) {
+  const std::string name = "'" + std::string(key) + "'";
+  if constexpr (std::is_floating_point_v<T>) {
+    if (v.is_null()) {
+      out = std::numeric_limits<T>::quiet_NaN();
+      return;
+    }
+  }
+  // A float converted to an integer out of its range is undefined behaviour: refuse floats.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!v.is_number_integer()) {
+      throw BadField(name + ": an integer expected, got " + v.type_name());
+    }
+  }
+  if constexpr (std::is_same_v<T, std::vector<int>>) {
+    for (const auto& item : v) {
+      if (!item.is_number_integer()) throw BadField(name + ": a list of integers expected");
+    }
+  }
+  try {
+    v.get_to(out);
+  } catch (const BadField& e) {
+    throw BadField("in " + name + ": " + e.what());
+  } catch (const Json::exception& e) {
+    throw BadField(name + ": " + reason(e));
+  }
+}
+
+template <typename T>
+void required(const Json& j, const char* key, T& out) {
+  const auto it = j.is_object() ? j.find(key) : j.end();
+  if (it == j.end()) throw BadField(std::string("missing key '") + key + "'");
+  read_value(*it, key, out);
+}
+
+// Absent or null keeps the default (files written by older versions lack newer keys).
+template <typename T>
+void optional(const Json& j, const char* key, T& out) {
+  const auto it = j.is_object() ? j.find(key) : j.end();
+  if (it != j.end() && !it->is_null()) read_value(*it, key, out);
+}
+
+// What JSON can hold: NaN and infinity become null.
+Json num(double v) {
+  return std::isfinite(v) ? Json(v) : Json();
+}
+
+Json channel_json(const ChannelMetrics& c, bool with_count) {
+  Json v = {
+      {"rmse_mm", num(c.rmse_mm)}, {"mae_mm", num(c.mae_mm)}, {"pearson_r", num(c.pearson_r)}};
+  if (with_count) v["r_utterances"] = c.r_utterances;
+  return v;
+}
+
+ChannelMetrics channel_from(const Json& j) {
+  ChannelMetrics c;
+  required(j, "rmse_mm", c.rmse_mm);
+  required(j, "mae_mm", c.mae_mm);
+  required(j, "pearson_r", c.pearson_r);
+  optional(j, "r_utterances", c.r_utterances);
+  return c;
+}
+
+// Files carry epochs 1-based; records hold them 0-based.
+int64_t epoch_in_file(int64_t epoch) {
+  return epoch + 1;
+}
+
+std::string line(Json v) {
+  return v.dump();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(path + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+template <typename Record>
+Record read_json_file(const std::string& path, const char* what) {
+  Json j;
+  try {
+    j = Json::parse(read_text(path));
+  } catch (const Json::parse_error& e) {
+    throw UserError(path + ": not valid JSON: " + reason(e));
+  }
+  try {
+    return j.get<Record>();
+  } catch (const BadField& e) {
+    throw UserError(path + ": " + e.what() + " (not " + what + " as artic writes it)");
+  } catch (const Json::exception& e) {
+    throw UserError(path + ": " + reason(e) + " (not " + what + " as artic writes it)");
+  }
+}
+
+void write_json_file(const std::string& path, const Json& j) {
+  write_file_atomically(path, {j.dump(2) + "\n"});
+}
+
+}  // namespace
+
+PhaseTimes& PhaseTimes::operator+=(const PhaseTimes& t) {
+  data += t.data;
+  forward += t.forward;
+  backward += t.backward;
+  allreduce += t.allreduce;
+  optimizer += t.optimizer;
+  return *this;
+}
+
+void to_json(Json& j, const PhaseTimes& r) {
+  j = {{"data", r.data},
+       {"forward", r.forward},
+       {"backward", r.backward},
+       {"allreduce", r.allreduce},
+       {"optimizer", r.optimizer}};
+}
+
+void from_json(const Json& j, PhaseTimes& r) {
+  required(j, "data", r.data);
+  required(j, "forward", r.forward);
+  required(j, "backward", r.backward);
+  required(j, "allreduce", r.allreduce);
+  required(j, "optimizer", r.optimizer);
+}
+
+void to_json(Json& j, const StepLine& r) {
+  j = {{"type", "step"}};
+  if (!r.stage.empty()) j["stage"] = r.stage;
+  j["step"] = r.step;
+  j["epoch"] = epoch_in_file(r.epoch);
+  j["loss"] = num(r.loss);
+  j["lr"] = r.lr;
+  j["grad_norm"] = num(r.grad_norm);
+  j["world_size"] = r.world_size;
+  j["frames"] = r.frames;
+  j["rank_frames"] = r.rank_frames;
+  j["wall_seconds"] = r.wall_seconds;
+  j["model_flops"] = r.model_flops;
+  if (r.device_memory_peak_bytes > 0) j["device_memory_peak_bytes"] = r.device_memory_peak_bytes;
+  j["frames_per_second"] = r.frames_per_second;
+  j["rank_frames_per_second"] = r.rank_frames_per_second;
+  j["padding_efficiency"] = r.padding_efficiency;
+  j["bad_steps"] = r.bad_steps;
+  j["seconds"] = r.seconds;
+}
+
+void from_json(const Json& j, StepLine& r) {
+  optional(j, "stage", r.stage);
+  required(j, "step", r.step);
+  required(j, "epoch", r.epoch);
+  r.epoch -= 1;
+  required(j, "loss", r.loss);
+  required(j, "lr", r.lr);
+  required(j, "grad_norm", r.grad_norm);
+  optional(j, "world_size", r.world_size);
+  optional(j, "frames", r.frames);
+  optional(j, "rank_frames", r.rank_frames);
+  optional(j, "wall_seconds", r.wall_seconds);
+  optional(j, "model_flops", r.model_flops);
+  optional(j, "device_memory_peak_bytes", r.device_memory_peak_bytes);
+  optional(j, "frames_per_second", r.frames_per_second);
+  optional(j, "rank_frames_per_second", r.rank_frames_per_second);
+  optional(j, "padding_efficiency", r.padding_efficiency);
+  optional(j, "bad_steps", r.bad_steps);
+  optional(j, "seconds", r.seconds);
+}
+
+void to_json(Json& j, const EvalMetrics& m) {
+  j = {{"mean", channel_json(m.mean, false)}};
+  Json per = Json::object();
+  for (size_t a = 0; a < m.articulators.size(); ++a) {
+    per[m.articulators[a]] = channel_json(m.per_channel[a], true);
+  }
+  j["articulators"] = per;
+}
+
+void from_json(const Json& j, EvalMetrics& m) {
+  Json mean, per;
+  required(j, "mean", mean);
+  required(j, "articulators", per);
+  if (!per.is_object()) throw BadField("'articulators': an object of articulator names expected");
+  m.mean = channel_from(mean);
+  m.articulators.clear();
+  m.per_channel.clear();
+  for (const auto& [name, channel] : per.items()) {
+    m.articulators.push_back(name);
+    try {
+      m.per_channel.push_back(channel_from(channel));
+    } catch (const BadField& e) {
+      throw BadField("in 'articulators." + name + "': " + e.what());
+    }
+  }
+  optional(j, "utterances", m.utterances);
+  optional(j, "frames", m.frames);
+}
+
+void to_json(Json& j, const ValidationRecord& r) {
+  j = {{"type", "validation"}};
+  if (!r.stage.empty()) j["stage"] = r.stage;
+  j["step"] = r.step;
+  j["epoch"] = epoch_in_file(r.epoch);
+  j["val_loss"] = num(r.loss);
+  j["val_rmse_mm"] = num(r.metrics.mean.rmse_mm);
+  j["val_pearson_r"] = num(r.metrics.mean.pearson_r);
+  j["val_mae_mm"] = num(r.metrics.mean.mae_mm);
+  j["best"] = r.improved;
+  j["seconds"] = r.seconds;
+  j["articulators"] = Json(r.metrics).at("articulators");
+}
+
+void from_json(const Json& j, ValidationRecord& r) {
+  optional(j, "stage", r.stage);
+  required(j, "step", r.step);
+  required(j, "epoch", r.epoch);
+  r.epoch -= 1;
+  required(j, "val_loss", r.loss);
+  required(j, "best", r.improved);
+  optional(j, "seconds", r.seconds);
+  Json mean = Json::object();
+  for (const char* key : {"rmse_mm", "mae_mm", "pearson_r"}) {
+    required(j, (std::string("val_") + key).c_str(), mean[key]);
+  }
+  Json metrics = {{"mean", mean}, {"articulators", Json()}};
+  required(j, "articulators", metrics["articulators"]);
+  from_json(metrics, r.metrics);
+}
+
+void to_json(Json& j, const StageStartRecord& r) {
+  j = {{"type", "stage_start"},
+       {"stage", r.stage},
+       {"index", r.index},
+       {"stages", r.stages},
+       {"step", r.step},
+       {"planned_steps", r.planned_steps},
+       {"train_segments", r.train_segments},
+       {"split_mode", r.split_mode},
+       {"learning_rate", r.learning_rate},
+       {"overrides", r.overrides},
+       {"from", r.from},
+       {"param_hash", r.param_hash}};
+}
+
+void from_json(const Json& j, StageStartRecord& r) {
+  required(j, "stage", r.stage);
+  required(j, "index", r.index);
+  required(j, "stages", r.stages);
+  required(j, "step", r.step);
+  required(j, "planned_steps", r.planned_steps);
+  required(j, "train_segments", r.train_segments);
+  required(j, "split_mode", r.split_mode);
+  required(j, "learning_rate", r.learning_rate);
+  required(j, "overrides", r.overrides);
+  required(j, "from", r.from);
+  required(j, "param_hash", r.param_hash);
+}
+
+void to_json(Json& j, const StageEndRecord& r) {
+  j = {{"type", "stage_end"},
+       {"stage", r.stage},
+       {"index", r.index},
+       {"step", r.step},
+       {"steps", r.steps},
+       {"epochs", r.epochs},
+       {"best_epoch", r.best_epoch},
+       {"best_val_loss", num(r.best_val_loss)},
+       {"stopped", r.stopped},
+       {"split_mode", r.split_mode},
+       {"sequence_length", r.sequence_length},
+       {"best_param_hash", r.best_param_hash},
+       {"last_param_hash", r.last_param_hash}};
+}
+
+void from_json(const Json& j, StageEndRecord& r) {
+  optional(j, "stage", r.stage);
+  optional(j, "index", r.index);
+  optional(j, "step", r.step);
+  optional(j, "steps", r.steps);
+  required(j, "epochs", r.epochs);
+  required(j, "best_epoch", r.best_epoch);
+  optional(j, "best_val_loss", r.best_val_loss);
+  optional(j, "stopped", r.stopped);
+  required(j, "split_mode", r.split_mode);
+  required(j, "sequence_length", r.sequence_length);
+  optional(j, "best_param_hash", r.best_param_hash);
+  optional(j, "last_param_hash", r.last_param_hash);
+}
+
+void to_json(Json& j, const RunSummary& r) {
+  const RunThroughput& t = r.throughput;
+  const double seconds = std::max(t.seconds, 1e-9);
+  j = {{"name", r.name},
+       {"train_segments", r.train_segments},
+       {"valid_segments", r.valid_segments},
+       {"test_utterances", r.test_utterances},
+       {"epochs", r.epochs},
+       {"best_epoch", r.best_epoch},
+       {"steps", r.steps},
+       {"best_val_loss", num(r.best_val_loss)},
+       {"split_mode", r.split_mode},
+       {"sequence_length", r.sequence_length},
+       {"stopped", r.stopped},
+       {"bad_steps", r.bad_steps},
+       {"param_hash", r.param_hash},
+       {"throughput",
+        {{"world_size", t.world_size},
+         {"seconds", t.seconds},
+         {"frames", t.frames},
+         {"frames_per_second", static_cast<double>(t.frames) / seconds},
+         {"rank_frames", t.rank_frames},
+         {"rank_frames_per_second", static_cast<double>(t.rank_frames) / seconds}}},
+       {"hosts", t.hosts},
+       {"local_ranks", t.local_ranks}};
+  if (!r.stages.empty()) j["stages"] = r.stages;
+}
+
+// Older runs lack the throughput, hosts and stages; they read as absent.
+void from_json(const Json& j, RunSummary& r) {
+  optional(j, "name", r.name);
+  required(j, "train_segments", r.train_segments);
+  required(j, "valid_segments", r.valid_segments);
+  required(j, "test_utterances", r.test_utterances);
+  required(j, "epochs", r.epochs);
+  required(j, "best_epoch", r.best_epoch);
+  required(j, "steps", r.steps);
+  required(j, "best_val_loss", r.best_val_loss);
+  required(j, "split_mode", r.split_mode);
+  required(j, "sequence_length", r.sequence_length);
+  optional(j, "stopped", r.stopped);
+  optional(j, "bad_steps", r.bad_steps);
+  optional(j, "param_hash", r.param_hash);
+  Json t;
+  optional(j, "throughput", t);
+  if (!t.is_null()) {
+    optional(t, "world_size", r.throughput.world_size);
+    optional(t, "seconds", r.throughput.seconds);
+    optional(t, "frames", r.throughput.frames);
+    optional(t, "rank_frames", r.throughput.rank_frames);
+  }
+  optional(j, "hosts", r.throughput.hosts);
+  optional(j, "local_ranks", r.throughput.local_ranks);
+  optional(j, "stages", r.stages);
+}
+
+void to_json(Json& j, const EvalRecord& r) {
+  j = {{"split", r.split}, {"utterances", r.metrics.utterances}, {"frames", r.metrics.frames}};
+  const Json metrics(r.metrics);
+  for (const auto& [key, value] : metrics.items()) j[key] = value;
+  if (!r.checkpoint.empty()) j["checkpoint"] = r.checkpoint;
+  if (std::isfinite(r.loss)) j["loss"] = r.loss;
+}
+
+void from_json(const Json& j, EvalRecord& r) {
+  required(j, "split", r.split);
+  optional(j, "checkpoint", r.checkpoint);
+  optional(j, "loss", r.loss);
+  from_json(j, r.metrics);
+}
+
+std::string metrics_line(const StepLine& r) {
+  return line(r);
+}
+std::string metrics_line(const ValidationRecord& r) {
+  return line(r);
+}
+std::string metrics_line(const StageStartRecord& r) {
+  return line(r);
+}
+std::string metrics_line(const StageEndRecord& r) {
+  return line(r);
+}
+
+std::string stages_text(const std::vector<StageEndRecord>& stages) {
+  return Json(stages).dump();
+}
+
+std::vector<StageEndRecord> stages_from_text(const std::string& text, const std::string& origin) {
+  try {
+    return Json::parse(text).get<std::vector<StageEndRecord>>();
+  } catch (const std::exception& e) {
+    throw UserError(origin + ": its list of finished stages is not what artic writes (" +
+                    reason(e) + ")");
+  }
+}
+
+void write_record(const std::string& path, const RunSummary& r) {
+  write_json_file(path, r);
+}
+void write_record(const std::string& path, const EvalRecord& r) {
+  write_json_file(path, r);
+}
+
+RunSummary read_run_summary(const std::string& path) {
+  return read_json_file<RunSummary>(path, "a run summary (summary.json)");
+}
+EvalRecord read_eval_record(const std::string& path) {
+  return read_json_file<EvalRecord>(path, "an evaluation record (eval.json)");
+}
+
+}  // namespace artic
