@@ -4,7 +4,6 @@
 // to the reader. So fuzzing reaches artic's checks, not libhdf5's parser of corrupt files
 // (corpus_image_fuzz). Reading is in read_corpus_image.h.
 #include <fuzzer/FuzzedDataProvider.h>
-#include <hdf5.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,27 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "data/hdf5.h"
 #include "read_corpus_image.h"
 
 namespace {
 
 using Provider = FuzzedDataProvider;
 
-// Owns an HDF5 identifier.
-class Id {
- public:
-  Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  Id(const Id&) = delete;
-  Id& operator=(const Id&) = delete;
-  ~Id() {
-    if (id_ >= 0) close_(id_);
-  }
-  hid_t get() const { return id_; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
+using artic::h5::Handle;
 
 // What an object of the layout holds: what artic expects there, or something else.
 enum class Kind { Expected, Missing, Strings, Integers, Floats, Group };
@@ -157,9 +143,9 @@ void attribute(Provider& p, hid_t loc, const char* name, Kind kind, Kind expecte
   const bool clean = kind == Kind::Expected && p.ConsumeIntegralInRange(0, 3) != 0;
   if (kind == Kind::Expected) kind = expected;
   if (kind == Kind::Missing || kind == Kind::Group) return;
-  Id type(type_of(p, kind), H5Tclose);
-  Id space(dataspace(p, {}), H5Sclose);
-  Id attr(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  Handle type(type_of(p, kind), H5Tclose);
+  Handle space(dataspace(p, {}), H5Sclose);
+  Handle attr(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   write_values(p, kind, type.get(), points(space.get()), likely, clean,
                [&](hid_t mem, const void* buf) { H5Awrite(attr.get(), mem, buf); });
 }
@@ -171,18 +157,18 @@ void dataset(Provider& p, hid_t loc, const char* name, Kind kind, Kind expected,
   if (kind == Kind::Expected) kind = expected;
   if (kind == Kind::Missing) return;
   if (kind == Kind::Group) {
-    Id group(H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    Handle group(H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
     return;
   }
-  Id type(type_of(p, kind), H5Tclose);
-  Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  Handle type(type_of(p, kind), H5Tclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   const int storage = p.ConsumeIntegralInRange(0, 3);  // contiguous, chunked, gzip, unwritten
   if (storage == 3 && !dims.empty()) {
     // Declared but never written (read back as the fill value): a huge first dimension costs
     // the file nothing.
     dims[0] = p.ConsumeIntegralInRange<hsize_t>(0, hsize_t{1} << 40);
   }
-  Id space(dataspace(p, dims), H5Sclose);
+  Handle space(dataspace(p, dims), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (storage > 0 && rank > 0) {
     std::vector<hsize_t> chunk(static_cast<size_t>(rank));
@@ -190,8 +176,8 @@ void dataset(Provider& p, hid_t loc, const char* name, Kind kind, Kind expected,
     H5Pset_chunk(dcpl.get(), rank, chunk.data());
     if (storage == 2) H5Pset_deflate(dcpl.get(), 1);
   }
-  Id ds(H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-        H5Dclose);
+  Handle ds(H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+            H5Dclose);
   if (ds.get() < 0 || storage == 3) return;
   write_values(p, kind, type.get(), points(space.get()), likely, clean,
                [&](hid_t mem, const void* buf) {
@@ -201,9 +187,9 @@ void dataset(Provider& p, hid_t loc, const char* name, Kind kind, Kind expected,
 
 // The corpus layout of docs/corpus-format.md, each object as the input says; the file image.
 std::string build_image(Provider& p) {
-  Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_fapl_core(fapl.get(), 64 * 1024, false);
-  Id file(H5Fcreate("corpus_fuzz.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  Handle file(H5Fcreate("corpus_fuzz.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   const hid_t root = file.get();
 
   attribute(p, root, "format", pick_kind(p), Kind::Strings, {"artic-corpus"});
@@ -225,7 +211,7 @@ std::string build_image(Provider& p) {
   };
   const Kind utts_kind = pick_kind(p);
   if (utts_kind == Kind::Expected || utts_kind == Kind::Group) {
-    Id utts(H5Gcreate2(root, "utterances", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    Handle utts(H5Gcreate2(root, "utterances", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
     const std::vector<std::string> ids = {"u0", "u1", "u2", "u3", "u4", "u5", ""};
     dataset(p, utts.get(), "id", pick_kind(p), Kind::Strings, {count()}, ids);
     dataset(p, utts.get(), "offset", pick_kind(p), Kind::Integers, {count()}, {});
@@ -238,7 +224,7 @@ std::string build_image(Provider& p) {
   }
   const Kind meta_kind = pick_kind(p);
   if (meta_kind == Kind::Expected || meta_kind == Kind::Group) {
-    Id meta(H5Gcreate2(root, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    Handle meta(H5Gcreate2(root, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
     const auto names = [&](hsize_t n) {
       return p.ConsumeIntegralInRange(0, 7) == 0 ? p.ConsumeIntegralInRange<hsize_t>(0, 7) : n;
     };

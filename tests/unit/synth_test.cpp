@@ -86,6 +86,36 @@ TEST(SynthTest, SameSeedGivesIdenticalCorpus) {
   }
 }
 
+// The corpus of small_options(1) as `artic synth` wrote it before the synth engine moved to
+// core/rng.h (issue 21): lengths and splits exactly; values within what another C math library
+// could change (the same library gives the same bits).
+TEST(SynthTest, CorpusIsPinned) {
+  const Corpus c = synthesize(small_options(1));
+  std::vector<int64_t> lengths;
+  std::vector<std::string> splits;
+  for (const auto& u : c.utterances) {
+    lengths.push_back(u.length);
+    splits.push_back(u.split);
+  }
+  EXPECT_EQ(lengths,
+            (std::vector<int64_t>{318, 354, 320, 117, 376, 208, 273, 114, 789, 298, 877, 167}));
+  EXPECT_EQ(splits, (std::vector<std::string>{"train", "train", "train", "valid", "train", "train",
+                                              "train", "test", "train", "test", "valid", "train"}));
+  ASSERT_EQ(c.total_frames(), 4211);
+  const int64_t nf = c.num_features(), na = c.num_articulators();
+  EXPECT_NEAR(c.features[0 * nf + 0], -3.173684597015381, 1e-4);
+  EXPECT_NEAR(c.features[100 * nf + 17], -0.8943096995353699, 1e-4);
+  EXPECT_NEAR(c.features[1000 * nf + 59], -5.762049198150635, 1e-4);
+  EXPECT_NEAR(c.targets[0 * na + 0], -9.310596466064453, 1e-4);
+  EXPECT_NEAR(c.targets[100 * na + 5], -1.3491990566253662, 1e-4);
+  EXPECT_NEAR(c.targets[1000 * na + 11], -4.051478385925293, 1e-4);
+  double features = 0, targets = 0;
+  for (float v : c.features) features += v;
+  for (float v : c.targets) targets += v;
+  EXPECT_NEAR(features, -776171.6090809178, 1.0);
+  EXPECT_NEAR(targets, -261349.72665024688, 1.0);
+}
+
 TEST(SynthTest, DifferentSeedGivesDifferentCorpus) {
   const Corpus a = synthesize(small_options(7));
   const Corpus b = synthesize(small_options(8));
