@@ -22,6 +22,7 @@
 #include "monitor/metrics_sink.h"
 #include "monitor/targets.h"
 #include "train/accumulate.h"
+#include "train/batching.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_file.h"
 #include "train/device_memory.h"

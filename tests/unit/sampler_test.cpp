@@ -82,7 +82,7 @@ TEST(Sampler, PropertiesHoldOverManySeedsAndDistributions) {
           while (s.next(&b)) {
             per_rank[r] += 1;
             EXPECT_LE(
-                batch_cost(static_cast<int64_t>(b.items.size()), b.max_length, o.quadratic_frames),
+                BatchCost{o.quadratic_frames}(static_cast<int64_t>(b.items.size()), b.max_length),
                 static_cast<double>(o.max_frames));
             if (o.max_utterances > 0) {
               EXPECT_LE(static_cast<int64_t>(b.items.size()), o.max_utterances);
@@ -262,6 +262,11 @@ TEST(Sampler, SingleItemBatchesThatCannotSplitEvenlyGetEmptyBatches) {
   }
   EXPECT_EQ(empty, 1);
   EXPECT_EQ(items, 3);
+}
+
+TEST(Sampler, BatchCostIsPaddedFramesPlusTheAttentionTerm) {
+  EXPECT_EQ(BatchCost{}(3, 100), 300.0);
+  EXPECT_EQ(BatchCost{400}(3, 100), 3 * 100 * (1 + 100 / 400.0));
 }
 
 }  // namespace
