@@ -23,7 +23,8 @@ Batch make_batch(const std::vector<int64_t>& items, const std::vector<int64_t>& 
   return b;
 }
 
-// Greedy packing in the given order: a batch closes when the next item would break the budget.
+// Greedy packing in the given order: a batch closes when the next item would break the budget, so
+// an item over the budget on its own ends up alone.
 void pack(const std::vector<int64_t>& order, const std::vector<int64_t>& lengths,
           const SamplerOptions& o, std::vector<Batch>& out) {
   Batch cur;
@@ -72,6 +73,19 @@ std::vector<Batch> random_batches(const std::vector<int64_t>& lengths, const Sam
   std::iota(order.begin(), order.end(), int64_t{0});
   Rng rng = Rng::keyed({o.seed, static_cast<uint64_t>(epoch), 2});
   rng.shuffle(order);
+  std::vector<Batch> out;
+  pack(order, lengths, o, out);
+  return out;
+}
+
+// Evaluation's order: ascending length (ties by index), so batches pad little and the plan is
+// the same on every run.
+std::vector<Batch> sequential_batches(const std::vector<int64_t>& lengths,
+                                      const SamplerOptions& o) {
+  std::vector<int64_t> order(lengths.size());
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return lengths[a] < lengths[b]; });
   std::vector<Batch> out;
   pack(order, lengths, o, out);
   return out;
@@ -147,6 +161,18 @@ std::vector<std::vector<Batch>> training_plan(const std::vector<int64_t>& length
   return group_steps(batches, order, world);
 }
 
+// Evaluation needs every utterance whole: an over-budget one is packed alone (and a rank with
+// nothing left gets empty batches) instead of being refused. Steps stay in length order.
+std::vector<std::vector<Batch>> sequential_plan(const std::vector<int64_t>& lengths,
+                                                const SamplerOptions& o) {
+  std::vector<Batch> batches = sequential_batches(lengths, o);
+  const size_t world = static_cast<size_t>(o.world_size);
+  batches.resize((batches.size() + world - 1) / world * world);
+  std::vector<size_t> order(batches.size() / world);
+  std::iota(order.begin(), order.end(), size_t{0});
+  return group_steps(batches, order, world);
+}
+
 }  // namespace
 
 double BatchCost::operator()(int64_t items, int64_t max_length) const {
@@ -162,7 +188,7 @@ std::vector<std::vector<Batch>> plan_epoch(const std::vector<int64_t>& lengths,
     throw UserError("sampler: rank " + std::to_string(o.rank) + " is outside world size " +
                     std::to_string(o.world_size));
   }
-  return training_plan(lengths, o, epoch);
+  return o.mode == "sequential" ? sequential_plan(lengths, o) : training_plan(lengths, o, epoch);
 }
 
 PlanStats plan_stats(const std::vector<std::vector<Batch>>& plan) {

@@ -1,4 +1,4 @@
-// Length-bucketed, distributed batch sampler (docs/training.md, balancing the ranks). Every rank
+// The one batch packer, for training and for evaluation (docs/training.md, Batches). Every rank
 // builds the same global plan from (seed, epoch) and keeps its share, so no communication is needed
 // and every rank gets exactly the same number of micro-batches; micro-batch j of each rank has
 // similar cost. Each item appears exactly once per epoch across all ranks. State can be
@@ -19,7 +19,9 @@ struct BatchCost {
 };
 
 struct SamplerOptions {
-  std::string mode = "bucket";   // bucket | random
+  // bucket | random (training) | sequential (evaluation: ascending length, no shuffle, the epoch
+  // and seed unused; an item over the budget is not refused but gets a batch of its own).
+  std::string mode = "bucket";
   int64_t max_frames = 40000;    // budget per batch, in BatchCost{quadratic_frames} units
   int64_t max_utterances = 0;    // 0 = no limit
   double bucket_width = 0.03;    // lengths in a bucket differ by at most this factor
@@ -59,8 +61,9 @@ struct PlanStats {
   }
 };
 
-// The global plan of one epoch: for each step index j, world_size batches (one per rank).
-// Throws UserError when a segment alone exceeds the budget or there are fewer segments than ranks.
+// The global plan of one epoch: for each step index j, world_size batches (one per rank; empty ones
+// when there are too few items). Training modes throw UserError when a segment alone exceeds the
+// budget or there are fewer segments than ranks; sequential mode accepts both.
 std::vector<std::vector<Batch>> plan_epoch(const std::vector<int64_t>& lengths,
                                            const SamplerOptions& options, int64_t epoch);
 

@@ -14,4 +14,10 @@ SamplerOptions training_sampler_options(const Config& c, int64_t stage, int worl
   return o;
 }
 
+SamplerOptions evaluation_sampler_options(const Config& c, int world_size, int rank) {
+  SamplerOptions o = sampler_options(c.batching, 0, world_size, rank);  // no shuffle: no seed
+  o.mode = "sequential";
+  return o;
+}
+
 }  // namespace artic

@@ -275,9 +275,9 @@ ValidationReport validation_report(const SplitResult& r, double best_loss) {
 // stop early.
 bool validate(Session& s) {
   const auto t0 = Clock::now();
-  const SplitResult r =
-      evaluate_split(*s.model, s.data.source, s.data.valid, s.normalizer,
-                     s.config.batching.max_frames, s.device, s.topo.rank, s.topo.world_size);
+  const SplitResult r = evaluate_split(
+      *s.model, s.data.source, s.data.valid, s.normalizer,
+      evaluation_sampler_options(s.config, s.topo.world_size, s.topo.rank), s.device);
   TrainProgress& p = s.progress;
   const bool improved = r.loss < p.best_val_loss - s.config.training.min_delta;
   if (improved) {
@@ -727,9 +727,9 @@ void final_evaluation(Session& s) {
   }
   const std::string best = s.files.best_checkpoint();
   if (fs::exists(best)) load_checkpoint(best, *s.model, nullptr);
-  const SplitResult r =
-      evaluate_split(*s.model, s.data.source, s.data.test, s.normalizer,
-                     s.config.batching.max_frames, s.device, s.topo.rank, s.topo.world_size);
+  const SplitResult r = evaluate_split(
+      *s.model, s.data.source, s.data.test, s.normalizer,
+      evaluation_sampler_options(s.config, s.topo.world_size, s.topo.rank), s.device);
   if (s.topo.rank == 0) {
     s.files.write_eval(r.metrics, "test", fs::exists(best) ? best : s.files.latest_checkpoint());
     s.files.log("test split (" + std::to_string(r.metrics.utterances) + " utterances):\n" +

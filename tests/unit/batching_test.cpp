@@ -52,5 +52,19 @@ TEST(Batching, ModelCostTermIsWhereAttentionCostsAsMuchAsTheDenseLayers) {
   EXPECT_EQ(quadratic_cost_frames(m), 0);
 }
 
+TEST(Batching, EvaluationIsSequentialUnderTheTrainingBudget) {
+  Config c;
+  c.batching.max_frames = 3000;
+  c.batching.max_utterances = 4;
+  c.batching.quadratic_frames = 900;
+  const SamplerOptions o = evaluation_sampler_options(c, 3, 2);
+  EXPECT_EQ(o.mode, "sequential");
+  EXPECT_EQ(o.max_frames, 3000);
+  EXPECT_EQ(o.max_utterances, 4);
+  EXPECT_EQ(o.quadratic_frames, 900);
+  EXPECT_EQ(o.world_size, 3);
+  EXPECT_EQ(o.rank, 2);
+}
+
 }  // namespace
 }  // namespace artic
