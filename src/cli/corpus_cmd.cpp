@@ -13,6 +13,7 @@
 #include "data/corpus.h"
 #include "data/dataset.h"
 #include "data/sampler.h"
+#include "train/batching.h"
 
 namespace artic::cli {
 namespace {

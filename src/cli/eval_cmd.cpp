@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "eval/report.h"
 #include "eval/run_records.h"
+#include "train/batching.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_file.h"
 #include "train/predict.h"
@@ -95,7 +96,7 @@ void run_eval(const EvalArgs& args) {
     sink = [&](size_t utt, const std::vector<float>& mm) { predicted[utt] = mm; };
   }
   const SplitResult r = evaluate_split(*model, source, utts, data.normalizer,
-                                       config.batching.max_frames, torch::kCPU, 0, 1, sink);
+                                       evaluation_sampler_options(config, 1, 0), torch::kCPU, sink);
   std::cout << args.split << " split of " << config.data.corpus << " (" << r.metrics.utterances
             << " utterances, " << r.metrics.frames << " frames), checkpoint " << checkpoint << ":\n"
             << metrics_table(r.metrics);

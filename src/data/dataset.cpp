@@ -56,18 +56,6 @@ SamplerOptions sampler_options(const BatchingConfig& b, uint64_t seed, int world
   return o;
 }
 
-SamplerOptions training_sampler_options(const Config& c, int64_t stage, int world_size, int rank) {
-  const uint64_t seed = static_cast<uint64_t>(c.run.seed) + 7919 * static_cast<uint64_t>(stage);
-  SamplerOptions o = sampler_options(c.batching, seed, world_size, rank);
-  const ModelConfig& mc = c.model;
-  if (mc.kind == "transformer" && mc.attention_window == 0) {
-    // Per layer and frame, attention costs ~2*T*d and the dense layers ~4*d^2 + 2*d*ff
-    // multiply-adds: they are equal at T = 2*d + ff.
-    o.balance_quadratic_frames = 2 * mc.d_model + mc.ff_dim;
-  }
-  return o;
-}
-
 std::vector<Segment> make_segments(const FrameSource& source, const std::vector<size_t>& utterances,
                                    const SegmenterOptions& options) {
   const auto nf = static_cast<int64_t>(source.meta().feature_names.size());

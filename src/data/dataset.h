@@ -27,12 +27,9 @@ std::vector<size_t> split_indices(const std::vector<UtteranceInfo>& utterances,
                                   const std::string& split);
 
 SegmenterOptions segmenter_options(const DataConfig& data);
+// The batching section's budget rules; the model's step cost is added above data/ (train/batching).
 SamplerOptions sampler_options(const BatchingConfig& batching, uint64_t seed, int world_size,
                                int rank);
-// What the trainer's sampler uses for stage `stage` of a (resolved) config: the run seed offset
-// per stage, and for full-attention transformers the cost balance across ranks.
-SamplerOptions training_sampler_options(const Config& config, int64_t stage, int world_size,
-                                        int rank);
 
 // Segments of the given utterances under `options` (reads features only for "silence").
 std::vector<Segment> make_segments(const FrameSource& source, const std::vector<size_t>& utterances,

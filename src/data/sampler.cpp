@@ -23,7 +23,8 @@ Batch make_batch(const std::vector<int64_t>& items, const std::vector<int64_t>& 
   return b;
 }
 
-// Greedy packing in the given order: a batch closes when the next item would break the budget.
+// Greedy packing in the given order: a batch closes when the next item would break the budget, so
+// an item over the budget on its own ends up alone.
 void pack(const std::vector<int64_t>& order, const std::vector<int64_t>& lengths,
           const SamplerOptions& o, std::vector<Batch>& out) {
   Batch cur;
@@ -31,8 +32,9 @@ void pack(const std::vector<int64_t>& order, const std::vector<int64_t>& lengths
     const int64_t n = static_cast<int64_t>(cur.items.size()) + 1;
     const int64_t longest = std::max(cur.max_length, lengths[i]);
     const bool too_many = o.max_utterances > 0 && n > o.max_utterances;
-    if (!cur.items.empty() && (too_many || batch_cost(n, longest, o.quadratic_frames) >
-                                               static_cast<double>(o.max_frames))) {
+    const bool too_costly =
+        BatchCost{o.quadratic_frames}(n, longest) > static_cast<double>(o.max_frames);
+    if (!cur.items.empty() && (too_many || too_costly)) {
       out.push_back(std::move(cur));
       cur = Batch();
     }
@@ -76,6 +78,19 @@ std::vector<Batch> random_batches(const std::vector<int64_t>& lengths, const Sam
   return out;
 }
 
+// Evaluation's order: ascending length (ties by index), so batches pad little and the plan is
+// the same on every run.
+std::vector<Batch> sequential_batches(const std::vector<int64_t>& lengths,
+                                      const SamplerOptions& o) {
+  std::vector<int64_t> order(lengths.size());
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return lengths[a] < lengths[b]; });
+  std::vector<Batch> out;
+  pack(order, lengths, o, out);
+  return out;
+}
+
 // Splits the batches with most items until the count divides by world_size; if only
 // single-item batches remain, adds empty batches (they carry no frames and no gradient).
 void make_divisible(std::vector<Batch>& batches, const std::vector<int64_t>& lengths, int world) {
@@ -95,9 +110,72 @@ void make_divisible(std::vector<Batch>& batches, const std::vector<int64_t>& len
   }
 }
 
+// Step j takes the world batches from position steps[j] * world on; rank r's is rotated by j so
+// that no rank always gets a group's first.
+std::vector<std::vector<Batch>> group_steps(std::vector<Batch>& batches,
+                                            const std::vector<size_t>& steps, size_t world) {
+  std::vector<std::vector<Batch>> plan;
+  plan.reserve(steps.size());
+  for (size_t step = 0; step < steps.size(); ++step) {
+    std::vector<Batch> group(world);
+    for (size_t r = 0; r < world; ++r) {
+      group[r] = std::move(batches[steps[step] * world + (r + step) % world]);
+    }
+    plan.push_back(std::move(group));
+  }
+  return plan;
+}
+
+std::vector<std::vector<Batch>> training_plan(const std::vector<int64_t>& lengths,
+                                              const SamplerOptions& o, int64_t epoch) {
+  if (static_cast<int64_t>(lengths.size()) < o.world_size) {
+    throw UserError("sampler: " + std::to_string(lengths.size()) +
+                    " training segments cannot feed " + std::to_string(o.world_size) +
+                    " ranks; use fewer ranks or more data");
+  }
+  const auto longest = std::max_element(lengths.begin(), lengths.end());
+  if (BatchCost{o.quadratic_frames}(1, *longest) > static_cast<double>(o.max_frames)) {
+    throw UserError("sampler: a training segment of " + std::to_string(*longest) +
+                    " frames alone exceeds batching.max_frames = " + std::to_string(o.max_frames) +
+                    (o.quadratic_frames > 0 ? " (with the quadratic term)" : "") +
+                    "; raise batching.max_frames or split utterances (data.split_mode)");
+  }
+  std::vector<Batch> batches =
+      o.mode == "random" ? random_batches(lengths, o, epoch) : bucket_batches(lengths, o, epoch);
+  make_divisible(batches, lengths, o.world_size);
+
+  // Groups of world_size batches of similar cost form one step; the costliest step comes first
+  // (memory problems show at once), the others in a shuffled order.
+  std::stable_sort(batches.begin(), batches.end(), [&](const Batch& a, const Batch& b) {
+    return o.step_cost(static_cast<int64_t>(a.items.size()), a.max_length) >
+           o.step_cost(static_cast<int64_t>(b.items.size()), b.max_length);
+  });
+  const size_t world = static_cast<size_t>(o.world_size);
+  std::vector<size_t> order(batches.size() / world);
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (order.size() > 1) {
+    std::vector<size_t> rest(order.begin() + 1, order.end());
+    Rng::keyed({o.seed, static_cast<uint64_t>(epoch), 3}).shuffle(rest);
+    std::copy(rest.begin(), rest.end(), order.begin() + 1);
+  }
+  return group_steps(batches, order, world);
+}
+
+// Evaluation needs every utterance whole: an over-budget one is packed alone (and a rank with
+// nothing left gets empty batches) instead of being refused. Steps stay in length order.
+std::vector<std::vector<Batch>> sequential_plan(const std::vector<int64_t>& lengths,
+                                                const SamplerOptions& o) {
+  std::vector<Batch> batches = sequential_batches(lengths, o);
+  const size_t world = static_cast<size_t>(o.world_size);
+  batches.resize((batches.size() + world - 1) / world * world);
+  std::vector<size_t> order(batches.size() / world);
+  std::iota(order.begin(), order.end(), size_t{0});
+  return group_steps(batches, order, world);
+}
+
 }  // namespace
 
-double batch_cost(int64_t items, int64_t max_length, int64_t quadratic_frames) {
+double BatchCost::operator()(int64_t items, int64_t max_length) const {
   const double t = static_cast<double>(max_length);
   const double per_item =
       quadratic_frames > 0 ? t * (1.0 + t / static_cast<double>(quadratic_frames)) : t;
@@ -110,48 +188,7 @@ std::vector<std::vector<Batch>> plan_epoch(const std::vector<int64_t>& lengths,
     throw UserError("sampler: rank " + std::to_string(o.rank) + " is outside world size " +
                     std::to_string(o.world_size));
   }
-  if (static_cast<int64_t>(lengths.size()) < o.world_size) {
-    throw UserError("sampler: " + std::to_string(lengths.size()) +
-                    " training segments cannot feed " + std::to_string(o.world_size) +
-                    " ranks; use fewer ranks or more data");
-  }
-  const auto longest = std::max_element(lengths.begin(), lengths.end());
-  if (batch_cost(1, *longest, o.quadratic_frames) > static_cast<double>(o.max_frames)) {
-    throw UserError("sampler: a training segment of " + std::to_string(*longest) +
-                    " frames alone exceeds batching.max_frames = " + std::to_string(o.max_frames) +
-                    (o.quadratic_frames > 0 ? " (with the quadratic term)" : "") +
-                    "; raise batching.max_frames or split utterances (data.split_mode)");
-  }
-  std::vector<Batch> batches =
-      o.mode == "random" ? random_batches(lengths, o, epoch) : bucket_batches(lengths, o, epoch);
-  make_divisible(batches, lengths, o.world_size);
-
-  // Groups of world_size batches of similar cost form one step; the costliest step comes first
-  // (memory problems show at once), the others in a shuffled order.
-  const int64_t q =
-      o.balance_quadratic_frames > 0 ? o.balance_quadratic_frames : o.quadratic_frames;
-  std::stable_sort(batches.begin(), batches.end(), [&](const Batch& a, const Batch& b) {
-    return batch_cost(static_cast<int64_t>(a.items.size()), a.max_length, q) >
-           batch_cost(static_cast<int64_t>(b.items.size()), b.max_length, q);
-  });
-  const size_t world = static_cast<size_t>(o.world_size);
-  std::vector<size_t> order(batches.size() / world);
-  std::iota(order.begin(), order.end(), size_t{0});
-  if (order.size() > 1) {
-    std::vector<size_t> rest(order.begin() + 1, order.end());
-    Rng::keyed({o.seed, static_cast<uint64_t>(epoch), 3}).shuffle(rest);
-    std::copy(rest.begin(), rest.end(), order.begin() + 1);
-  }
-  std::vector<std::vector<Batch>> plan;
-  plan.reserve(order.size());
-  for (size_t step = 0; step < order.size(); ++step) {
-    std::vector<Batch> group(world);
-    for (size_t r = 0; r < world; ++r) {
-      group[r] = std::move(batches[order[step] * world + (r + step) % world]);
-    }
-    plan.push_back(std::move(group));
-  }
-  return plan;
+  return o.mode == "sequential" ? sequential_plan(lengths, o) : training_plan(lengths, o, epoch);
 }
 
 PlanStats plan_stats(const std::vector<std::vector<Batch>>& plan) {

@@ -1,8 +1,8 @@
-// Length-bucketed, distributed batch sampler (docs/training.md, balancing the ranks). Every rank
+// The one batch packer, for training and for evaluation (docs/training.md, Batches). Every rank
 // builds the same global plan from (seed, epoch) and keeps its share, so no communication is needed
 // and every rank gets exactly the same number of micro-batches; micro-batch j of each rank has
-// similar cost. Each segment appears exactly once per epoch across all ranks. State can be
-// saved/restored.
+// similar cost. Each item appears exactly once per epoch across all ranks. State can be
+// saved/restored. Costs are plain coefficients (BatchCost): the model's come from above (train/).
 #pragma once
 
 #include <cstdint>
@@ -11,15 +11,24 @@
 
 namespace artic {
 
+// Cost of a batch of `items` sequences padded to T = max_length frames: items * T * (1 + T / q),
+// or the padded frames items * T when q = quadratic_frames is 0. The T^2 term is attention's.
+struct BatchCost {
+  int64_t quadratic_frames = 0;
+  double operator()(int64_t items, int64_t max_length) const;
+};
+
 struct SamplerOptions {
-  std::string mode = "bucket";   // bucket | random
-  int64_t max_frames = 40000;    // budget per batch: items * longest (padded frames)
+  // bucket | random (training) | sequential (evaluation: ascending length, no shuffle, the epoch
+  // and seed unused; an item over the budget is not refused but gets a batch of its own).
+  std::string mode = "bucket";
+  int64_t max_frames = 40000;    // budget per batch, in BatchCost{quadratic_frames} units
   int64_t max_utterances = 0;    // 0 = no limit
   double bucket_width = 0.03;    // lengths in a bucket differ by at most this factor
-  int64_t quadratic_frames = 0;  // > 0: cost = items * T * (1 + T / quadratic_frames)
-  // Used only to pair batches of similar compute into one step across ranks (0: as
-  // quadratic_frames): a batch of few long segments costs more than one of many short ones.
-  int64_t balance_quadratic_frames = 0;
+  int64_t quadratic_frames = 0;  // the budget's attention term (batching.quadratic_frames)
+  // Pairs training batches of similar compute into one step across ranks (a batch of few long
+  // segments costs more than one of many short ones); the model's estimate, set in train/.
+  BatchCost step_cost;
   uint64_t seed = 0;
   int world_size = 1;
   int rank = 0;
@@ -52,11 +61,9 @@ struct PlanStats {
   }
 };
 
-// Batch cost under the frame budget (padded frames, plus the optional attention term).
-double batch_cost(int64_t items, int64_t max_length, int64_t quadratic_frames);
-
-// The global plan of one epoch: for each step index j, world_size batches (one per rank).
-// Throws UserError when a segment alone exceeds the budget or there are fewer segments than ranks.
+// The global plan of one epoch: for each step index j, world_size batches (one per rank; empty ones
+// when there are too few items). Training modes throw UserError when a segment alone exceeds the
+// budget or there are fewer segments than ranks; sequential mode accepts both.
 std::vector<std::vector<Batch>> plan_epoch(const std::vector<int64_t>& lengths,
                                            const SamplerOptions& options, int64_t epoch);
 

@@ -35,4 +35,10 @@ double forward_flops_per_frame(const ModelConfig& c, const ModelShape& shape, in
   return 2.0 * f * kernel * d + static_cast<double>(c.num_layers) * per_layer + 2.0 * d * a;
 }
 
+int64_t quadratic_cost_frames(const ModelConfig& c) {
+  if (c.kind != "transformer" || c.attention_window != 0) return 0;
+  // From forward_flops_per_frame's layer: attention 4*d*T, dense 8*d^2 + 4*d*ff; equal at 2*d + ff.
+  return 2 * c.d_model + c.ff_dim;
+}
+
 }  // namespace artic

@@ -1,43 +1,24 @@
 #include "train/predict.h"
 
-#include <algorithm>
+#include <stdexcept>
 
 #include "data/batch.h"
 #include "dist/topology.h"
 
 namespace artic {
-namespace {
-
-// Length-sorted batches of whole utterances under the frame budget (no shuffling needed).
-std::vector<std::vector<Segment>> eval_batches(const FrameSource& source,
-                                               const std::vector<size_t>& mine,
-                                               int64_t max_frames) {
-  std::vector<Segment> segs;
-  for (size_t i : mine) {
-    segs.push_back({static_cast<int64_t>(i), 0, source.utterances()[i].length});
-  }
-  std::sort(segs.begin(), segs.end(),
-            [](const Segment& a, const Segment& b) { return a.length < b.length; });
-  std::vector<std::vector<Segment>> out;
-  for (const auto& s : segs) {
-    if (out.empty() || static_cast<int64_t>(out.back().size() + 1) * s.length > max_frames) {
-      out.emplace_back();
-    }
-    out.back().push_back(s);
-  }
-  return out;
-}
-
-}  // namespace
 
 SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& source,
                            const std::vector<size_t>& utterances, const Normalizer& normalizer,
-                           int64_t max_frames, const torch::Device& device, int rank, int world,
+                           const SamplerOptions& batching, const torch::Device& device,
                            const PredictionSink& sink) {
-  std::vector<size_t> mine;
-  for (size_t k = 0; k < utterances.size(); ++k) {
-    if (static_cast<int>(k % static_cast<size_t>(world)) == rank) mine.push_back(utterances[k]);
+  if (batching.mode != "sequential") {
+    throw std::invalid_argument("evaluate_split: batching mode '" + batching.mode +
+                                "' is not sequential");
   }
+  std::vector<int64_t> lengths;
+  lengths.reserve(utterances.size());
+  for (size_t i : utterances) lengths.push_back(source.utterances()[i].length);
+  BatchSampler sampler(lengths, batching);
   const int64_t na = static_cast<int64_t>(normalizer.articulator_names.size());
   MetricAccumulator metrics(normalizer.articulator_names);
   std::vector<double> loss = {0.0, 0.0};  // squared error sum, frames
@@ -46,7 +27,15 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
   torch::NoGradGuard no_grad;
   const auto dtype = model.parameters().front().scalar_type();
   std::vector<float> pred_mm, target_mm;
-  for (const auto& batch_segs : eval_batches(source, mine, max_frames)) {
+  std::vector<Segment> batch_segs;
+  Batch batch;
+  while (sampler.next(&batch)) {
+    if (batch.items.empty()) continue;  // this rank has nothing at this step
+    batch_segs.clear();
+    for (int64_t k : batch.items) {
+      batch_segs.push_back({static_cast<int64_t>(utterances[static_cast<size_t>(k)]), 0,
+                            lengths[static_cast<size_t>(k)]});
+    }
     const TrainBatch b = collate(batch_segs, source, normalizer);
     const torch::Tensor pred =
         model.forward_with_lengths(b.features.to(device, dtype), b.pad_mask.to(device), b.lengths)
@@ -71,7 +60,7 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
   }
   if (was_training) model.train();
   std::vector<double> flat = metrics.to_flat();
-  if (world > 1) {
+  if (batching.world_size > 1) {
     host_all_reduce_sum(loss);
     host_all_reduce_sum(flat);
   }

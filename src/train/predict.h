@@ -1,5 +1,6 @@
-// Inference on full utterances: this rank's share of a split, batched by length under a frame
-// budget; returns the normalized loss and the metrics in mm, combined over all ranks.
+// Inference on full utterances: this rank's share of a split, in the sampler's sequential batches
+// (the training budget; an utterance over it runs alone); returns the normalized loss and the
+// metrics in mm, combined over all ranks.
 #pragma once
 
 #include <torch/torch.h>
@@ -9,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "data/normalizer.h"
+#include "data/sampler.h"
 #include "eval/metrics.h"
 #include "model/model.h"
 
@@ -23,11 +25,12 @@ struct SplitResult {
 // Called with each utterance's index and its de-normalized prediction [frames, A] (mm).
 using PredictionSink = std::function<void(size_t utterance, const std::vector<float>& mm)>;
 
-// `utterances` are processed by this rank when index % world == rank; with world > 1 the
-// results are summed over ranks (every rank must call this).
+// `batching` is a sequential sampler's options (train/batching.h evaluation_sampler_options): its
+// rank plan says which utterances this rank predicts; with world_size > 1 the results are summed
+// over ranks (every rank must call this).
 SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& source,
                            const std::vector<size_t>& utterances, const Normalizer& normalizer,
-                           int64_t max_frames, const torch::Device& device, int rank, int world,
+                           const SamplerOptions& batching, const torch::Device& device,
                            const PredictionSink& sink = nullptr);
 
 }  // namespace artic

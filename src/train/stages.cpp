@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "train/batching.h"
 
 namespace artic {
 namespace {

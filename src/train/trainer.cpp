@@ -12,6 +12,7 @@
 #include "eval/report.h"
 #include "model/flops.h"
 #include "train/accumulate.h"
+#include "train/batching.h"
 #include "train/device_memory.h"
 #include "train/predict.h"
 #include "train/schedule.h"
@@ -87,9 +88,9 @@ StepRecord position(const Session& s) {
 // stop early.
 bool validate(Session& s) {
   const auto t0 = Clock::now();
-  const SplitResult r =
-      evaluate_split(*s.model, s.data.source, s.data.valid, s.normalizer,
-                     s.config.batching.max_frames, s.device, s.topo.rank, s.topo.world_size);
+  const SplitResult r = evaluate_split(
+      *s.model, s.data.source, s.data.valid, s.normalizer,
+      evaluation_sampler_options(s.config, s.topo.world_size, s.topo.rank), s.device);
   TrainProgress& p = s.progress;
   const bool improved = r.loss < p.best_val_loss - s.config.training.min_delta;
   if (improved) {
@@ -312,9 +313,9 @@ void final_evaluation(Session& s) {
   }
   const std::string best = s.files.best_checkpoint();
   if (fs::exists(best)) load_checkpoint(best, *s.model, nullptr);
-  const SplitResult r =
-      evaluate_split(*s.model, s.data.source, s.data.test, s.normalizer,
-                     s.config.batching.max_frames, s.device, s.topo.rank, s.topo.world_size);
+  const SplitResult r = evaluate_split(
+      *s.model, s.data.source, s.data.test, s.normalizer,
+      evaluation_sampler_options(s.config, s.topo.world_size, s.topo.rank), s.device);
   s.files.write_eval(
       {"test", fs::exists(best) ? best : s.files.latest_checkpoint(), r.metrics, r.loss});
   s.files.log("test split (" + std::to_string(r.metrics.utterances) + " utterances):\n" +

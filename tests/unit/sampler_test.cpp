@@ -82,7 +82,7 @@ TEST(Sampler, PropertiesHoldOverManySeedsAndDistributions) {
           while (s.next(&b)) {
             per_rank[r] += 1;
             EXPECT_LE(
-                batch_cost(static_cast<int64_t>(b.items.size()), b.max_length, o.quadratic_frames),
+                BatchCost{o.quadratic_frames}(static_cast<int64_t>(b.items.size()), b.max_length),
                 static_cast<double>(o.max_frames));
             if (o.max_utterances > 0) {
               EXPECT_LE(static_cast<int64_t>(b.items.size()), o.max_utterances);
@@ -262,6 +262,120 @@ TEST(Sampler, SingleItemBatchesThatCannotSplitEvenlyGetEmptyBatches) {
   }
   EXPECT_EQ(empty, 1);
   EXPECT_EQ(items, 3);
+}
+
+TEST(Sampler, BatchCostIsPaddedFramesPlusTheAttentionTerm) {
+  EXPECT_EQ(BatchCost{}(3, 100), 300.0);
+  EXPECT_EQ(BatchCost{400}(3, 100), 3 * 100 * (1 + 100 / 400.0));
+}
+
+std::vector<std::vector<std::vector<int64_t>>> items_of(
+    const std::vector<std::vector<Batch>>& plan) {
+  std::vector<std::vector<std::vector<int64_t>>> out;
+  for (const auto& step : plan) {
+    out.emplace_back();
+    for (const auto& b : step) out.back().push_back(b.items);
+  }
+  return out;
+}
+
+// Each rank's batches, as that rank's sampler hands them out.
+std::vector<std::vector<Batch>> sequential_batches(const std::vector<int64_t>& lengths,
+                                                   SamplerOptions o) {
+  std::vector<std::vector<Batch>> per_rank;
+  for (int r = 0; r < o.world_size; ++r) {
+    o.rank = r;
+    BatchSampler s(lengths, o);
+    per_rank.emplace_back();
+    Batch b;
+    while (s.next(&b)) per_rank.back().push_back(b);
+  }
+  return per_rank;
+}
+
+// Evaluation's mode: every item once, in ascending length, the same plan whatever the seed and
+// epoch; the training budget rules hold for every batch but those of one over-budget item.
+TEST(Sampler, SequentialCoversEveryItemOnceInLengthOrderUnderTheBudget) {
+  int checked = 0;
+  for (const Case& c : std::vector<Case>{{0, 300, 1, "", 0, 0},
+                                         {0, 301, 2, "", 0, 0},
+                                         {1, 157, 3, "", 8, 0},
+                                         {2, 90, 4, "", 0, 2500},
+                                         {3, 64, 8, "", 5, 0},
+                                         {4, 3, 5, "", 0, 0},
+                                         {1, 200, 2, "", 3, 6000}}) {
+    SCOPED_TRACE("kind " + std::to_string(c.kind) + " world " + std::to_string(c.world));
+    const auto lengths = make_lengths(c.kind, c.n, 17 + c.kind);
+    SamplerOptions o;
+    o.mode = "sequential";
+    o.max_frames = 6000;
+    o.max_utterances = c.max_utterances;
+    o.quadratic_frames = c.quadratic;
+    o.world_size = c.world;
+    const auto per_rank = sequential_batches(lengths, o);
+    SamplerOptions other = o;
+    other.seed = 99;
+    EXPECT_EQ(items_of(plan_epoch(lengths, o, 0)), items_of(plan_epoch(lengths, other, 5)));
+    std::vector<int64_t> seen(lengths.size(), 0);
+    int64_t previous = 0;
+    for (size_t j = 0; j < per_rank[0].size(); ++j) {
+      int64_t step_longest = 0;
+      for (int r = 0; r < c.world; ++r) {
+        ASSERT_EQ(per_rank[static_cast<size_t>(r)].size(), per_rank[0].size());
+        const Batch& b = per_rank[static_cast<size_t>(r)][j];
+        if (b.items.size() > 1) {
+          EXPECT_LE(
+              BatchCost{o.quadratic_frames}(static_cast<int64_t>(b.items.size()), b.max_length),
+              static_cast<double>(o.max_frames));
+        }
+        if (o.max_utterances > 0) {
+          EXPECT_LE(static_cast<int64_t>(b.items.size()), o.max_utterances);
+        }
+        for (int64_t i : b.items) {
+          seen[static_cast<size_t>(i)] += 1;
+          EXPECT_GE(lengths[static_cast<size_t>(i)], previous) << "step " << j;
+          step_longest = std::max(step_longest, lengths[static_cast<size_t>(i)]);
+        }
+      }
+      previous = std::max(previous, step_longest);
+    }
+    for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], 1) << "item " << i;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 7);
+}
+
+// An utterance over the budget is not refused in evaluation (it must be predicted whole) and
+// never shares a batch: it forms one of its own. Equal lengths keep index order.
+TEST(Sampler, SequentialPacksAnOverBudgetItemAlone) {
+  SamplerOptions o;
+  o.mode = "sequential";
+  o.max_frames = 1000;
+  std::vector<std::vector<int64_t>> batches;
+  for (const auto& step : plan_epoch({300, 1200, 30, 1500, 300, 20}, o, 0)) {
+    batches.push_back(step[0].items);
+  }
+  EXPECT_EQ(batches, (std::vector<std::vector<int64_t>>{{5, 2, 0}, {4}, {1}, {3}}));
+  o.quadratic_frames = 100;  // 1 x 300 x (1 + 3) > 1000: each 300 alone too
+  batches.clear();
+  for (const auto& step : plan_epoch({300, 20, 300, 30}, o, 0)) batches.push_back(step[0].items);
+  EXPECT_EQ(batches, (std::vector<std::vector<int64_t>>{{1, 3}, {0}, {2}}));
+}
+
+// Fewer utterances than ranks (a small valid split): the ranks without one get empty batches,
+// and every rank still has the same number of steps.
+TEST(Sampler, SequentialFeedsEveryRankEvenWithFewItems) {
+  SamplerOptions o;
+  o.mode = "sequential";
+  o.max_frames = 100;
+  o.world_size = 3;
+  const auto plan = plan_epoch({90}, o, 0);
+  ASSERT_EQ(plan.size(), 1u);
+  ASSERT_EQ(plan[0].size(), 3u);
+  int empty = 0;
+  for (const auto& b : plan[0]) empty += b.items.empty();
+  EXPECT_EQ(empty, 2);
+  EXPECT_TRUE(plan_epoch({}, o, 0).empty());
 }
 
 }  // namespace
