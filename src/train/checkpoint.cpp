@@ -1,6 +1,7 @@
 #include "train/checkpoint.h"
 
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "core/error.h"
@@ -80,11 +81,13 @@ std::string archive_bytes(torch::serialize::OutputArchive& a) {
   return out.str();
 }
 
-// The verified sections of a checkpoint file, by name.
-class Sections {
+}  // namespace
+
+// The verified sections of a checkpoint file.
+class CheckpointSections {
  public:
-  explicit Sections(const std::string& path) : path_(path) {
-    for (auto& s : read_checkpoint_file(path)) bytes_[s.name] = std::move(s.bytes);
+  explicit CheckpointSections(const std::string& path)
+      : path_(path), contents_(read_checkpoint_file(path)) {
     torch::serialize::InputArchive meta = archive("meta");
     try {
       if (read_string(meta, "format") == "artic-checkpoint") {
@@ -98,16 +101,10 @@ class Sections {
                             ": not an artic checkpoint (its 'meta' section names no "
                             "artic-checkpoint format)");
   }
-  const std::string& bytes(const std::string& name) const {
-    const auto it = bytes_.find(name);
-    if (it == bytes_.end()) {
-      throw CheckpointDamaged(path_ + ": checkpoint has no '" + name + "' section");
-    }
-    return it->second;
-  }
+  std::string_view bytes(const std::string& name) const { return contents_.bytes(name, path_); }
   // Tensors come back on the CPU whatever device wrote them.
   torch::serialize::InputArchive archive(const std::string& name) const {
-    const std::string& b = bytes(name);
+    const std::string_view b = bytes(name);
     torch::serialize::InputArchive a;
     try {
       a.load_from(b.data(), b.size(), torch::Device(torch::kCPU));
@@ -118,12 +115,17 @@ class Sections {
     return a;
   }
   uint64_t param_hash() const { return param_hash_; }
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;
-  std::map<std::string, std::string> bytes_;
+  CheckpointContents contents_;
   uint64_t param_hash_ = 0;
 };
+
+namespace {
+
+using Sections = CheckpointSections;
 
 TrainProgress read_progress(torch::serialize::InputArchive& a) {
   TrainProgress p;
@@ -278,16 +280,22 @@ void save_checkpoint(const std::string& path, const SequenceRegressorImpl& model
                                {"config", data.config_toml}});
 }
 
-CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& model,
-                               torch::optim::Optimizer* optimizer) {
-  const Sections sections(path);
+CheckpointReader::CheckpointReader(const std::string& path)
+    : sections_(std::make_unique<CheckpointSections>(path)) {}
+
+CheckpointReader::~CheckpointReader() = default;
+
+CheckpointData CheckpointReader::load(SequenceRegressorImpl& model,
+                                      torch::optim::Optimizer* optimizer) const {
+  const Sections& sections = *sections_;
+  const std::string& path = sections.path();
   CheckpointData d;
   section_read(path, "model", [&] {
     auto a = sections.archive("model");
     copy_module_state(model, a);
     return 0;
   });
-  if (optimizer) load_optimizer(sections, path, *optimizer);
+  if (optimizer) artic::load_optimizer(sections, path, *optimizer);
   if (parameter_hash(state_tensors(model)) != sections.param_hash()) {
     throw CheckpointDamaged(path +
                             ": checkpoint is damaged (the loaded parameters do not match "
@@ -298,8 +306,17 @@ CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& m
     return read_progress(a);
   });
   d.normalizer = checkpoint_normalizer(sections, path);
-  d.config_toml = sections.bytes("config");
+  d.config_toml = std::string(sections.bytes("config"));
   return d;
+}
+
+void CheckpointReader::load_optimizer(torch::optim::Optimizer& optimizer) const {
+  artic::load_optimizer(*sections_, sections_->path(), optimizer);
+}
+
+CheckpointData load_checkpoint(const std::string& path, SequenceRegressorImpl& model,
+                               torch::optim::Optimizer* optimizer) {
+  return CheckpointReader(path).load(model, optimizer);
 }
 
 uint64_t checkpoint_param_hash(const std::string& path) {
@@ -315,7 +332,7 @@ void load_optimizer_state(const std::string& path, torch::optim::Optimizer& opti
 }
 
 std::string checkpoint_config(const std::string& path) {
-  return Sections(path).bytes("config");
+  return std::string(Sections(path).bytes("config"));
 }
 
 std::string checkpoint_problem(const std::string& path) {

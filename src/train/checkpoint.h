@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,22 @@ void load_optimizer_state(const std::string& path, torch::optim::Optimizer& opti
 
 void save_checkpoint(const std::string& path, const SequenceRegressorImpl& model,
                      const torch::optim::Optimizer& optimizer, const CheckpointData& data);
+
+class CheckpointSections;
+
+// A checkpoint read and verified once, for loading several of its parts without reading the file
+// again (a resume loads the weights first and the optimizer once its stage is built).
+class CheckpointReader {
+ public:
+  explicit CheckpointReader(const std::string& path);
+  ~CheckpointReader();
+  // Restores model and optimizer in place (optimizer = nullptr: weights only); returns the rest.
+  CheckpointData load(SequenceRegressorImpl& model, torch::optim::Optimizer* optimizer) const;
+  void load_optimizer(torch::optim::Optimizer& optimizer) const;
+
+ private:
+  std::unique_ptr<CheckpointSections> sections_;
+};
 
 // Restores model and optimizer in place (pass optimizer = nullptr to load weights only);
 // returns the rest.

@@ -150,19 +150,26 @@ void write_checkpoint_file(const std::string& path,
   write_file_atomically(path, pieces, "checkpoint");
 }
 
-std::vector<CheckpointSection> read_checkpoint_file(const std::string& path) {
-  std::string data = read_whole(path);
-  const Table t = parse_table(path, data);
-  std::vector<CheckpointSection> out;
+std::string_view CheckpointContents::bytes(const std::string& name, const std::string& path) const {
+  for (const auto& e : sections) {
+    if (e.name == name) return std::string_view(data).substr(e.offset, e.size);
+  }
+  throw CheckpointDamaged(path + ": checkpoint has no '" + name + "' section");
+}
+
+CheckpointContents read_checkpoint_file(const std::string& path) {
+  CheckpointContents c;
+  c.data = read_whole(path);
+  Table t = parse_table(path, c.data);
   for (size_t k = 0; k < t.extents.size(); ++k) {
     const SectionExtent& e = t.extents[k];
-    if (XXH64(data.data() + e.offset, e.size, 0) != t.checksums[k]) {
+    if (XXH64(c.data.data() + e.offset, e.size, 0) != t.checksums[k]) {
       throw CheckpointDamaged(path + ": checkpoint is damaged: its '" + e.name +
                               "' section fails its checksum");
     }
-    out.push_back({e.name, data.substr(e.offset, e.size)});
   }
-  return out;
+  c.sections = std::move(t.extents);
+  return c;
 }
 
 std::vector<SectionExtent> checkpoint_file_sections(const std::string& path) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -34,9 +35,17 @@ class CheckpointDamaged : public UserError {
 // untouched and PATH.tmp removed.
 void write_checkpoint_file(const std::string& path, const std::vector<CheckpointSection>& sections);
 
-// Every section, verified. Throws UserError when the file is missing or unreadable and
-// CheckpointDamaged when any byte of it fails its check.
-std::vector<CheckpointSection> read_checkpoint_file(const std::string& path);
+// A whole checkpoint file in memory, every section verified; sections are views into `data`.
+struct CheckpointContents {
+  std::string data;
+  std::vector<SectionExtent> sections;
+  // The bytes of the named section; CheckpointDamaged naming `path` when there is none.
+  std::string_view bytes(const std::string& name, const std::string& path) const;
+};
+
+// Reads the file once. Throws UserError when it is missing or unreadable and CheckpointDamaged
+// when any byte of it fails its check.
+CheckpointContents read_checkpoint_file(const std::string& path);
 
 // The section table, after verifying the header only.
 std::vector<SectionExtent> checkpoint_file_sections(const std::string& path);

@@ -73,9 +73,9 @@ Normalizer compute_normalizer(const TrainData& d, const Topology& topo) {
 
 // A damaged checkpoint is refused, naming the newest intact one beside it and how to resume
 // from it: going back silently could repeat hours of work without anyone noticing.
-CheckpointData load_resume_checkpoint(const std::string& path, SequenceRegressorImpl& model) {
+std::unique_ptr<CheckpointReader> open_resume_checkpoint(const std::string& path) {
   try {
-    return load_checkpoint(path, model, nullptr);
+    return std::make_unique<CheckpointReader>(path);
   } catch (const CheckpointDamaged& e) {
     throw CheckpointDamaged(std::string(e.what()) + ". " +
                             intact_checkpoint_advice(path, "--resume-from"));
@@ -240,11 +240,12 @@ void setup(Session& s, const TrainOptions& options, const TrainHooks& hooks) {
                                       ? options.resume_from
                                       : (options.resume ? s.files.latest_checkpoint() : "");
   if (!resume_path.empty()) {
-    const CheckpointData d = load_resume_checkpoint(resume_path, *s.model);
+    const auto checkpoint = open_resume_checkpoint(resume_path);
+    const CheckpointData d = checkpoint->load(*s.model, nullptr);
     s.progress = d.progress;
     s.normalizer = d.normalizer;
     build_stage(s, s.progress.stage);
-    load_optimizer_state(resume_path, *s.optimizer);
+    checkpoint->load_optimizer(*s.optimizer);
     s.files.log("resumed from " + resume_path + " at step " + std::to_string(s.progress.step) +
                 ", epoch " + std::to_string(s.progress.epoch + 1) +
                 (staged(s) ? ", stage '" + stage_name(s.base, s.progress.stage) + "'" : ""));

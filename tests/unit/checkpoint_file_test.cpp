@@ -51,11 +51,12 @@ TEST(CheckpointFile, RoundTripsSectionsInOrder) {
   const auto sections = sample_sections();
   write_checkpoint_file(dir.file("a.pt"), sections);
   const auto back = read_checkpoint_file(dir.file("a.pt"));
-  ASSERT_EQ(back.size(), sections.size());
+  ASSERT_EQ(back.sections.size(), sections.size());
   for (size_t k = 0; k < sections.size(); ++k) {
-    EXPECT_EQ(back[k].name, sections[k].name);
-    EXPECT_EQ(back[k].bytes, sections[k].bytes);
+    EXPECT_EQ(back.sections[k].name, sections[k].name);
+    EXPECT_EQ(back.bytes(sections[k].name, "a.pt"), sections[k].bytes);
   }
+  EXPECT_THROW(back.bytes("nope", "a.pt"), CheckpointDamaged);
   EXPECT_FALSE(fs::exists(dir.file("a.pt.tmp")));
   const auto extents = checkpoint_file_sections(dir.file("a.pt"));
   ASSERT_EQ(extents.size(), sections.size());
@@ -142,7 +143,7 @@ TEST(CheckpointFile, AFailedWriteLeavesThePreviousFile) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("Read-only file system"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(read_checkpoint_file(mnt + "/a.pt")[0].bytes, "old");
+  EXPECT_EQ(read_checkpoint_file(mnt + "/a.pt").bytes("meta", "a.pt"), "old");
   umount(mnt.c_str());
 }
 
@@ -165,7 +166,7 @@ TEST(CheckpointFile, AFullFileSystemLeavesThePreviousFile) {
   EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
   EXPECT_NE(message.find(path), std::string::npos) << message;
   EXPECT_FALSE(fs::exists(path + ".tmp"));
-  EXPECT_EQ(read_checkpoint_file(path)[0].bytes, std::string(300000, 'a'));
+  EXPECT_EQ(read_checkpoint_file(path).bytes("meta", path), std::string(300000, 'a'));
   umount(mnt.c_str());
 }
 
