@@ -22,12 +22,8 @@ cleanup() {
   [[ -n ${KEEP_TMP:-} ]] || rm -rf "$TMP"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-show() { echo "---- $1"; tail -n "${2:-30}" "$1"; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 
 cluster_up 2 || { echo "FAIL the cluster did not come up"; exit 1; }
 N1=$(cluster_name 1)
@@ -92,5 +88,4 @@ cluster_exec 2 tc qdisc del dev eth0 root
 check "never joins: artic-run fails within 60 s (${took} s, exit $rc)" "[[ $rc -ne 0 ]] && ((took <= 60))"
 check "the error names the node" "grep -q '$N2' $TMP/absent.log || { show $TMP/absent.log; false; }"
 
-echo "link_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish link_test

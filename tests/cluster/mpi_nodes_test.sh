@@ -23,13 +23,8 @@ cleanup() {
   [[ -n ${KEEP_TMP:-} ]] || rm -rf "$TMP"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
-show() { echo "---- $1"; tail -n "${2:-30}" "$1"; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 
 cluster_up 2 || { echo "FAIL the cluster did not come up"; exit 1; }
 N1=$(cluster_name 1)
@@ -117,5 +112,4 @@ check "same steps ($(field "$R41/summary.json" steps))" \
 check "2x2 parameters bit-identical to 4x1 ($(field "$R41/summary.json" param_hash))" \
   "[[ \$(field $R22/summary.json param_hash) == \$(field $R41/summary.json param_hash) ]]"
 
-echo "mpi_nodes_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish mpi_nodes_test

@@ -10,12 +10,10 @@
 #   slurm_nodes_stop           stops every daemon started, by pid
 #   on_head CMD...             runs a Slurm client (sbatch, scontrol, ...) on node 1
 #   slurm_nodes_wait_job ID S  waits until the job has ended; prints its final state
-slurm_nodes_missing() {
-  local t
-  for t in munged mungekey slurmctld slurmd sbatch scontrol scancel sinfo srun; do
-    command -v "$t" > /dev/null || echo -n "$t "
-  done
-}
+# shellcheck source-path=SCRIPTDIR source=../lib/slurm.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/slurm.sh"
+
+slurm_nodes_missing() { slurm_missing; }
 
 on_head() { cluster_exec 1 "$@"; }
 
@@ -98,29 +96,8 @@ CONF
 
 slurm_nodes_stop() {
   [[ -n ${SLURM_NODES_DIR:-} ]] || return 0
-  local f pid
-  for f in "$SLURM_NODES_DIR"/slurmd-*.pid "$SLURM_NODES_DIR/slurmctld.pid" \
-    "$SLURM_NODES_DIR/munge/munged.pid"; do
-    [[ -s $f ]] || continue
-    pid=$(cat "$f")
-    kill "$pid" 2> /dev/null
-    for _ in $(seq 1 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2> /dev/null
-  done
-  return 0
+  slurm_stop_pids "$SLURM_NODES_DIR"/slurmd-*.pid "$SLURM_NODES_DIR/slurmctld.pid" \
+    "$SLURM_NODES_DIR/munge/munged.pid"
 }
 
-slurm_nodes_wait_job() {
-  local id=$1 deadline=$((SECONDS + $2)) state
-  while ((SECONDS < deadline)); do
-    state=$(on_head scontrol show job "$id" 2> /dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
-    case $state in
-      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE)
-        echo "$state"
-        return 0 ;;
-    esac
-    sleep 1
-  done
-  echo "TIMEOUT_WAITING($state)"
-  return 1
-}
+slurm_nodes_wait_job() { slurm_wait_job "$1" "$2" on_head; }

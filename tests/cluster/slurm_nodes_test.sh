@@ -28,13 +28,8 @@ cleanup() {
   [[ -n ${KEEP_TMP:-} ]] || rm -rf "$TMP"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
-show() { echo "---- $1"; tail -n "${2:-30}" "$1"; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 
 cluster_up 3 || { echo "FAIL the cluster did not come up"; exit 1; }
 SLURM_CPU_NODE=1 slurm_nodes_start "$TMP/slurm" || { echo "FAIL slurm daemons did not start"; exit 1; }
@@ -124,5 +119,4 @@ else
   echo "skip Prometheus on the cluster: prometheus/promtool not installed"
 fi
 
-echo "slurm_nodes_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish slurm_nodes_test

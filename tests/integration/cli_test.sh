@@ -8,8 +8,8 @@ PY=$2
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 
 # expect NAME WANT_RC WANT_SUBSTRING -- command...  (substring searched in stdout+stderr)
 expect() {
@@ -19,15 +19,14 @@ expect() {
   out=$("$@" 2>&1)
   rc=$?
   if [[ $rc -ne $want_rc ]]; then
-    echo "FAIL $name: exit $rc, wanted $want_rc; output:"; echo "$out" | head -20
-    failed=$((failed + 1)); return
+    bad "$name: exit $rc, wanted $want_rc; output:"; echo "$out" | head -20
+    return
   fi
   if [[ -n $want_text && $out != *"$want_text"* ]]; then
-    echo "FAIL $name: output lacks '$want_text'; output:"; echo "$out" | head -20
-    failed=$((failed + 1)); return
+    bad "$name: output lacks '$want_text'; output:"; echo "$out" | head -20
+    return
   fi
-  echo "ok   $name"
-  passed=$((passed + 1))
+  ok "$name"
 }
 
 expect help 0 "Subcommands:" -- "$ARTIC" --help
@@ -120,5 +119,4 @@ expect sweep-variant-sets 0 "data.sequence_length=500" -- "$ARTIC" sweep show co
 expect sweep-variant-missing 2 "no variant 'seq42' (indices 0..3: seq100, seq500, seq1000, full)" -- "$ARTIC" sweep show configs/sweep_sequence_length.toml --variant seq42 --print name
 expect sweep-print-needs-variant 2 "--print name needs --variant" -- "$ARTIC" sweep show "$HERE/configs/sweep_sequence_length.toml" --config "$HERE/configs/default.toml" --print name
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish cli_test

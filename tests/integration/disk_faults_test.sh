@@ -26,11 +26,8 @@ umount "$TMP/probe"
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1
 RUN2=("$MPIRUN" -np 2 --oversubscribe --allow-run-as-root)
 CFG=$HERE/configs/cpu_test.toml
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 flip_middle() {  # flip_middle FILE: inverts 64 bytes in the middle of the file
   "$PY" -c 'import sys
 p = sys.argv[1]; b = bytearray(open(p, "rb").read()); m = len(b) // 2
@@ -116,5 +113,4 @@ rc=$?
 check "damaged best.pt: eval exits 2 naming it and an intact --checkpoint" \
   "[[ $rc -eq 2 ]] && grep -q '$D/best.pt: checkpoint is damaged' $TMP/d_eval.log && grep -q 'use it with --checkpoint $D/step-' $TMP/d_eval.log"
 
-echo "disk_faults_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish disk_faults_test

@@ -34,9 +34,8 @@ bash launch/build-gpu.sh --debs "$TMP/debs" --prefix "$TMP/deps" --build "$TMP/b
 INNER
 unshare -m bash "$TMP/inside.sh" > "$TMP/configure.log" 2>&1
 rc=$?
-passed=0
-failed=0
-check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 check "build-gpu.sh --debs configures with the host's curl/microhttpd/xxhash headers hidden" \
   "[[ $rc -eq 0 ]] || { tail -20 $TMP/configure.log; false; }"
 C=$TMP/build/CMakeCache.txt
@@ -46,5 +45,4 @@ for key in CURL_LIBRARY_RELEASE MICROHTTPD_LIBRARY XXHASH_LIBRARY MPI_CXX_COMPIL
 done
 check "env.sh points artic-run at the GPU build and the unpacked mpirun" \
   "grep -q 'ARTIC_BIN=$TMP/build/artic' $TMP/build/env.sh && grep -q 'MPIRUN=$TMP/deps/usr/bin/mpirun' $TMP/build/env.sh && [[ -x $TMP/deps/usr/bin/mpirun ]]"
-echo "gpu_configure_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish gpu_configure_test

@@ -10,11 +10,8 @@ HERE=$(cd "$(dirname "$0")/../.." && pwd)
 RUN=$HERE/launch/artic-run
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 has() { [[ " $1 " == *" $2 "* ]] || { echo "     missing '$2' in: $1"; false; }; }
 lacks() { [[ " $1 " != *" $2 "* ]] || { echo "     unexpected '$2' in: $1"; false; }; }
 # Physical cores this process may use, as artic-run counts them (hyper-threads once).
@@ -67,5 +64,4 @@ check "each rank took its thread count from artic-run" \
   "grep -q '$T thread(s) per rank (OMP_NUM_THREADS)' $TMP/runs/cpu_test/train.log"
 check "and evaluated the test split" "[[ -s $TMP/runs/cpu_test/eval.json ]]"
 
-echo "launch_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish launch_test

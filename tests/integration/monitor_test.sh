@@ -30,11 +30,8 @@ RUN2=("$MPIRUN" -np 2 --oversubscribe --allow-run-as-root)
 CFG=$HERE/configs/cpu_test.toml
 COMMON=(--set "data.corpus=$TMP/small.h5" --set "run.output_dir=$TMP/runs" --set monitor.bind=127.0.0.1)
 JOB=artic-monitor-test-$$
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 # N consecutive free TCP ports on loopback; prints the first.
 free_ports() {
   "$PY" - "$1" << 'PYEOF'
@@ -190,5 +187,4 @@ kill -TERM "$fb"
 wait "$fb"
 check "fallback: stops on SIGTERM (75)" "[[ $? -eq 75 ]]"
 
-echo "monitor_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish monitor_test

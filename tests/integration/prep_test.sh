@@ -15,11 +15,8 @@ HERE=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d)
 [[ -n "${KEEP:-}" ]] && echo "keeping $TMP" || trap 'rm -rf "$TMP"' EXIT
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 for tool in espeak-ng ch_track; do
   command -v $tool > /dev/null || { echo "FAIL $tool is needed (launch/install-deps.sh installs it)"; exit 1; }
 done
@@ -229,5 +226,4 @@ check "a 2-rank artic train on the imported corpus finishes" "[[ $rc == 0 && -s 
 rc=$?
 check "artic eval reports the imported articulators" "[[ $rc == 0 ]] && grep -q 'JAW_y' $TMP/eval.out && ! grep -qi nan $TMP/eval.out"
 
-echo "prep integration: $passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish "prep integration"

@@ -5,12 +5,9 @@
 #   slurm_start DIR        starts the daemons; exports SLURM_CONF; returns 1 if they do not come up
 #   slurm_stop             stops every daemon slurm_start started, by pid
 #   slurm_wait_job ID SECS waits until the job has ended; prints its final state
-slurm_missing() {
-  local t
-  for t in munged mungekey slurmctld slurmd sbatch scontrol scancel sinfo srun; do
-    command -v "$t" > /dev/null || echo -n "$t "
-  done
-}
+# (slurm_missing, slurm_job_state and slurm_wait_job come from tests/lib/slurm.sh.)
+# shellcheck source-path=SCRIPTDIR source=../lib/slurm.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/slurm.sh"
 
 slurm_free_port() {
   "${PY:-/usr/bin/python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -73,32 +70,5 @@ CONF
 
 slurm_stop() {
   [[ -n ${SLURM_DIR:-} ]] || return 0
-  local f pid
-  for f in "$SLURM_DIR/slurmd.pid" "$SLURM_DIR/slurmctld.pid" "$SLURM_DIR/munge/munged.pid"; do
-    [[ -s $f ]] || continue
-    pid=$(cat "$f")
-    kill "$pid" 2> /dev/null
-    for _ in $(seq 1 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2> /dev/null
-  done
-  return 0
-}
-
-slurm_job_state() {
-  scontrol show job "$1" 2> /dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2
-}
-
-slurm_wait_job() {
-  local id=$1 deadline=$((SECONDS + $2)) state
-  while ((SECONDS < deadline)); do
-    state=$(slurm_job_state "$id")
-    case $state in
-      COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE)
-        echo "$state"
-        return 0 ;;
-    esac
-    sleep 1
-  done
-  echo "TIMEOUT_WAITING($state)"
-  return 1
+  slurm_stop_pids "$SLURM_DIR/slurmd.pid" "$SLURM_DIR/slurmctld.pid" "$SLURM_DIR/munge/munged.pid"
 }

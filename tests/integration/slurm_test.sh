@@ -22,13 +22,8 @@ cleanup() {
   [[ -n ${KEEP_TMP:-} ]] || rm -rf "$TMP"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
-show() { echo "---- $1"; tail -n "${2:-30}" "$1"; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 
 slurm_start "$TMP/slurm" || { echo "FAIL slurm daemons did not start"; exit 1; }
 ok "single-node Slurm up ($(sinfo -h -o '%c CPUs, %G'))"
@@ -117,5 +112,4 @@ check "the seq100 variant trained on 100-frame chunks" "grep -q 'train segments 
 "$ARTIC" compare "$SW"/* > "$TMP/compare.md" 2>&1
 check "artic compare reads the sweep's runs" "[[ $? -eq 0 ]] && grep -q seq100 $TMP/compare.md || { cat $TMP/compare.md; false; }"
 
-echo "slurm_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish slurm_test

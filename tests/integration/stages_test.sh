@@ -15,12 +15,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1
 RUN2=("$MPIRUN" -np 2 --oversubscribe --allow-run-as-root)
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 # event FILE TYPE STAGE KEY: a field of the first metrics.jsonl object of that type and stage
 event() {
   "$PY" -c 'import json,sys
@@ -182,5 +178,4 @@ check "a second call skips finished variants and prints the table again" \
 "$ARTIC" sweep --sweep "$TMP/sweep.toml" --ranks 2 --output-dir "$TMP/sweep3" --dry-run > "$TMP/dry.log" 2>&1
 check "--ranks 2 --dry-run prints mpirun -np 2 commands" "[[ \$(grep -c 'mpirun -np 2' $TMP/dry.log) -eq 2 ]]"
 
-echo "stages_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish stages_test

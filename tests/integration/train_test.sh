@@ -15,12 +15,8 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none OMP_NUM_THREADS=1
 RUN2=("$MPIRUN" -np 2 --oversubscribe --allow-run-as-root)
 CFG=$HERE/configs/cpu_test.toml
 COMMON=(--set "data.corpus=$TMP/small.h5" --set "run.output_dir=$TMP/runs")
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-summary_field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+# shellcheck source-path=SCRIPTDIR source=../lib/checks.sh
+source "$HERE/tests/lib/checks.sh"
 
 "$ARTIC" synth --out "$TMP/small.h5" --seed 3 --utterances 48 --mean-length 1.5 --max-length 4 \
   > /dev/null || { echo "FAIL synth"; exit 1; }
@@ -36,7 +32,7 @@ for f in config.toml train.log metrics.jsonl summary.json eval.json checkpoints/
 done
 check "metrics.jsonl has step and validation lines" \
   "grep -q '\"type\": *\"step\"' $A/metrics.jsonl && [[ \$(grep -c '\"type\": *\"validation\"' $A/metrics.jsonl) -eq 3 ]]"
-check "summary: 3 epochs" "[[ \$(summary_field $A/summary.json epochs) -eq 3 ]]"
+check "summary: 3 epochs" "[[ \$(field $A/summary.json epochs) -eq 3 ]]"
 check "progress lines show loss, lr, job and rank 0 frames/s, padding and phase times" \
   "grep -q 'loss .* lr .* frames/s (rank 0: [0-9]*) | pad eff .* data .* fwd .* bwd .* allreduce .* optim' $A/train.log"
 "$PY" "$HERE/tests/python/check_throughput.py" "$A" "$TMP/small.h5" 2 1
@@ -61,7 +57,7 @@ check "reference run exit code 0" "[[ $? -eq 0 ]]"
   --set dist.overlap=on --set dist.bucket_mb=0.01 > "$TMP/o.log" 2>&1
 check "overlapped all-reduce run exit code 0" "[[ $? -eq 0 ]] || { tail $TMP/o.log; false; }"
 check "overlapped all-reduce ends bit-identical to reducing after backward" \
-  "[[ \$(summary_field $TMP/runs/o/summary.json param_hash) == \$(summary_field $TMP/runs/c/summary.json param_hash) ]]"
+  "[[ \$(field $TMP/runs/o/summary.json param_hash) == \$(field $TMP/runs/c/summary.json param_hash) ]]"
 "${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" "${LONG[@]}" --set run.name=b > "$TMP/b.log" 2>&1 &
 job=$!
 for _ in $(seq 1 600); do
@@ -80,11 +76,11 @@ check "the stop fell mid-epoch (step $stopped_at, $per_epoch steps per epoch)" \
 "${RUN2[@]}" "$ARTIC" train -c "$CFG" "${COMMON[@]}" "${LONG[@]}" --set run.name=b --resume >> "$TMP/b.log" 2>&1
 check "resume exit code 0" "[[ $? -eq 0 ]]"
 check "resumed run ends with bit-identical parameters" \
-  "[[ \$(summary_field $TMP/runs/c/summary.json param_hash) == \$(summary_field $TMP/runs/b/summary.json param_hash) ]]"
+  "[[ \$(field $TMP/runs/c/summary.json param_hash) == \$(field $TMP/runs/b/summary.json param_hash) ]]"
 check "resumed run has the same step count" \
-  "[[ \$(summary_field $TMP/runs/c/summary.json steps) -eq \$(summary_field $TMP/runs/b/summary.json steps) ]]"
+  "[[ \$(field $TMP/runs/c/summary.json steps) -eq \$(field $TMP/runs/b/summary.json steps) ]]"
 check "resumed run has the same test metrics" \
-  "[[ \$(summary_field $TMP/runs/c/eval.json mean) == \$(summary_field $TMP/runs/b/eval.json mean) ]]"
+  "[[ \$(field $TMP/runs/c/eval.json mean) == \$(field $TMP/runs/b/eval.json mean) ]]"
 
 # artic compare on the two finished runs.
 "$ARTIC" compare "$A" "$TMP/runs/c" > "$TMP/compare.md" 2>&1
@@ -105,7 +101,7 @@ check "reusing a run needs --resume (exit 2)" "[[ $rc -eq 2 ]] && grep -q 'pass 
   > "$TMP/plateau.log" 2>&1
 check "early stopping exit 0" "[[ $? -eq 0 ]]"
 check "early stopping after 3 epochs" \
-  "[[ \$(summary_field $TMP/runs/plateau/summary.json stopped) == early_stopping && \$(summary_field $TMP/runs/plateau/summary.json epochs) -eq 3 ]]"
+  "[[ \$(field $TMP/runs/plateau/summary.json stopped) == early_stopping && \$(field $TMP/runs/plateau/summary.json epochs) -eq 3 ]]"
 
 # 6. A truncated checkpoint is refused with a clear error; the previous one still works.
 latest=$(cat "$A/checkpoints/latest")
@@ -152,5 +148,4 @@ else
   echo "skip a node-local run directory: no mount namespaces here (unshare -m)"
 fi
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish train_test
