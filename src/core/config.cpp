@@ -6,12 +6,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <limits>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 #include "core/host_port.h"
 #include "core/number_text.h"
 #include "core/suggest.h"
@@ -21,6 +20,7 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
+constexpr uint64_t kMaxConfigBytes = 16ull << 20;
 
 enum class Type { Int, Float, Bool, String };
 
@@ -613,11 +613,10 @@ Config resolve_stage(const Config& base, size_t index) {
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open config file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), path, overrides);
+  const FileRead file = read_whole_file(path, kMaxConfigBytes);
+  if (!file.error.empty())
+    throw ConfigError(path + ": cannot open config file (" + file.error + ")");
+  return parse_config(file.bytes, path, overrides);
 }
 
 Config config_from_overrides(const std::vector<std::string>& overrides) {

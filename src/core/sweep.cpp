@@ -1,11 +1,10 @@
 #include "core/sweep.h"
 
 #include <toml++/toml.h>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 #include "core/toml_document.h"
 
 namespace artic {
@@ -104,11 +103,10 @@ Sweep parse_sweep(const std::string& toml_text, const std::string& origin) {
 }
 
 Sweep load_sweep(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open sweep file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_sweep(text.str(), path);
+  const FileRead file = read_whole_file(path, 16ull << 20);
+  if (!file.error.empty())
+    throw ConfigError(path + ": cannot open sweep file (" + file.error + ")");
+  return parse_sweep(file.bytes, path);
 }
 
 std::vector<std::string> variant_overrides(const Sweep& sweep, size_t index) {

@@ -1,15 +1,14 @@
 #include "eval/run_records.h"
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <type_traits>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace artic {
 namespace {
@@ -101,11 +100,9 @@ std::string line(Json v) {
 }
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(path + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  FileRead file = read_whole_file(path, 256ull << 20);
+  if (!file.error.empty()) throw UserError(path + ": cannot be read (" + file.error + ")");
+  return std::move(file.bytes);
 }
 
 template <typename Record>

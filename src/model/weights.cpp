@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/file_read.h"
 #include "core/log.h"
 #include "core/number_text.h"
 #include "model/model.h"
@@ -95,10 +96,11 @@ class Reader {
 };
 
 WeightsFile read_weights_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError("cannot open weights file '" + path + "'");
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
-                                std::istreambuf_iterator<char>());
+  const FileRead read = read_whole_file(path, UINT64_MAX);
+  if (!read.error.empty()) {
+    throw UserError("cannot open weights file '" + path + "' (" + read.error + ")");
+  }
+  const std::vector<char> bytes(read.bytes.begin(), read.bytes.end());
   c10::IValue root;
   try {
     root = torch::pickle_load(bytes);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace artic {
 namespace {
@@ -207,11 +208,11 @@ EstTrack parse_est_track(const std::string& bytes, const std::string& origin) {
 }
 
 EstTrack read_est_track(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path + ": cannot open EST track file");
-  std::stringstream s;
-  s << in.rdbuf();
-  return parse_est_track(s.str(), path);
+  const FileRead file = read_whole_file(path, 4ull << 30);
+  if (!file.error.empty()) {
+    throw DataError(path + ": cannot open EST track file (" + file.error + ")");
+  }
+  return parse_est_track(file.bytes, path);
 }
 
 std::string format_est_track(const EstTrack& t, EstEncoding encoding) {

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 #include "core/suggest.h"
 #include "core/toml_document.h"
 
@@ -342,11 +342,11 @@ PrepConfig parse_prep_config(const std::string& toml_text, const std::string& or
 }
 
 PrepConfig load_prep_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open the prep config");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_prep_config(text.str(), path, overrides);
+  const FileRead file = read_whole_file(path, 16ull << 20);
+  if (!file.error.empty()) {
+    throw ConfigError(path + ": cannot open the prep config (" + file.error + ")");
+  }
+  return parse_prep_config(file.bytes, path, overrides);
 }
 
 std::string prep_config_to_toml(const PrepConfig& config) {

@@ -1,14 +1,12 @@
 #include "train/checkpoint_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
-#include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "core/atomic_file.h"
+#include "core/file_read.h"
 
 namespace artic {
 namespace {
@@ -52,28 +50,10 @@ struct Table {
 };
 
 std::string read_whole(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) throw UserError(path + ": checkpoint not found");
-    throw UserError(path + ": cannot open checkpoint: " + std::strerror(errno));
-  }
-  std::string data;
-  struct stat st {};
-  if (fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<size_t>(st.st_size));
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      close(fd);
-      throw UserError(path + ": cannot read checkpoint: " + std::strerror(err));
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return data;
+  FileRead file = read_whole_file(path, UINT64_MAX);
+  if (file.missing) throw UserError(path + ": checkpoint not found");
+  if (!file.error.empty()) throw UserError(path + ": cannot read checkpoint: " + file.error);
+  return std::move(file.bytes);
 }
 
 Table parse_table(const std::string& path, const std::string& data) {
