@@ -1,0 +1,83 @@
+// The schema engine behind artic's config files (docs/architecture.md): a module declares its
+// keys (section, key, type, range or choices, help) as fields pointing into its own option
+// struct; the engine reads TOML sections and `section.key=value` overrides into them, checking
+// type, range and choices with messages that name the file, line and key (and the nearest valid
+// key or section), and prints the values back as TOML that reads to the same values.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace artic::schema {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
+
+enum class Type { Int, Float, Bool, String };
+
+// One key: where its value lives, its type, allowed values and meaning.
+struct Field {
+  std::string section;
+  std::string key;
+  Type type = Type::Int;
+  void* ptr = nullptr;
+  double lo = -kInf, hi = kInf;
+  bool lo_open = false, hi_open = false;
+  std::vector<std::string> choices;  // for strings; empty = any
+  bool non_empty = false;
+  std::string help;
+
+  std::string name() const { return section + "." + key; }
+};
+
+Field int_field(const char* section, const char* key, int64_t* value, int64_t lo, int64_t hi,
+                const char* help);
+Field float_field(const char* section, const char* key, double* value, double lo, double hi,
+                  bool lo_open, bool hi_open, const char* help);
+Field bool_field(const char* section, const char* key, bool* value, const char* help);
+Field string_field(const char* section, const char* key, std::string* value,
+                   std::vector<std::string> choices, bool non_empty, const char* help);
+
+// The fields of one options object and the sections they may appear in.
+class Schema {
+ public:
+  Schema(std::vector<Field> fields, std::vector<std::string> sections)
+      : fields_(std::move(fields)), sections_(std::move(sections)) {}
+
+  const Field* find(const std::string& section, const std::string& key) const;
+  // ConfigError naming `where` unless `section` is one of the schema's.
+  void check_section(const std::string& section, const std::string& where) const;
+  // Reads every key of a section's table (`node` must be a table) at their lines in `origin`.
+  void read_section(const std::string& section, const toml::node& node, const std::string& where,
+                    const std::string& origin) const;
+  // The field that `section.key` names, or a ConfigError (unknown key, nearest match).
+  const Field& field_at(const std::string& section, const std::string& key,
+                        const std::string& where) const;
+  // "section.key=value": a bare word or TOML value (strings may be unquoted).
+  void apply_override(const std::string& assignment) const;
+  // Every field as TOML by section; with_help adds a comment line per key.
+  std::string to_toml(bool with_help) const;
+
+ private:
+  std::vector<Field> fields_;
+  std::vector<std::string> sections_;
+};
+
+// Checks a TOML value against a field and stores it. `where` prefixes errors.
+void assign(const Field& field, const toml::node& value, const std::string& where);
+// "FILE:LINE" of a TOML node (the file alone when the node has no position).
+std::string location(const std::string& origin, const toml::source_region& source);
+// "a string", "an integer", ... for messages.
+std::string node_kind(const toml::node& node);
+// A TOML value as TOML text (for overrides recorded as text).
+std::string toml_literal(const toml::node& value);
+std::string quote_toml(const std::string& text);
+// Shortest text that reads back to the same double, with a point or exponent (TOML floats).
+std::string format_number(double v);
+std::string join(const std::vector<std::string>& items, const std::string& separator);
+
+}  // namespace artic::schema
