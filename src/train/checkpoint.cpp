@@ -143,7 +143,7 @@ TrainProgress read_progress(torch::serialize::InputArchive& a) {
   p.stage = read_int(a, "stage");
   p.stage_start_step = read_int(a, "stage_start_step");
   p.stage_done = read_int(a, "stage_done") != 0;
-  p.stages_json = read_string(a, "stages_json");
+  p.stages = stages_from_text(read_string(a, "stages_json"), "checkpoint progress");
   return p;
 }
 
@@ -162,7 +162,7 @@ void write_progress(torch::serialize::OutputArchive& a, const TrainProgress& p) 
   write_int(a, "stage", p.stage);
   write_int(a, "stage_start_step", p.stage_start_step);
   write_int(a, "stage_done", p.stage_done ? 1 : 0);
-  write_string(a, "stages_json", p.stages_json);
+  write_string(a, "stages_json", stages_text(p.stages));
 }
 
 Normalizer read_normalizer(torch::serialize::InputArchive& a) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "data/normalizer.h"
+#include "eval/run_records.h"
 #include "model/model.h"
 
 namespace artic {
@@ -31,11 +32,11 @@ struct TrainProgress {
   int64_t validations_without_improvement = 0;
   int64_t total_steps = 0;  // the stage's schedule horizon, fixed when the stage starts
   // Staged runs ([[stage]]): the stage in progress, the global step it started at, whether it
-  // has ended (its best weights start the next), and the finished stages' results (JSON array).
+  // has ended (its best weights start the next), and the finished stages' results.
   int64_t stage = 0;
   int64_t stage_start_step = 0;
   bool stage_done = false;
-  std::string stages_json = "[]";
+  std::vector<StageEndRecord> stages;
 };
 
 struct CheckpointData {

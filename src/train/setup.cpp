@@ -153,20 +153,25 @@ torch::Device pick_device(const TrainingConfig& t, const Topology& topo) {
 
 void check_ranks_agree(const Config& config, const torch::Device& device, const Topology& topo) {
   if (topo.world_size == 1) return;
-  const std::vector<std::string> devices =
-      host_all_gather(torch::DeviceTypeName(device.type(), true));
-  const std::vector<std::string> backends =
-      host_all_gather(resolve_backend(config.dist, device.is_cuda()));
-  const std::vector<std::string> configs = host_all_gather(config_to_toml(config));
+  // One gather of every rank's choices, unit-separated (config_to_toml escapes control bytes).
+  constexpr char kSep = '\x1f';
+  const std::vector<std::string> all =
+      host_all_gather(torch::DeviceTypeName(device.type(), true) + kSep +
+                      resolve_backend(config.dist, device.is_cuda()) + kSep +
+                      device_pci_address(device) + kSep + config_to_toml(config));
   const std::vector<std::string>& hosts = topo.hosts;
   std::vector<RankChoice> ranks;
+  std::vector<std::string> gpus;
   for (size_t r = 0; r < hosts.size(); ++r) {
-    ranks.push_back({hosts[r], devices[r], backends[r], configs[r]});
+    const std::string& text = all[r];
+    const size_t a = text.find(kSep), b = text.find(kSep, a + 1), c = text.find(kSep, b + 1);
+    ranks.push_back(
+        {hosts[r], text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(c + 1)});
+    gpus.push_back(text.substr(b + 1, c - b - 1));
   }
   const std::string problem = rank_disagreement(ranks);
   if (!problem.empty()) throw ConfigError(problem);
-  const std::string shared = shared_gpu_problem(hosts, host_all_gather(device_pci_address(device)),
-                                                config.dist.allow_shared_gpu);
+  const std::string shared = shared_gpu_problem(hosts, gpus, config.dist.allow_shared_gpu);
   if (!shared.empty()) throw ConfigError(shared);
 }
 

@@ -92,9 +92,7 @@ void finish_stage(Session& s) {
     r.sequence_length = s.config.data.sequence_length;
     r.best_param_hash = fs::exists(kept) ? hash_hex(checkpoint_param_hash(kept)) : "";
     r.last_param_hash = weights_hash(s);
-    std::vector<StageEndRecord> ended = stages_from_text(p.stages_json, "the run's progress");
-    ended.push_back(r);
-    p.stages_json = stages_text(ended);
+    p.stages.push_back(r);
     s.observers.stage_end(r);
   }
   save_step_checkpoint(s);

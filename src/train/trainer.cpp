@@ -290,7 +290,7 @@ RunSummary summary(const Session& s) {
   r.param_hash = hash_hex(parameter_hash(s.model->parameters()));
   r.throughput = {s.topo.world_size,      s.train_seconds, s.frames_this_run,
                   s.rank_frames_this_run, s.topo.hosts,    s.topo.local_ranks};
-  if (staged(s)) r.stages = stages_from_text(p.stages_json, "the run's progress");
+  r.stages = p.stages;
   return r;
 }
 
