@@ -110,7 +110,7 @@ Record read_json_file(const std::string& path, const char* what) {
   Json j;
   try {
     j = Json::parse(read_text(path));
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw UserError(path + ": not valid JSON: " + reason(e));
   }
   try {

@@ -166,6 +166,11 @@ TEST(RunRecords, BadFilesNameTheFileAndTheKey) {
       error_reading("").rfind("summary.json: not valid JSON: parse error at line 1, column 1", 0),
       0u)
       << error_reading("");
+  // A number no double holds (found by json_fuzz: nlohmann throws out_of_range, not parse_error).
+  EXPECT_EQ(
+      error_reading("{\"steps\": 1e999}").rfind("summary.json: not valid JSON: number overflow", 0),
+      0u)
+      << error_reading("{\"steps\": 1e999}");
   EXPECT_EQ(error_reading("[1, 2]"), "summary.json: missing key 'train_segments'" + suffix);
   std::string wrong = kOldSummary;
   wrong.replace(wrong.find("\"steps\": 761"), 12, "\"steps\": \"many\"");
