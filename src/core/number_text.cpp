@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace artic {
 
@@ -17,6 +18,12 @@ std::string shortest_text(double v) {
     std::from_chars(buf, end, back);
     if (back == v || precision >= 17) return std::string(buf, end);
   }
+}
+
+std::string fixed_text(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
 }
 
 }  // namespace artic

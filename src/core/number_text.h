@@ -7,5 +7,7 @@
 namespace artic {
 
 std::string shortest_text(double v);
+// v with `digits` digits after the point, for tables and log lines ("1.385").
+std::string fixed_text(double v, int digits);
 
 }  // namespace artic

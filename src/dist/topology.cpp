@@ -72,7 +72,7 @@ Topology init_distributed(int* argc, char*** argv) {
   MPI_Comm_free(&local);
   t.host = hostname();
   g_topology = t;
-  t.hosts = t.world_size > 1 ? host_all_gather(t.host) : std::vector<std::string>{t.host};
+  t.hosts = host_all_gather(t.host);
   for (int64_t l : host_all_gather(static_cast<int64_t>(t.local_rank))) {
     t.local_ranks.push_back(static_cast<int>(l));
   }

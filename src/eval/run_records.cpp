@@ -317,7 +317,6 @@ void from_json(const Json& j, StageEndRecord& r) {
 
 void to_json(Json& j, const RunSummary& r) {
   const RunThroughput& t = r.throughput;
-  const double seconds = std::max(t.seconds, 1e-9);
   j = {{"name", r.name},
        {"train_segments", r.train_segments},
        {"valid_segments", r.valid_segments},
@@ -335,9 +334,9 @@ void to_json(Json& j, const RunSummary& r) {
         {{"world_size", t.world_size},
          {"seconds", t.seconds},
          {"frames", t.frames},
-         {"frames_per_second", static_cast<double>(t.frames) / seconds},
+         {"frames_per_second", t.frames_per_second()},
          {"rank_frames", t.rank_frames},
-         {"rank_frames_per_second", static_cast<double>(t.rank_frames) / seconds}}},
+         {"rank_frames_per_second", t.rank_frames_per_second()}}},
        {"hosts", t.hosts},
        {"local_ranks", t.local_ranks}};
   if (!r.stages.empty()) j["stages"] = r.stages;

@@ -101,6 +101,13 @@ struct RunThroughput {
   int64_t frames = 0, rank_frames = 0;  // real frames of all ranks, of rank 0
   std::vector<std::string> hosts;       // every rank's host, by rank
   std::vector<int> local_ranks;
+  double frames_per_second() const { return static_cast<double>(frames) / busy_seconds(); }
+  double rank_frames_per_second() const {
+    return static_cast<double>(rank_frames) / busy_seconds();
+  }
+
+ private:
+  double busy_seconds() const { return seconds > 1e-9 ? seconds : 1e-9; }
 };
 
 // summary.json. Epochs are 1-based.

@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/number_text.h"
+
 namespace artic {
 namespace {
-
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
 std::string sci(double v) {
   char buf[64];
@@ -19,7 +15,7 @@ std::string sci(double v) {
 }
 
 std::string percent(double part, double whole) {
-  return fixed(whole > 0 ? 100.0 * part / whole : 0.0, 0) + "%";
+  return fixed_text(whole > 0 ? 100.0 * part / whole : 0.0, 0) + "%";
 }
 
 std::string prefix(const std::string& stage) {
@@ -34,10 +30,11 @@ std::string step_text(const StepLine& s) {
   const PhaseTimes& t = s.seconds;
   const double total = t.total();
   return prefix(s.stage) + "step " + std::to_string(s.step) + " | epoch " +
-         std::to_string(s.epoch + 1) + " | loss " + fixed(s.loss, 4) + " | lr " + sci(s.lr) +
-         " | grad " + fixed(s.grad_norm, 3) + " | " + fixed(s.frames_per_second, 0) + " frames/s" +
-         (s.world_size > 1 ? " (rank 0: " + fixed(s.rank_frames_per_second, 0) + ")" : "") +
-         " | pad eff " + fixed(100 * s.padding_efficiency, 1) + "% | data " +
+         std::to_string(s.epoch + 1) + " | loss " + fixed_text(s.loss, 4) + " | lr " + sci(s.lr) +
+         " | grad " + fixed_text(s.grad_norm, 3) + " | " + fixed_text(s.frames_per_second, 0) +
+         " frames/s" +
+         (s.world_size > 1 ? " (rank 0: " + fixed_text(s.rank_frames_per_second, 0) + ")" : "") +
+         " | pad eff " + fixed_text(100 * s.padding_efficiency, 1) + "% | data " +
          percent(t.data, total) + " fwd " + percent(t.forward, total) + " bwd " +
          percent(t.backward, total) + " allreduce " + percent(t.allreduce, total) + " optim " +
          percent(t.optimizer, total);
@@ -82,10 +79,10 @@ void RunLog::on_step(const StepRecord& r) {
 void RunLog::on_validation(const ValidationRecord& v) {
   const EvalMetrics& m = v.metrics;
   files_.log(prefix(v.stage) + "validation | epoch " + std::to_string(v.epoch + 1) + " | step " +
-             std::to_string(v.step) + " | val loss " + fixed(v.loss, 4) +
-             (v.improved ? " (best)" : "") + " | RMSE " + fixed(m.mean.rmse_mm, 3) + " mm | r " +
-             fixed(m.mean.pearson_r, 3) + " | MAE " + fixed(m.mean.mae_mm, 3) + " mm | " +
-             fixed(v.seconds, 1) + " s");
+             std::to_string(v.step) + " | val loss " + fixed_text(v.loss, 4) +
+             (v.improved ? " (best)" : "") + " | RMSE " + fixed_text(m.mean.rmse_mm, 3) +
+             " mm | r " + fixed_text(m.mean.pearson_r, 3) + " | MAE " +
+             fixed_text(m.mean.mae_mm, 3) + " mm | " + fixed_text(v.seconds, 1) + " s");
   files_.append_metrics(metrics_line(v));
 }
 

@@ -8,18 +8,13 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/number_text.h"
 #include "train/checkpoint.h"
 
 namespace artic {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
 
 void write_atomically(const std::string& path, const std::string& text) {
   write_file_atomically(path, {text});
@@ -143,8 +138,9 @@ void RunFiles::show_progress(const ProgressView& v) {
             << std::string(static_cast<size_t>(filled), '#')
             << std::string(static_cast<size_t>(kWidth - filled), '.') << "] " << v.epoch_step << "/"
             << v.epoch_steps << " | step " << v.step << "/" << v.total_steps << " | loss "
-            << fixed(v.loss, 4) << " | " << fixed(v.frames_per_second, 0) << " frames/s | ETA "
-            << eta / 60 << "m" << (eta % 60 < 10 ? "0" : "") << eta % 60 << "s" << std::flush;
+            << fixed_text(v.loss, 4) << " | " << fixed_text(v.frames_per_second, 0)
+            << " frames/s | ETA " << eta / 60 << "m" << (eta % 60 < 10 ? "0" : "") << eta % 60
+            << "s" << std::flush;
   bar_shown_ = true;
 }
 

@@ -74,6 +74,11 @@ inline bool staged(const Session& s) {
 inline int64_t stage_step(const Session& s) {
   return s.progress.step - s.progress.stage_start_step;
 }
+// Optimizer steps in one epoch of the stage's sampler (the last may take fewer micro-batches).
+inline int64_t steps_per_epoch(const Session& s) {
+  const int64_t accum = s.config.training.accumulate_grad_batches;
+  return (s.sampler->batches_per_epoch() + accum - 1) / accum;
+}
 // The stage's name in records; empty without [[stage]] tables.
 std::string stage_label(const Session& s);
 // The checksum a checkpoint of these weights stores (parameters and buffers), as hex.

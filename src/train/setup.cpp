@@ -67,7 +67,7 @@ Normalizer compute_normalizer(const TrainData& d, const Topology& topo) {
     sums.add(f.data(), y.data(), len, nf, na);
   }
   std::vector<double> flat = sums.to_flat();
-  if (topo.world_size > 1) host_all_reduce_sum(flat);
+  host_all_reduce_sum(flat);
   return finalize_normalizer(NormalizerSums::from_flat(flat, nf, na), meta);
 }
 

@@ -12,10 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 
 int64_t planned_total_steps(const Session& s) {
-  const int64_t micro = s.sampler->batches_per_epoch();
-  const int64_t accum = s.config.training.accumulate_grad_batches;
-  const int64_t per_epoch = (micro + accum - 1) / accum;
-  const int64_t total = per_epoch * s.config.training.max_epochs;
+  const int64_t total = steps_per_epoch(s) * s.config.training.max_epochs;
   return s.config.training.max_steps > 0 ? std::min(total, s.config.training.max_steps) : total;
 }
 

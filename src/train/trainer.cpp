@@ -62,11 +62,6 @@ void set_learning_rate(torch::optim::Optimizer& opt, double lr) {
   }
 }
 
-int64_t steps_per_epoch(const Session& s) {
-  const int64_t accum = s.config.training.accumulate_grad_batches;
-  return (s.sampler->batches_per_epoch() + accum - 1) / accum;
-}
-
 // Where the run stands, as the fields of a step record that do not depend on the step's result.
 StepRecord position(const Session& s) {
   StepRecord r;
@@ -295,13 +290,11 @@ RunSummary summary(const Session& s) {
 }
 
 std::string throughput_line(const RunThroughput& t) {
-  const double seconds = std::max(t.seconds, 1e-9);
   char line[256];
   std::snprintf(line, sizeof line,
                 "throughput: %.0f frames/s (%d %s), rank 0 %.0f frames/s, over %.1f s of training",
-                static_cast<double>(t.frames) / seconds, t.world_size,
-                t.world_size == 1 ? "rank" : "ranks", static_cast<double>(t.rank_frames) / seconds,
-                t.seconds);
+                t.frames_per_second(), t.world_size, t.world_size == 1 ? "rank" : "ranks",
+                t.rank_frames_per_second(), t.seconds);
   return line;
 }
 
