@@ -51,7 +51,7 @@ void run_prep(const PrepArgs& args) {
     throw UserError("artic prep needs --config PREP.toml (see docs/corpora.md)");
   const PrepConfig config = load_prep_config(args.config, args.overrides);
   if (args.print_config) {
-    std::printf("%s", prep_config_to_toml(config).c_str());
+    std::printf("%s", prep_config_to_toml(config, true).c_str());
     return;
   }
   if (std::filesystem::exists(config.output) && !args.force) {

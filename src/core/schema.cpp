@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "core/error.h"
 #include "core/number_text.h"
@@ -23,7 +24,7 @@ Field make_field(const char* section, const char* key, Type type, void* ptr, con
 
 std::string range_text(const Field& f) {
   auto num = [&](double v) {
-    return f.type == Type::Int ? std::to_string(static_cast<int64_t>(v)) : format_number(v);
+    return f.type == Type::Float ? format_number(v) : std::to_string(static_cast<int64_t>(v));
   };
   if (f.hi == kInf) return std::string(f.lo_open ? "> " : ">= ") + num(f.lo);
   if (f.lo == -kInf) return std::string(f.hi_open ? "< " : "<= ") + num(f.hi);
@@ -41,13 +42,19 @@ bool in_range(const Field& f, double v) {
 std::string type_name(Type t) {
   switch (t) {
     case Type::Int:
+    case Type::Int32:
       return "an integer";
     case Type::Float:
       return "a number";
     case Type::Bool:
       return "true or false";
     case Type::String:
+    case Type::Choice:
       return "a string";
+    case Type::StringList:
+      return "a list of strings";
+    case Type::NamePairs:
+      return "a list of [\"from\", \"to\"] name pairs";
   }
   return "?";
 }
@@ -91,6 +98,13 @@ Field float_field(const char* s, const char* k, double* p, double lo, double hi,
   return f;
 }
 
+Field int32_field(const char* s, const char* k, int* p, int lo, int hi, const char* help) {
+  Field f = make_field(s, k, Type::Int32, p, help);
+  f.lo = lo;
+  f.hi = hi;
+  return f;
+}
+
 Field bool_field(const char* s, const char* k, bool* p, const char* help) {
   return make_field(s, k, Type::Bool, p, help);
 }
@@ -100,6 +114,21 @@ Field string_field(const char* s, const char* k, std::string* p, std::vector<std
   Field f = make_field(s, k, Type::String, p, help);
   f.choices = std::move(choices);
   f.non_empty = non_empty;
+  return f;
+}
+
+Field string_list_field(const char* s, const char* k, std::vector<std::string>* p, bool non_empty,
+                        const char* help) {
+  Field f = make_field(s, k, Type::StringList, p, help);
+  f.non_empty = non_empty;
+  return f;
+}
+
+Field name_pairs_field(const char* s, const char* k,
+                       std::vector<std::pair<std::string, std::string>>* p, const char* example,
+                       const char* help) {
+  Field f = make_field(s, k, Type::NamePairs, p, help);
+  f.example = example;
   return f;
 }
 
@@ -153,20 +182,52 @@ std::string node_kind(const toml::node& n) {
   }
 }
 
-// Assigns a TOML value to a field, checking type, range and choices. `where` prefixes errors.
+namespace {
+
+std::string choice_error(const Field& f, const std::string& at, const std::string& v) {
+  std::vector<std::string> quoted;
+  for (const auto& c : f.choices) quoted.push_back("\"" + c + "\"");
+  std::string msg = at + " must be one of " + join(quoted, ", ") + ", got \"" + v + "\"";
+  const std::string near = nearest_match(v, f.choices);
+  if (!near.empty()) msg += "; did you mean \"" + near + "\"?";
+  return msg;
+}
+
+std::vector<std::string> strings_of(const toml::node& value) {
+  std::vector<std::string> out;
+  for (const auto& item : *value.as_array()) out.push_back(*item.value_exact<std::string>());
+  return out;
+}
+
+bool is_string_list(const toml::node& value) {
+  const toml::array* a = value.as_array();
+  if (a == nullptr) return false;
+  for (const auto& item : *a) {
+    if (!item.is_string()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void assign(const Field& f, const toml::node& value, const std::string& where) {
   const std::string at = where + ": " + f.name();
   auto fail_type = [&] {
     throw ConfigError(at + " must be " + type_name(f.type) + ", got " + node_kind(value));
   };
   switch (f.type) {
-    case Type::Int: {
+    case Type::Int:
+    case Type::Int32: {
       const auto v = value.value_exact<int64_t>();
       if (!v) fail_type();
       if (!in_range(f, static_cast<double>(*v))) {
         throw ConfigError(at + " must be " + range_text(f) + ", got " + std::to_string(*v));
       }
-      *static_cast<int64_t*>(f.ptr) = *v;
+      if (f.type == Type::Int) {
+        *static_cast<int64_t*>(f.ptr) = *v;
+      } else {
+        *static_cast<int*>(f.ptr) = static_cast<int>(*v);
+      }
       break;
     }
     case Type::Float: {
@@ -190,15 +251,94 @@ void assign(const Field& f, const toml::node& value, const std::string& where) {
       if (f.non_empty && v->empty()) throw ConfigError(at + " must not be empty");
       if (!f.choices.empty() &&
           std::find(f.choices.begin(), f.choices.end(), *v) == f.choices.end()) {
-        std::string msg = at + " must be one of " + join(f.choices, ", ") + ", got \"" + *v + "\"";
-        const std::string near = nearest_match(*v, f.choices);
-        if (!near.empty()) msg += "; did you mean \"" + near + "\"?";
-        throw ConfigError(msg);
+        throw ConfigError(choice_error(f, at, *v));
       }
       *static_cast<std::string*>(f.ptr) = *v;
       break;
     }
+    case Type::Choice: {
+      const auto v = value.value_exact<std::string>();
+      if (!v) fail_type();
+      const auto it = std::find(f.choices.begin(), f.choices.end(), *v);
+      if (it == f.choices.end()) throw ConfigError(choice_error(f, at, *v));
+      f.set_choice(static_cast<size_t>(it - f.choices.begin()));
+      break;
+    }
+    case Type::StringList: {
+      if (!is_string_list(value)) fail_type();
+      std::vector<std::string> v = strings_of(value);
+      if (f.non_empty && v.empty()) throw ConfigError(at + " must not be empty");
+      *static_cast<std::vector<std::string>*>(f.ptr) = std::move(v);
+      break;
+    }
+    case Type::NamePairs: {
+      const toml::array* a = value.as_array();
+      std::vector<std::pair<std::string, std::string>> v;
+      bool ok = a != nullptr;
+      for (size_t i = 0; ok && i < a->size(); ++i) {
+        const toml::node& item = *a->get(i);
+        ok = is_string_list(item) && item.as_array()->size() == 2;
+        if (ok) v.emplace_back(strings_of(item)[0], strings_of(item)[1]);
+      }
+      if (!ok) {
+        throw ConfigError(at + " must be " + type_name(f.type) + ", e.g. " + f.example + ", got " +
+                          toml_literal(value));
+      }
+      *static_cast<std::vector<std::pair<std::string, std::string>>*>(f.ptr) = std::move(v);
+      break;
+    }
   }
+}
+
+void assign_text(const Field& f, const std::string& text, const std::string& where) {
+  std::optional<toml::table> doc;
+  try {
+    doc = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+  }
+  const bool wants_word = f.type == Type::String || f.type == Type::Choice;
+  if (wants_word && !(doc && (*doc)["v"].is_string())) {
+    assign(f, toml::value<std::string>(text), where);
+    return;
+  }
+  if (!doc) {
+    throw ConfigError(where + ": " + f.name() + " must be " + type_name(f.type) + ", got '" + text +
+                      "'");
+  }
+  assign(f, *doc->get("v"), where);
+}
+
+std::string value_text(const Field& f) {
+  switch (f.type) {
+    case Type::Int:
+      return std::to_string(*static_cast<const int64_t*>(f.ptr));
+    case Type::Int32:
+      return std::to_string(*static_cast<const int*>(f.ptr));
+    case Type::Float:
+      return format_number(*static_cast<const double*>(f.ptr));
+    case Type::Bool:
+      return *static_cast<const bool*>(f.ptr) ? "true" : "false";
+    case Type::String:
+      return quote_toml(*static_cast<const std::string*>(f.ptr));
+    case Type::Choice:
+      return quote_toml(f.choices.at(f.get_choice()));
+    case Type::StringList: {
+      std::vector<std::string> quoted;
+      for (const auto& s : *static_cast<const std::vector<std::string>*>(f.ptr)) {
+        quoted.push_back(quote_toml(s));
+      }
+      return "[" + join(quoted, ", ") + "]";
+    }
+    case Type::NamePairs: {
+      std::vector<std::string> pairs;
+      for (const auto& [a, b] :
+           *static_cast<const std::vector<std::pair<std::string, std::string>>*>(f.ptr)) {
+        pairs.push_back("[" + quote_toml(a) + ", " + quote_toml(b) + "]");
+      }
+      return "[" + join(pairs, ", ") + "]";
+    }
+  }
+  return "";
 }
 
 std::string location(const std::string& origin, const toml::source_region& src) {
@@ -211,7 +351,12 @@ std::string toml_literal(const toml::node& value) {
   if (auto b = value.value_exact<bool>()) return *b ? "true" : "false";
   if (auto i = value.value_exact<int64_t>()) return std::to_string(*i);
   if (auto d = value.value_exact<double>()) return format_number(*d);
-  return "";
+  if (const toml::array* a = value.as_array()) {
+    std::vector<std::string> items;
+    for (const auto& item : *a) items.push_back(toml_literal(item));
+    return "[" + join(items, ", ") + "]";
+  }
+  return node_kind(value);
 }
 
 const Field* Schema::find(const std::string& section, const std::string& key) const {
@@ -264,26 +409,7 @@ void Schema::apply_override(const std::string& assignment) const {
   }
   const std::string section = path.substr(0, dot), key = path.substr(dot + 1);
   check_section(section, where);
-  const Field& f = field_at(section, key, where);
-  if (f.type == Type::String) {
-    // Accept bare words and TOML-quoted strings alike.
-    std::string value = text;
-    try {
-      auto doc = toml::parse("v = " + text);
-      if (auto s = doc["v"].value_exact<std::string>()) value = *s;
-    } catch (const toml::parse_error&) {
-    }
-    assign(f, toml::value<std::string>(value), where);
-    return;
-  }
-  toml::table doc;
-  try {
-    doc = toml::parse("v = " + text);
-  } catch (const toml::parse_error&) {
-    throw ConfigError(where + ": " + f.name() + " must be " + type_name(f.type) + ", got '" + text +
-                      "'");
-  }
-  assign(f, *doc.get("v"), where);
+  assign_text(field_at(section, key, where), text, where);
 }
 
 std::string Schema::to_toml(bool with_help) const {
@@ -299,22 +425,7 @@ std::string Schema::to_toml(bool with_help) const {
       if (!f.choices.empty()) note += " (" + join(f.choices, " | ") + ")";
       out += note + "\n";
     }
-    out += f.key + " = ";
-    switch (f.type) {
-      case Type::Int:
-        out += std::to_string(*static_cast<const int64_t*>(f.ptr));
-        break;
-      case Type::Float:
-        out += format_number(*static_cast<const double*>(f.ptr));
-        break;
-      case Type::Bool:
-        out += *static_cast<const bool*>(f.ptr) ? "true" : "false";
-        break;
-      case Type::String:
-        out += quote_toml(*static_cast<const std::string*>(f.ptr));
-        break;
-    }
-    out += "\n";
+    out += f.key + " = " + value_text(f) + "\n";
   }
   return out;
 }

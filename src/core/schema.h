@@ -8,16 +8,22 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "core/enum_names.h"
 
 namespace artic::schema {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 
-enum class Type { Int, Float, Bool, String };
+// Int32 is an `int` member; Choice an enum member (see enum_field); NamePairs a list of
+// [from, to] string pairs.
+enum class Type { Int, Int32, Float, Bool, String, StringList, NamePairs, Choice };
 
 // One key: where its value lives, its type, allowed values and meaning.
 struct Field {
@@ -27,9 +33,12 @@ struct Field {
   void* ptr = nullptr;
   double lo = -kInf, hi = kInf;
   bool lo_open = false, hi_open = false;
-  std::vector<std::string> choices;  // for strings; empty = any
-  bool non_empty = false;
+  std::vector<std::string> choices;  // for strings and enums; empty = any string
+  bool non_empty = false;            // strings, lists
+  std::string example;               // NamePairs: a valid value, shown when one is malformed
   std::string help;
+  std::function<size_t()> get_choice;  // Choice: the index into `choices` of the current value
+  std::function<void(size_t)> set_choice;
 
   std::string name() const { return section + "." + key; }
 };
@@ -38,9 +47,35 @@ Field int_field(const char* section, const char* key, int64_t* value, int64_t lo
                 const char* help);
 Field float_field(const char* section, const char* key, double* value, double lo, double hi,
                   bool lo_open, bool hi_open, const char* help);
+Field int32_field(const char* section, const char* key, int* value, int lo, int hi,
+                  const char* help);
 Field bool_field(const char* section, const char* key, bool* value, const char* help);
 Field string_field(const char* section, const char* key, std::string* value,
                    std::vector<std::string> choices, bool non_empty, const char* help);
+Field string_list_field(const char* section, const char* key, std::vector<std::string>* value,
+                        bool non_empty, const char* help);
+// [["from", "to"], ...]; `example` is shown when the value has the wrong shape.
+Field name_pairs_field(const char* section, const char* key,
+                       std::vector<std::pair<std::string, std::string>>* value, const char* example,
+                       const char* help);
+
+// An enum member whose values are 0..N-1 named by names_of(E{}) (core/enum_names.h); only the
+// first `settable` names may be set from a config (0 = all).
+template <typename E>
+Field enum_field(const char* section, const char* key, E* value, const char* help,
+                 size_t settable = 0) {
+  const std::vector<std::string>& names = names_of(E{});
+  Field f;
+  f.section = section;
+  f.key = key;
+  f.type = Type::Choice;
+  f.ptr = value;
+  f.help = help;
+  f.choices.assign(names.begin(), settable == 0 ? names.end() : names.begin() + settable);
+  f.get_choice = [value] { return static_cast<size_t>(*value); };
+  f.set_choice = [value](size_t i) { *value = static_cast<E>(i); };
+  return f;
+}
 
 // The fields of one options object and the sections they may appear in.
 class Schema {
@@ -59,6 +94,7 @@ class Schema {
                         const std::string& where) const;
   // "section.key=value": a bare word or TOML value (strings may be unquoted).
   void apply_override(const std::string& assignment) const;
+  const std::vector<Field>& fields() const { return fields_; }
   // Every field as TOML by section; with_help adds a comment line per key.
   std::string to_toml(bool with_help) const;
 
@@ -69,6 +105,11 @@ class Schema {
 
 // Checks a TOML value against a field and stores it. `where` prefixes errors.
 void assign(const Field& field, const toml::node& value, const std::string& where);
+// The same for a value written as text (a command-line flag or `--set`): a TOML value, or for
+// strings and enums also a bare word.
+void assign_text(const Field& field, const std::string& text, const std::string& where);
+// A field's current value as TOML text.
+std::string value_text(const Field& field);
 // "FILE:LINE" of a TOML node (the file alone when the node has no position).
 std::string location(const std::string& origin, const toml::source_region& source);
 // "a string", "an integer", ... for messages.

@@ -122,7 +122,7 @@ PrepReport import_corpus(const PrepConfig& c, int threads,
   Corpus corpus;
   for (const auto& [src, dst] : c.channels) corpus.meta.articulator_names.push_back(dst);
   corpus.meta.frame_rate_hz = 1000.0 / c.features.hop_ms;
-  corpus.meta.feature_kind = c.features.kind;
+  corpus.meta.feature_kind = name_of(c.features.kind);
   corpus.meta.source = "artic prep of " + c.input_dir +
                        (c.preset.empty() ? std::string() : " (preset " + c.preset + ")");
   corpus.meta.created_by = std::string("artic ") + ARTIC_VERSION + " prep";

@@ -8,9 +8,6 @@
 namespace artic {
 
 void check_feature_options(const FeatureOptions& o, const std::string& origin) {
-  if (o.kind != "logmel" && o.kind != "mfcc") {
-    throw ConfigError(origin + ": features.kind must be logmel or mfcc, got '" + o.kind + "'");
-  }
   const double window = o.window_ms * o.sample_rate / 1000.0;
   if (window < 2 || window > o.n_fft) {
     throw ConfigError(origin + ": features.window_ms (" + std::to_string(o.window_ms) +
@@ -27,11 +24,11 @@ void check_feature_options(const FeatureOptions& o, const std::string& origin) {
     throw ConfigError(origin + ": need 0 <= features.fmin_hz < features.fmax_hz <= " +
                       "sample_rate / 2 (fmax_hz = 0 means sample_rate / 2)");
   }
-  const int n_mels = o.kind == "mfcc" ? o.mfcc_mels : o.n_mels;
-  if (n_mels < 1 || (o.kind == "mfcc" && o.n_mfcc < 1)) {
+  const int n_mels = o.kind == FeatureKind::Mfcc ? o.mfcc_mels : o.n_mels;
+  if (n_mels < 1 || (o.kind == FeatureKind::Mfcc && o.n_mfcc < 1)) {
     throw ConfigError(origin + ": need at least one mel band and one MFCC");
   }
-  if (o.kind == "mfcc" && o.n_mfcc > o.mfcc_mels) {
+  if (o.kind == FeatureKind::Mfcc && o.n_mfcc > o.mfcc_mels) {
     throw ConfigError(origin + ": features.n_mfcc must not exceed features.mfcc_mels");
   }
 }

@@ -57,7 +57,7 @@ Features compute_features(const std::vector<float>& samples, const FeatureOption
   const int win = static_cast<int>(std::lround(o.window_ms * o.sample_rate / 1000.0));
   const int hop = static_cast<int>(std::lround(o.hop_ms * o.sample_rate / 1000.0));
   const double fmax = o.fmax_hz > 0 ? o.fmax_hz : o.sample_rate / 2.0;
-  const int n_mels = o.kind == "mfcc" ? o.mfcc_mels : o.n_mels;
+  const int n_mels = o.kind == FeatureKind::Mfcc ? o.mfcc_mels : o.n_mels;
   if (static_cast<int64_t>(samples.size()) <= o.n_fft / 2) {
     throw DataError("audio of " + std::to_string(samples.size()) +
                     " samples is shorter than half an analysis window");
@@ -78,7 +78,7 @@ Features compute_features(const std::vector<float>& samples, const FeatureOption
   const torch::Tensor logmel = torch::log(torch::clamp_min(power.matmul(filters.t()), 1e-10));
   Features f;
   torch::Tensor out;
-  if (o.kind == "logmel") {
+  if (o.kind == FeatureKind::Logmel) {
     out = logmel;
     for (int m = 0; m < n_mels; ++m) f.names.push_back("logmel_" + std::to_string(m));
   } else {

@@ -8,10 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "core/enum_names.h"
+
 namespace artic {
 
+enum class FeatureKind { Logmel, Mfcc };
+inline const std::vector<std::string>& names_of(FeatureKind) {
+  static const std::vector<std::string> names = {"logmel", "mfcc"};
+  return names;
+}
+
 struct FeatureOptions {
-  std::string kind = "logmel";  // logmel | mfcc
+  FeatureKind kind = FeatureKind::Logmel;
   int sample_rate = 16000;
   double window_ms = 25.0;
   double hop_ms = 10.0;

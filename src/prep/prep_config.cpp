@@ -3,181 +3,99 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/file_read.h"
-#include "core/suggest.h"
+#include "core/schema.h"
 #include "core/toml_document.h"
 
 namespace artic {
 namespace {
 
-enum class Kind { String, Int, Int32, Float, StringList, ChannelMap };  // Int32: FeatureOptions
+using schema::Field;
+using schema::float_field;
+using schema::int32_field;
+using schema::int_field;
+using schema::kInf;
+using schema::name_pairs_field;
+using schema::Schema;
+using schema::string_field;
+using schema::string_list_field;
 
-struct Field {
-  const char* section;
-  const char* key;
-  Kind kind;
-  void* ptr;
-  double lo, hi;  // numeric range (inclusive)
-  std::vector<std::string> choices;
-};
+constexpr int64_t kMaxSeed = 9'000'000'000'000'000;
 
-constexpr double kBig = std::numeric_limits<double>::max();
-
-std::vector<Field> fields_of(PrepConfig& c) {
+Schema prep_schema(PrepConfig& c) {
   FeatureOptions& f = c.features;
-  return {
-      {"prep", "input_dir", Kind::String, &c.input_dir, 0, 0, {}},
-      {"prep", "list", Kind::String, &c.list, 0, 0, {}},
-      {"prep", "output", Kind::String, &c.output, 0, 0, {}},
-      {"prep", "preset", Kind::String, &c.preset, 0, 0, {"", "mngu0", "mocha"}},
-      {"prep", "speaker_from", Kind::String, &c.speaker_from, 0, 0, {"prefix", "dir", "fixed"}},
-      {"prep", "speaker", Kind::String, &c.speaker, 0, 0, {}},
-      {"prep", "threads", Kind::Int, &c.threads, 0, 1024, {}},
-      {"prep", "gzip", Kind::Int, &c.gzip, 0, 9, {}},
-      {"prep", "audio_extensions", Kind::StringList, &c.audio_extensions, 0, 0, {}},
-      {"features", "kind", Kind::String, &f.kind, 0, 0, {"logmel", "mfcc"}},
-      {"features", "sample_rate", Kind::Int32, &f.sample_rate, 8000, 192000, {}},
-      {"features", "window_ms", Kind::Float, &f.window_ms, 1, 200, {}},
-      {"features", "hop_ms", Kind::Float, &f.hop_ms, 1, 100, {}},
-      {"features", "n_fft", Kind::Int32, &f.n_fft, 16, 65536, {}},
-      {"features", "n_mels", Kind::Int32, &f.n_mels, 1, 512, {}},
-      {"features", "mfcc_mels", Kind::Int32, &f.mfcc_mels, 1, 512, {}},
-      {"features", "n_mfcc", Kind::Int32, &f.n_mfcc, 1, 512, {}},
-      {"features", "fmin_hz", Kind::Float, &f.fmin_hz, 0, kBig, {}},
-      {"features", "fmax_hz", Kind::Float, &f.fmax_hz, 0, kBig, {}},
-      {"tracks", "extension", Kind::String, &c.track_extension, 0, 0, {}},
-      {"tracks", "channels", Kind::ChannelMap, &c.channels, 0, 0, {}},
-      {"tracks", "scale", Kind::Float, &c.scale, 1e-9, 1e9, {}},
-      {"tracks", "lowpass_hz", Kind::Float, &c.lowpass_hz, 0, kBig, {}},
-      {"tracks", "max_gap_ms", Kind::Float, &c.max_gap_ms, 0, kBig, {}},
-      {"tracks", "length_tolerance_ms", Kind::Float, &c.length_tolerance_ms, 0, kBig, {}},
-      {"split", "rule", Kind::String, &c.split_rule, 0, 0, {"ratio", "lists", "speaker", "mngu0"}},
-      {"split", "valid_fraction", Kind::Float, &c.valid_fraction, 0, 0.9, {}},
-      {"split", "test_fraction", Kind::Float, &c.test_fraction, 0, 0.9, {}},
-      {"split", "seed", Kind::Int, &c.seed, 0, 9.0e15, {}},
-      {"split", "train_list", Kind::String, &c.train_list, 0, 0, {}},
-      {"split", "valid_list", Kind::String, &c.valid_list, 0, 0, {}},
-      {"split", "test_list", Kind::String, &c.test_list, 0, 0, {}},
-      {"split", "valid_speakers", Kind::StringList, &c.valid_speakers, 0, 0, {}},
-      {"split", "test_speakers", Kind::StringList, &c.test_speakers, 0, 0, {}},
-  };
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + ("\"" + s + "\"");
-  return out;
-}
-
-void assign(const Field& f, const toml::node& v, const std::string& where) {
-  const std::string name = std::string(f.section) + "." + f.key;
-  switch (f.kind) {
-    case Kind::String: {
-      if (!v.is_string()) throw ConfigError(where + ": " + name + " must be a string");
-      const std::string s = v.as_string()->get();
-      if (!f.choices.empty() &&
-          std::find(f.choices.begin(), f.choices.end(), s) == f.choices.end()) {
-        const std::string near = nearest_match(s, f.choices);
-        throw ConfigError(where + ": " + name + " must be one of " + join(f.choices) + ", got \"" +
-                          s + "\"" + (near.empty() ? "" : " (did you mean \"" + near + "\"?)"));
-      }
-      *static_cast<std::string*>(f.ptr) = s;
-      return;
-    }
-    case Kind::Int:
-    case Kind::Int32: {
-      if (!v.is_integer()) throw ConfigError(where + ": " + name + " must be an integer");
-      const int64_t x = v.as_integer()->get();
-      if (static_cast<double>(x) < f.lo || static_cast<double>(x) > f.hi) {
-        std::ostringstream os;
-        os << where << ": " << name << " must be in [" << f.lo << ", " << f.hi << "], got " << x;
-        throw ConfigError(os.str());
-      }
-      if (f.kind == Kind::Int32) {
-        *static_cast<int*>(f.ptr) = static_cast<int>(x);
-      } else {
-        *static_cast<int64_t*>(f.ptr) = x;
-      }
-      return;
-    }
-    case Kind::Float: {
-      if (!v.is_number()) throw ConfigError(where + ": " + name + " must be a number");
-      const double x = v.is_integer() ? static_cast<double>(v.as_integer()->get())
-                                      : v.as_floating_point()->get();
-      if (!std::isfinite(x) || x < f.lo || x > f.hi) {
-        std::ostringstream os;
-        os << where << ": " << name << " must be a finite number in [" << f.lo << ", "
-           << (f.hi == kBig ? std::string("inf") : std::to_string(f.hi)) << "], got " << x;
-        throw ConfigError(os.str());
-      }
-      *static_cast<double*>(f.ptr) = x;
-      return;
-    }
-    case Kind::StringList: {
-      const toml::array* a = v.as_array();
-      const std::string wrong = where + ": " + name + " must be a list of strings";
-      if (a == nullptr) throw ConfigError(wrong);
-      std::vector<std::string> out;
-      for (const auto& item : *a) {
-        if (!item.is_string()) throw ConfigError(wrong);
-        out.push_back(item.as_string()->get());
-      }
-      *static_cast<std::vector<std::string>*>(f.ptr) = out;
-      return;
-    }
-    case Kind::ChannelMap: {
-      const toml::array* a = v.as_array();
-      const std::string expected = where + ": " + name +
-                                   " must be a list of [\"source\", \"target\"] name pairs, e.g. "
-                                   "[[\"T1_py\", \"T1_x\"], [\"T1_pz\", \"T1_y\"]]";
-      if (a == nullptr) throw ConfigError(expected);
-      std::vector<std::pair<std::string, std::string>> out;
-      for (const auto& item : *a) {
-        const toml::array* pair = item.as_array();
-        if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_string() ||
-            !(*pair)[1].is_string()) {
-          throw ConfigError(expected);
-        }
-        out.emplace_back((*pair)[0].as_string()->get(), (*pair)[1].as_string()->get());
-      }
-      *static_cast<std::vector<std::pair<std::string, std::string>>*>(f.ptr) = out;
-      return;
-    }
-  }
-}
-
-const Field* find(const std::vector<Field>& fields, const std::string& section,
-                  const std::string& key) {
-  for (const auto& f : fields) {
-    if (section == f.section && key == f.key) return &f;
-  }
-  return nullptr;
-}
-
-std::string unknown(const std::vector<Field>& fields, const std::string& where,
-                    const std::string& section, const std::string& key) {
-  std::vector<std::string> sections, keys;
-  for (const auto& f : fields) {
-    if (std::find(sections.begin(), sections.end(), f.section) == sections.end()) {
-      sections.emplace_back(f.section);
-    }
-    if (section == f.section) keys.emplace_back(f.key);
-  }
-  if (keys.empty()) {
-    const std::string near = nearest_match(section, sections);
-    return where + ": unknown section [" + section + "]" +
-           (near.empty() ? "" : " (did you mean [" + near + "]?)") + "; prep configs have [" +
-           sections[0] + "], [" + sections[1] + "], [" + sections[2] + "] and [" + sections[3] +
-           "]";
-  }
-  const std::string near = nearest_match(key, keys);
-  return where + ": unknown key " + section + "." + key +
-         (near.empty() ? "" : " (did you mean " + section + "." + near + "?)");
+  return Schema(
+      {
+          string_field("prep", "input_dir", &c.input_dir, {}, false,
+                       "folder searched recursively for the audio and track files (required)"),
+          string_field("prep", "list", &c.list, {}, false,
+                       "file of utterance ids to import, one per line (\"\" = every pair found)"),
+          string_field("prep", "output", &c.output, {}, false,
+                       "the HDF5 corpus to write (required)"),
+          string_field("prep", "preset", &c.preset, {"", "mngu0", "mocha"}, false,
+                       "fills tracks.channels, tracks.scale and split.rule for a known corpus; "
+                       "keys set here override it"),
+          string_field("prep", "speaker_from", &c.speaker_from, {"prefix", "dir", "fixed"}, false,
+                       "speaker of an utterance: its id up to the first '_', its folder, or "
+                       "prep.speaker"),
+          string_field("prep", "speaker", &c.speaker, {}, false,
+                       "the speaker name when speaker_from = \"fixed\""),
+          int_field("prep", "threads", &c.threads, 0, 1024, "import threads (0 = every core)"),
+          int_field("prep", "gzip", &c.gzip, 0, 9, "gzip level of the frame datasets"),
+          string_list_field("prep", "audio_extensions", &c.audio_extensions, true,
+                            "audio file extensions to pair with tracks"),
+          schema::enum_field("features", "kind", &f.kind, "acoustic features"),
+          int32_field("features", "sample_rate", &f.sample_rate, 8000, 192000,
+                      "audio is resampled to this rate (Hz) before analysis"),
+          float_field("features", "window_ms", &f.window_ms, 1, 200, false, false,
+                      "analysis window length"),
+          float_field("features", "hop_ms", &f.hop_ms, 1, 100, false, false,
+                      "frame step (10 ms = 100 frames/s)"),
+          int32_field("features", "n_fft", &f.n_fft, 16, 65536, "FFT size in samples"),
+          int32_field("features", "n_mels", &f.n_mels, 1, 512, "log-mel bands"),
+          int32_field("features", "mfcc_mels", &f.mfcc_mels, 1, 512,
+                      "mel bands under the MFCC DCT"),
+          int32_field("features", "n_mfcc", &f.n_mfcc, 1, 512,
+                      "MFCCs (each with deltas and delta-deltas)"),
+          float_field("features", "fmin_hz", &f.fmin_hz, 0, kInf, false, false,
+                      "lowest mel filter edge"),
+          float_field("features", "fmax_hz", &f.fmax_hz, 0, kInf, false, false,
+                      "highest mel filter edge (0 = sample_rate / 2)"),
+          string_field("tracks", "extension", &c.track_extension, {}, true,
+                       "extension of the EST articulatory track files"),
+          name_pairs_field("tracks", "channels", &c.channels,
+                           "[[\"T1_py\", \"T1_x\"], [\"T1_pz\", \"T1_y\"]]",
+                           "channels to keep as [source name, artic name] pairs"),
+          float_field("tracks", "scale", &c.scale, 1e-9, 1e9, false, false,
+                      "multiplies the stored values to give millimetres"),
+          float_field("tracks", "lowpass_hz", &c.lowpass_hz, 0, kInf, false, false,
+                      "low-pass cut-off for the tracks (0 = no filter)"),
+          float_field("tracks", "max_gap_ms", &c.max_gap_ms, 0, kInf, false, false,
+                      "longest gap (NaN run) that is filled; longer gaps skip the utterance"),
+          float_field("tracks", "length_tolerance_ms", &c.length_tolerance_ms, 0, kInf, false,
+                      false, "audio vs track duration mismatch that warns"),
+          string_field("split", "rule", &c.split_rule, {"ratio", "lists", "speaker", "mngu0"},
+                       false,
+                       "random ratio, id lists, held-out speakers, or the MNGU0 standard split"),
+          float_field("split", "valid_fraction", &c.valid_fraction, 0, 0.9, false, false,
+                      "share of utterances in valid (rule ratio)"),
+          float_field("split", "test_fraction", &c.test_fraction, 0, 0.9, false, false,
+                      "share of utterances in test (rule ratio)"),
+          int_field("split", "seed", &c.seed, 0, kMaxSeed, "seed of the ratio split"),
+          string_field("split", "train_list", &c.train_list, {}, false,
+                       "file of train utterance ids (rule lists)"),
+          string_field("split", "valid_list", &c.valid_list, {}, false,
+                       "file of valid utterance ids (rule lists)"),
+          string_field("split", "test_list", &c.test_list, {}, false,
+                       "file of test utterance ids (rule lists)"),
+          string_list_field("split", "valid_speakers", &c.valid_speakers, false,
+                            "speakers held out for valid (rule speaker)"),
+          string_list_field("split", "test_speakers", &c.test_speakers, false,
+                            "speakers held out for test (rule speaker)"),
+      },
+      {"prep", "features", "tracks", "split"});
 }
 
 void apply_preset(PrepConfig& c, const std::string& where) {
@@ -232,31 +150,10 @@ void validate(const PrepConfig& c, const std::string& origin) {
   check_feature_options(c.features, origin);
   const double frame_rate = 1000.0 / c.features.hop_ms;
   if (c.lowpass_hz > 0 && c.lowpass_hz >= frame_rate / 2) {
-    throw ConfigError(origin + ": tracks.lowpass_hz = " + std::to_string(c.lowpass_hz) +
-                      " must be below half the frame rate (" + std::to_string(frame_rate / 2) +
-                      " Hz), or 0 to turn the filter off");
+    throw ConfigError(origin + ": tracks.lowpass_hz = " + schema::format_number(c.lowpass_hz) +
+                      " must be below half the frame rate (" +
+                      schema::format_number(frame_rate / 2) + " Hz), or 0 to turn the filter off");
   }
-}
-
-void apply_override(const std::vector<Field>& fields, const std::string& text) {
-  const size_t eq = text.find('=');
-  const size_t dot = text.find('.');
-  if (eq == std::string::npos || dot == std::string::npos || dot > eq) {
-    throw ConfigError("--set " + text + ": expected section.key=value, e.g. prep.input_dir=corpus");
-  }
-  const std::string section = text.substr(0, dot), key = text.substr(dot + 1, eq - dot - 1);
-  const std::string value = text.substr(eq + 1);
-  const std::string where = "--set " + text;
-  const Field* f = find(fields, section, key);
-  if (f == nullptr) throw ConfigError(unknown(fields, where, section, key));
-  toml::table parsed;
-  try {
-    parsed = toml::parse("v = " + value);
-  } catch (const toml::parse_error&) {
-    // A bare word is a string (prep.output=out.h5).
-    parsed = toml::table{{"v", value}};
-  }
-  assign(*f, *parsed.get("v"), where);
 }
 
 }  // namespace
@@ -308,35 +205,20 @@ PrepConfig parse_prep_config(const std::string& toml_text, const std::string& or
                              const std::vector<std::string>& overrides) {
   const toml::table root = parse_toml_document(toml_text, origin);
   PrepConfig c;
-  std::vector<Field> fields = fields_of(c);
+  const Schema schema = prep_schema(c);
   // The preset goes first so that explicit keys override what it sets.
   if (const auto* p = root.at_path("prep.preset").node()) {
-    assign(*find(fields, "prep", "preset"), *p, toml_location(origin, *p));
+    schema::assign(*schema.find("prep", "preset"), *p, toml_location(origin, *p));
   }
   for (const auto& o : overrides) {
-    if (o.rfind("prep.preset=", 0) == 0) apply_override(fields, o);
+    if (o.rfind("prep.preset=", 0) == 0) schema.apply_override(o);
   }
   apply_preset(c, origin);
-  for (const auto& [skey, snode] : root) {
-    const std::string section(skey.str());
-    const toml::table* table = snode.as_table();
-    if (table == nullptr) {
-      throw ConfigError(toml_location(origin, snode) + ": '" + section + "' must be a section ([" +
-                        section + "]); prep configs have [prep], [features], [tracks] and [split]");
-    }
-    bool known = false;
-    for (const auto& f : fields) known = known || section == f.section;
-    if (!known) throw ConfigError(unknown(fields, toml_location(origin, snode), section, ""));
-    for (const auto& [kkey, knode] : *table) {
-      const std::string key(kkey.str());
-      const Field* f = find(fields, section, key);
-      if (f == nullptr)
-        throw ConfigError(unknown(fields, toml_location(origin, knode), section, key));
-      if (section == "prep" && key == "preset") continue;
-      assign(*f, knode, toml_location(origin, knode));
-    }
+  for (auto&& [section, node] : root) {
+    schema.read_section(std::string(section.str()), node,
+                        schema::location(origin, section.source()), origin);
   }
-  for (const auto& o : overrides) apply_override(fields, o);
+  for (const auto& o : overrides) schema.apply_override(o);
   validate(c, origin);
   return c;
 }
@@ -349,51 +231,9 @@ PrepConfig load_prep_config(const std::string& path, const std::vector<std::stri
   return parse_prep_config(file.bytes, path, overrides);
 }
 
-std::string prep_config_to_toml(const PrepConfig& config) {
-  PrepConfig c = config;
-  std::ostringstream os;
-  std::string section;
-  for (const Field& f : fields_of(c)) {
-    if (section != f.section) {
-      section = f.section;
-      os << (os.tellp() > 0 ? "\n" : "") << "[" << section << "]\n";
-    }
-    os << f.key << " = ";
-    switch (f.kind) {
-      case Kind::String:
-        os << toml::value<std::string>(*static_cast<std::string*>(f.ptr));
-        break;
-      case Kind::Int:
-        os << *static_cast<int64_t*>(f.ptr);
-        break;
-      case Kind::Int32:
-        os << *static_cast<int*>(f.ptr);
-        break;
-      case Kind::Float:
-        os << toml::value<double>(*static_cast<double*>(f.ptr));
-        break;
-      case Kind::StringList: {
-        toml::array a;
-        for (const auto& s : *static_cast<std::vector<std::string>*>(f.ptr)) a.push_back(s);
-        os << a;
-        break;
-      }
-      case Kind::ChannelMap: {
-        os << "[";
-        bool first = true;
-        for (const auto& [s, t] :
-             *static_cast<std::vector<std::pair<std::string, std::string>>*>(f.ptr)) {
-          os << (first ? "" : ", ") << "[" << toml::value<std::string>(s) << ", "
-             << toml::value<std::string>(t) << "]";
-          first = false;
-        }
-        os << "]";
-        break;
-      }
-    }
-    os << "\n";
-  }
-  return os.str();
+std::string prep_config_to_toml(const PrepConfig& config, bool with_help) {
+  PrepConfig copy = config;
+  return prep_schema(copy).to_toml(with_help);
 }
 
 }  // namespace artic

@@ -58,7 +58,8 @@ PrepConfig parse_prep_config(const std::string& toml_text, const std::string& or
 PrepConfig load_prep_config(const std::string& path,
                             const std::vector<std::string>& overrides = {});
 
-// The resolved configuration as TOML (what `artic prep --print-config` shows).
-std::string prep_config_to_toml(const PrepConfig& config);
+// The resolved configuration as TOML (what `artic prep --print-config` shows); with_help adds a
+// comment line per key.
+std::string prep_config_to_toml(const PrepConfig& config, bool with_help = false);
 
 }  // namespace artic

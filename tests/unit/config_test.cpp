@@ -101,8 +101,10 @@ TEST(Config, OutOfRangeIsReported) {
 
 TEST(Config, BadChoiceSuggestsNearest) {
   const std::string msg = parse_error("[data]\nsplit_mode = \"fixd\"\n");
-  EXPECT_NE(msg.find("must be one of full, fixed, silence, got \"fixd\"; did you mean \"fixed\"?"),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find(
+          "must be one of \"full\", \"fixed\", \"silence\", got \"fixd\"; did you mean \"fixed\"?"),
+      std::string::npos)
       << msg;
 }
 

@@ -128,7 +128,7 @@ TEST(PrepFeatures, MatchTheNumpyOracleOnRealSpeech) {
                    dir.file("samples.f32") + " " + dir.file("logmel.f32") + " logmel 80");
 
   FeatureOptions mfcc;
-  mfcc.kind = "mfcc";
+  mfcc.kind = FeatureKind::Mfcc;
   const Features mf = compute_features(speech.samples, mfcc);
   ASSERT_EQ(mf.names.size(), 39u);
   EXPECT_EQ(mf.names[13], "d_mfcc_0");
@@ -174,7 +174,7 @@ TEST(PrepConfig, PresetsFillChannelsScaleAndSplitAndKeysOverrideThem) {
   EXPECT_EQ(c.channels[11], (std::pair<std::string, std::string>{"lowerlip_pz", "LL_y"}));
   EXPECT_EQ(c.scale, 10.0);
   EXPECT_EQ(c.split_rule, "mngu0");
-  EXPECT_EQ(c.features.kind, "logmel");
+  EXPECT_EQ(c.features.kind, FeatureKind::Logmel);
   EXPECT_EQ(c.features.n_mels, 80);
   EXPECT_EQ(c.lowpass_hz, 20.0);
 
@@ -187,7 +187,7 @@ TEST(PrepConfig, PresetsFillChannelsScaleAndSplitAndKeysOverrideThem) {
   ASSERT_EQ(m.channels.size(), 1u);
   EXPECT_EQ(m.channels[0].second, "TT_x");
   EXPECT_EQ(m.split_rule, "ratio");
-  EXPECT_EQ(m.features.kind, "mfcc");
+  EXPECT_EQ(m.features.kind, FeatureKind::Mfcc);
   EXPECT_EQ(m.features.n_mfcc, 12);
   // The printed config parses back to the same thing.
   const PrepConfig again = parse_prep_config(prep_config_to_toml(m), "printed.toml");
@@ -204,17 +204,18 @@ TEST(PrepConfig, BadInputNamesFileLineAndKey) {
       err("[prep]\noutput = \"o.h5\"\npreset = \"mngu0\"\n").find("prep.input_dir is required"),
       std::string::npos);
   EXPECT_NE(err(std::string(kMinimal) + "[tracks]\nlowpas_hz = 10\n")
-                .find("p.toml:7: unknown key tracks.lowpas_hz (did you mean tracks.lowpass_hz?)"),
+                .find("p.toml:7: unknown key 'lowpas_hz' in [tracks]; did you mean 'lowpass_hz'?"),
             std::string::npos)
       << err(std::string(kMinimal) + "[tracks]\nlowpas_hz = 10\n");
   EXPECT_NE(err(std::string(kMinimal) + "[trakcs]\nscale = 1\n")
-                .find("unknown section [trakcs] (did you mean [tracks]?)"),
+                .find("unknown section [trakcs]; did you mean [tracks]?"),
             std::string::npos);
   EXPECT_NE(err("[prep]\npreset = \"mngu\"\n").find("p.toml:2: prep.preset must be one of"),
             std::string::npos);
   EXPECT_NE(
       err(std::string(kMinimal) + "[tracks]\nchannels = [\"T1_py\"]\n")
-          .find("p.toml:7: tracks.channels must be a list of [\"source\", \"target\"] name pairs"),
+          .find("p.toml:7: tracks.channels must be a list of [\"from\", \"to\"] name pairs, e.g. "
+                "[[\"T1_py\", \"T1_x\"], [\"T1_pz\", \"T1_y\"]], got [\"T1_py\"]"),
       std::string::npos);
   EXPECT_NE(err(std::string(kMinimal) + "[tracks]\nchannels = [[\"a\", \"X\"], [\"b\", \"X\"]]\n")
                 .find("names the target 'X' twice"),
@@ -233,7 +234,7 @@ TEST(PrepConfig, BadInputNamesFileLineAndKey) {
       std::string::npos);
   EXPECT_NE(
       err(kMinimal, {"tracks.scael=1"})
-          .find("--set tracks.scael=1: unknown key tracks.scael (did you mean tracks.scale?)"),
+          .find("--set tracks.scael=1: unknown key 'scael' in [tracks]; did you mean 'scale'?"),
       std::string::npos);
   EXPECT_NE(err("[prep\n").find("p.toml:1: TOML syntax error"), std::string::npos);
 }
