@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "core/heap.h"
 #include "model/flops.h"
 #include "model/model.h"
+#include "train/config.h"
 
 namespace {
 
@@ -42,11 +42,11 @@ ModelConfig transformer(int64_t d, int64_t layers, int64_t heads, int64_t ff) {
 
 std::vector<Named> all_configs() {
   ModelConfig blstm;
-  blstm.kind = "blstm";
+  blstm.kind = artic::ModelKind::Blstm;
   ModelConfig windowed = transformer(256, 4, 4, 1024);
   windowed.attention_window = 50;
   ModelConfig conv = transformer(256, 4, 4, 1024);
-  conv.frontend = "conv";
+  conv.frontend = artic::Frontend::Conv;
   return {{"default", ModelConfig{}},
           {"default.toml", artic::load_config(ARTIC_SOURCE_DIR "/configs/default.toml").model},
           {"large", transformer(512, 8, 8, 2048)},

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "core/config.h"
+#include "train/config.h"
 
 namespace artic::cli {
 namespace {

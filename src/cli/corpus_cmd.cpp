@@ -8,12 +8,12 @@
 #include <set>
 
 #include "cli/commands.h"
-#include "core/config.h"
 #include "core/error.h"
 #include "data/corpus.h"
 #include "data/dataset.h"
 #include "data/sampler.h"
 #include "train/batching.h"
+#include "train/config.h"
 
 namespace artic::cli {
 namespace {
@@ -152,8 +152,8 @@ void export_plan(const BatchesArgs& args, const Config& config,
     batches.push_back(items);
   }
   const nlohmann::ordered_json v = {{"corpus", config.data.corpus},
-                                    {"split_mode", config.data.split_mode},
-                                    {"mode", config.batching.mode},
+                                    {"split_mode", name_of(config.data.segments.mode)},
+                                    {"mode", name_of(config.batching.mode)},
                                     {"max_frames", config.batching.max_frames},
                                     {"world_size", args.world_size},
                                     {"epoch", args.epoch},
@@ -169,22 +169,22 @@ void print_batches(const BatchesArgs& args) {
   CorpusReader reader(config.data.corpus);
   const FrameSource source{nullptr, &reader};
   const auto train = split_indices(reader.utterances(), "train");
-  const auto segments = make_segments(source, train, segmenter_options(config.data));
+  const auto segments = make_segments(source, train, config.data.segments);
   const auto lengths = segment_lengths(segments);
 
   std::vector<std::vector<std::vector<Batch>>> plans;
-  const std::vector<std::string> modes = {"bucket", "random"};
-  for (const auto& mode : modes) {
+  const std::vector<BatchOrder> orders = {BatchOrder::Bucket, BatchOrder::Random};
+  for (const BatchOrder order : orders) {
     SamplerOptions options = training_sampler_options(config, 0, args.world_size, 0);
-    options.mode = mode;
+    options.batching.mode = order;
     plans.push_back(plan_epoch(lengths, options, args.epoch));
   }
   if (!args.export_path.empty()) {
-    export_plan(args, config, segments, plans[config.batching.mode == "bucket" ? 0 : 1]);
+    export_plan(args, config, segments, plans[config.batching.mode == BatchOrder::Bucket ? 0 : 1]);
   }
   std::printf("corpus %s: train split, %zu utterances -> %zu segments (split_mode %s)\n",
               config.data.corpus.c_str(), train.size(), segments.size(),
-              config.data.split_mode.c_str());
+              name_of(config.data.segments.mode).c_str());
   std::printf("world size %d, batching.max_frames %lld, epoch %lld\n\n", args.world_size,
               static_cast<long long>(config.batching.max_frames),
               static_cast<long long>(args.epoch));
@@ -192,11 +192,11 @@ void print_batches(const BatchesArgs& args) {
   for (const auto& p : plans) stats.push_back(plan_stats(p));
   auto row = [&](const char* name, auto value) {
     std::printf("%-24s", name);
-    for (size_t m = 0; m < modes.size(); ++m) std::printf(" %12s", value(m).c_str());
+    for (size_t m = 0; m < orders.size(); ++m) std::printf(" %12s", value(m).c_str());
     std::printf("\n");
   };
   auto num = [](int64_t v) { return std::to_string(v); };
-  row("", [&](size_t m) { return modes[m]; });
+  row("", [&](size_t m) { return name_of(orders[m]); });
   row("batches per rank", [&](size_t m) { return num(static_cast<int64_t>(plans[m].size())); });
   row("batches (all ranks)", [&](size_t m) { return num(stats[m].batches); });
   row("real frames", [&](size_t m) { return num(stats[m].real_frames); });

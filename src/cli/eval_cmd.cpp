@@ -4,13 +4,13 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "core/config.h"
 #include "core/error.h"
 #include "eval/report.h"
 #include "eval/run_records.h"
 #include "train/batching.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_file.h"
+#include "train/config.h"
 #include "train/predict.h"
 #include "train/run_files.h"
 #include "train/trainer.h"

@@ -14,10 +14,10 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "core/config.h"
 #include "core/error.h"
 #include "core/sweep.h"
 #include "eval/compare.h"
+#include "train/config.h"
 
 extern char** environ;
 

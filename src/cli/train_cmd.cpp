@@ -1,9 +1,9 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "core/config.h"
 #include "core/error.h"
 #include "dist/topology.h"
+#include "train/config.h"
 #include "train/trainer.h"
 
 namespace artic::cli {

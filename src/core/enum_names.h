@@ -2,6 +2,7 @@
 // `const std::vector<std::string>& names_of(E)` listing the names in value order.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,15 @@ namespace artic {
 template <typename E>
 const std::string& name_of(E value) {
   return names_of(value).at(static_cast<size_t>(value));
+}
+
+template <typename E>
+std::optional<E> parse_name(const std::string& name) {
+  const std::vector<std::string>& names = names_of(E{});
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<E>(i);
+  }
+  return std::nullopt;
 }
 
 }  // namespace artic

@@ -108,6 +108,8 @@ void assign(const Field& field, const toml::node& value, const std::string& wher
 // The same for a value written as text (a command-line flag or `--set`): a TOML value, or for
 // strings and enums also a bare word.
 void assign_text(const Field& field, const std::string& text, const std::string& where);
+// Copies the value of `from` into `to`, fields of the same key in two objects.
+void copy_value(const Field& from, const Field& to);
 // A field's current value as TOML text.
 std::string value_text(const Field& field);
 // "FILE:LINE" of a TOML node (the file alone when the node has no position).

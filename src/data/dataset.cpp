@@ -32,30 +32,6 @@ std::vector<size_t> split_indices(const std::vector<UtteranceInfo>& utterances,
   return out;
 }
 
-SegmenterOptions segmenter_options(const DataConfig& d) {
-  SegmenterOptions o;
-  o.mode = d.split_mode;
-  o.sequence_length = d.sequence_length;
-  o.sequence_overlap = d.sequence_overlap;
-  o.min_length = d.min_length;
-  o.silence_search = d.silence_search;
-  o.silence_threshold_db = d.silence_threshold_db;
-  return o;
-}
-
-SamplerOptions sampler_options(const BatchingConfig& b, uint64_t seed, int world_size, int rank) {
-  SamplerOptions o;
-  o.mode = b.mode;
-  o.max_frames = b.max_frames;
-  o.max_utterances = b.max_utterances;
-  o.bucket_width = b.bucket_width;
-  o.quadratic_frames = b.quadratic_frames;
-  o.seed = seed;
-  o.world_size = world_size;
-  o.rank = rank;
-  return o;
-}
-
 std::vector<Segment> make_segments(const FrameSource& source, const std::vector<size_t>& utterances,
                                    const SegmenterOptions& options) {
   const auto nf = static_cast<int64_t>(source.meta().feature_names.size());
@@ -64,7 +40,7 @@ std::vector<Segment> make_segments(const FrameSource& source, const std::vector<
   std::vector<float> feats, targs, energy;
   for (size_t i : utterances) {
     const int64_t length = source.utterances().at(i).length;
-    if (options.mode == "silence") {
+    if (options.mode == SplitMode::Silence) {
       feats.resize(static_cast<size_t>(length * nf));
       targs.resize(static_cast<size_t>(length * na));
       source.read({static_cast<int64_t>(i), 0, length}, feats.data(), targs.data());

@@ -1,11 +1,10 @@
-// From a corpus and the data/batching config to what the sampler and loader consume:
+// From a corpus and the data section to what the sampler and loader consume:
 // the frame source, a split's utterances, and its training segments.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "data/corpus.h"
 #include "data/sampler.h"
 #include "data/segmenter.h"
@@ -25,11 +24,6 @@ struct FrameSource {
 // Indices of the utterances in `split` ("train", "valid" or "test"), in corpus order.
 std::vector<size_t> split_indices(const std::vector<UtteranceInfo>& utterances,
                                   const std::string& split);
-
-SegmenterOptions segmenter_options(const DataConfig& data);
-// The batching section's budget rules; the model's step cost is added above data/ (train/batching).
-SamplerOptions sampler_options(const BatchingConfig& batching, uint64_t seed, int world_size,
-                               int rank);
 
 // Segments of the given utterances under `options` (reads features only for "silence").
 std::vector<Segment> make_segments(const FrameSource& source, const std::vector<size_t>& utterances,

@@ -31,9 +31,9 @@ void pack(const std::vector<int64_t>& order, const std::vector<int64_t>& lengths
   for (int64_t i : order) {
     const int64_t n = static_cast<int64_t>(cur.items.size()) + 1;
     const int64_t longest = std::max(cur.max_length, lengths[i]);
-    const bool too_many = o.max_utterances > 0 && n > o.max_utterances;
-    const bool too_costly =
-        BatchCost{o.quadratic_frames}(n, longest) > static_cast<double>(o.max_frames);
+    const bool too_many = o.batching.max_utterances > 0 && n > o.batching.max_utterances;
+    const bool too_costly = BatchCost{o.batching.quadratic_frames}(n, longest) >
+                            static_cast<double>(o.batching.max_frames);
     if (!cur.items.empty() && (too_many || too_costly)) {
       out.push_back(std::move(cur));
       cur = Batch();
@@ -49,7 +49,7 @@ void pack(const std::vector<int64_t>& order, const std::vector<int64_t>& lengths
 std::vector<Batch> bucket_batches(const std::vector<int64_t>& lengths, const SamplerOptions& o,
                                   int64_t epoch) {
   std::map<int64_t, std::vector<int64_t>> buckets;
-  const double width = std::log1p(std::max(o.bucket_width, 1e-9));
+  const double width = std::log1p(std::max(o.batching.bucket_width, 1e-9));
   for (size_t i = 0; i < lengths.size(); ++i) {
     const auto key =
         static_cast<int64_t>(std::floor(std::log(static_cast<double>(lengths[i])) / width));
@@ -134,14 +134,17 @@ std::vector<std::vector<Batch>> training_plan(const std::vector<int64_t>& length
                     " ranks; use fewer ranks or more data");
   }
   const auto longest = std::max_element(lengths.begin(), lengths.end());
-  if (BatchCost{o.quadratic_frames}(1, *longest) > static_cast<double>(o.max_frames)) {
-    throw UserError("sampler: a training segment of " + std::to_string(*longest) +
-                    " frames alone exceeds batching.max_frames = " + std::to_string(o.max_frames) +
-                    (o.quadratic_frames > 0 ? " (with the quadratic term)" : "") +
-                    "; raise batching.max_frames or split utterances (data.split_mode)");
+  if (BatchCost{o.batching.quadratic_frames}(1, *longest) >
+      static_cast<double>(o.batching.max_frames)) {
+    throw UserError(
+        "sampler: a training segment of " + std::to_string(*longest) +
+        " frames alone exceeds batching.max_frames = " + std::to_string(o.batching.max_frames) +
+        (o.batching.quadratic_frames > 0 ? " (with the quadratic term)" : "") +
+        "; raise batching.max_frames or split utterances (data.split_mode)");
   }
-  std::vector<Batch> batches =
-      o.mode == "random" ? random_batches(lengths, o, epoch) : bucket_batches(lengths, o, epoch);
+  std::vector<Batch> batches = o.batching.mode == BatchOrder::Random
+                                   ? random_batches(lengths, o, epoch)
+                                   : bucket_batches(lengths, o, epoch);
   make_divisible(batches, lengths, o.world_size);
 
   // Groups of world_size batches of similar cost form one step; the costliest step comes first
@@ -188,7 +191,8 @@ std::vector<std::vector<Batch>> plan_epoch(const std::vector<int64_t>& lengths,
     throw UserError("sampler: rank " + std::to_string(o.rank) + " is outside world size " +
                     std::to_string(o.world_size));
   }
-  return o.mode == "sequential" ? sequential_plan(lengths, o) : training_plan(lengths, o, epoch);
+  return o.batching.mode == BatchOrder::Sequential ? sequential_plan(lengths, o)
+                                                   : training_plan(lengths, o, epoch);
 }
 
 PlanStats plan_stats(const std::vector<std::vector<Batch>>& plan) {

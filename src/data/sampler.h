@@ -9,7 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "core/enum_names.h"
+
 namespace artic {
+
+// bucket | random (training) | sequential (evaluation: ascending length, no shuffle, the epoch
+// and seed unused; an item over the budget is not refused but gets a batch of its own).
+enum class BatchOrder { Bucket, Random, Sequential };
+inline const std::vector<std::string>& names_of(BatchOrder) {
+  static const std::vector<std::string> names = {"bucket", "random", "sequential"};
+  return names;
+}
 
 // Cost of a batch of `items` sequences padded to T = max_length frames: items * T * (1 + T / q),
 // or the padded frames items * T when q = quadratic_frames is 0. The T^2 term is attention's.
@@ -18,14 +28,18 @@ struct BatchCost {
   double operator()(int64_t items, int64_t max_length) const;
 };
 
-struct SamplerOptions {
-  // bucket | random (training) | sequential (evaluation: ascending length, no shuffle, the epoch
-  // and seed unused; an item over the budget is not refused but gets a batch of its own).
-  std::string mode = "bucket";
-  int64_t max_frames = 40000;    // budget per batch, in BatchCost{quadratic_frames} units
+// The [batching] section.
+struct BatchingConfig {
+  BatchOrder mode = BatchOrder::Bucket;
+  int64_t max_frames = 12000;    // budget per batch, in BatchCost{quadratic_frames} units
   int64_t max_utterances = 0;    // 0 = no limit
   double bucket_width = 0.03;    // lengths in a bucket differ by at most this factor
-  int64_t quadratic_frames = 0;  // the budget's attention term (batching.quadratic_frames)
+  int64_t quadratic_frames = 0;  // the budget's attention term
+  int64_t prefetch = 4;          // batches the loader prepares ahead
+};
+
+struct SamplerOptions {
+  BatchingConfig batching;
   // Pairs training batches of similar compute into one step across ranks (a batch of few long
   // segments costs more than one of many short ones); the model's estimate, set in train/.
   BatchCost step_cost;

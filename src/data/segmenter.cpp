@@ -54,10 +54,15 @@ std::vector<Segment> silence_segments(int64_t utt, int64_t length, const std::ve
 std::vector<Segment> segment_utterance(int64_t utterance, int64_t length,
                                        const std::vector<float>& energy_db,
                                        const SegmenterOptions& options) {
-  if (options.mode == "full") return {{utterance, 0, length}};
-  if (options.mode == "fixed") return fixed_segments(utterance, length, options);
-  if (options.mode == "silence") return silence_segments(utterance, length, energy_db, options);
-  throw UserError("unknown split mode '" + options.mode + "' (expected full, fixed or silence)");
+  switch (options.mode) {
+    case SplitMode::Full:
+      break;
+    case SplitMode::Fixed:
+      return fixed_segments(utterance, length, options);
+    case SplitMode::Silence:
+      return silence_segments(utterance, length, energy_db, options);
+  }
+  return {{utterance, 0, length}};
 }
 
 std::vector<float> frame_energy_db(const float* features, int64_t frames, int64_t num_features) {

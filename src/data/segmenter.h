@@ -7,7 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "core/enum_names.h"
+
 namespace artic {
+
+enum class SplitMode { Full, Fixed, Silence };
+inline const std::vector<std::string>& names_of(SplitMode) {
+  static const std::vector<std::string> names = {"full", "fixed", "silence"};
+  return names;
+}
 
 struct Segment {
   int64_t utterance = 0;  // index into the corpus' utterance list
@@ -15,8 +23,9 @@ struct Segment {
   int64_t length = 0;     // frames
 };
 
+// The data section's split keys (data.split_mode, data.sequence_length, ...).
 struct SegmenterOptions {
-  std::string mode = "full";  // full | fixed | silence
+  SplitMode mode = SplitMode::Full;
   int64_t sequence_length = 500;
   int64_t sequence_overlap = 0;
   int64_t min_length = 10;

@@ -73,16 +73,15 @@ void broadcast(Communicator& comm, const std::vector<torch::Tensor>& tensors, in
   }
 }
 
-std::string resolve_backend(const DistConfig& config, bool cuda) {
-  if (config.backend != "auto") return config.backend;
-  return cuda ? "nccl" : "mpi";
+Backend resolve_backend(const DistConfig& config, bool cuda) {
+  if (config.backend != Backend::Auto) return config.backend;
+  return cuda ? Backend::Nccl : Backend::Mpi;
 }
 
 std::unique_ptr<Communicator> make_communicator(const DistConfig& config,
                                                 const torch::Device& device) {
   const bool cuda = device.is_cuda();
-  const std::string backend = resolve_backend(config, cuda);
-  if (backend == "mpi") {
+  if (resolve_backend(config, cuda) == Backend::Mpi) {
     if (cuda) {
       throw ConfigError(
           "dist.backend = \"mpi\" reduces CPU tensors only; use \"nccl\" or \"auto\" "

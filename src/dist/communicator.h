@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "dist/dist_config.h"
 #include "dist/topology.h"
 
 namespace artic {
@@ -56,11 +56,11 @@ void broadcast(Communicator& comm, const std::vector<torch::Tensor>& tensors, in
                int64_t bucket_bytes);
 
 std::unique_ptr<Communicator> make_mpi_communicator();
-// Chooses the backend for dist.backend and the device ("auto": NCCL on CUDA, MPI on CPU).
-// Throws ConfigError when the choice is not possible (e.g. nccl in a build without NCCL).
-// dist.backend with "auto" resolved: "nccl" on CUDA, "mpi" on CPU.
-std::string resolve_backend(const DistConfig& config, bool cuda);
+// dist.backend with "auto" resolved: NCCL on CUDA, MPI on CPU.
+Backend resolve_backend(const DistConfig& config, bool cuda);
 
+// The communicator for dist.backend and the device. Throws ConfigError when the choice is not
+// possible (e.g. nccl in a build without NCCL).
 std::unique_ptr<Communicator> make_communicator(const DistConfig& config,
                                                 const torch::Device& device);
 

@@ -14,7 +14,7 @@ double attended_keys_per_frame(int64_t length, int64_t attention_window) {
 double forward_flops_per_frame(const ModelConfig& c, const ModelShape& shape, int64_t length) {
   const double f = static_cast<double>(shape.num_features);
   const double a = static_cast<double>(shape.num_articulators);
-  if (c.kind == "blstm") {
+  if (c.kind == ModelKind::Blstm) {
     const double h = static_cast<double>(c.lstm_hidden);
     double flops = 2.0 * f * h;  // input projection
     for (int64_t layer = 0; layer < c.lstm_layers; ++layer) {
@@ -25,7 +25,7 @@ double forward_flops_per_frame(const ModelConfig& c, const ModelShape& shape, in
   }
   const double d = static_cast<double>(c.d_model);
   const double ff = static_cast<double>(c.ff_dim);
-  const double kernel = c.frontend == "conv" ? static_cast<double>(c.conv_kernel) : 1.0;
+  const double kernel = c.frontend == Frontend::Conv ? static_cast<double>(c.conv_kernel) : 1.0;
   const double keys = attended_keys_per_frame(length, c.attention_window);
   const double per_layer = 2.0 * 3.0 * d * d      // q, k, v projections
                            + 2.0 * d * keys       // q k^T
@@ -36,7 +36,7 @@ double forward_flops_per_frame(const ModelConfig& c, const ModelShape& shape, in
 }
 
 int64_t quadratic_cost_frames(const ModelConfig& c) {
-  if (c.kind != "transformer" || c.attention_window != 0) return 0;
+  if (c.kind != ModelKind::Transformer || c.attention_window != 0) return 0;
   // From forward_flops_per_frame's layer: attention 4*d*T, dense 8*d^2 + 4*d*ff; equal at 2*d + ff.
   return 2 * c.d_model + c.ff_dim;
 }

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "core/config.h"
+#include "model/model_config.h"
 #include "model/shape.h"
 
 namespace artic {

@@ -41,18 +41,14 @@ void validate_model_config(const ModelConfig& c, const ModelShape& shape) {
           "the model needs at least one feature and one articulator channel, got " +
               std::to_string(shape.num_features) + " and " +
               std::to_string(shape.num_articulators));
-  require(c.kind == "transformer" || c.kind == "blstm",
-          "model.kind must be \"transformer\" or \"blstm\", got \"" + c.kind + "\"");
   require(c.dropout >= 0.0 && c.dropout < 1.0,
           "model.dropout must be in [0, 1), got " + std::to_string(c.dropout));
-  if (c.kind == "blstm") {
+  if (c.kind == ModelKind::Blstm) {
     require(c.lstm_hidden > 0, key_value("lstm_hidden", c.lstm_hidden) + " must be positive");
     require(c.lstm_layers > 0, key_value("lstm_layers", c.lstm_layers) + " must be positive");
     return;
   }
-  require(c.frontend == "linear" || c.frontend == "conv",
-          "model.frontend must be \"linear\" or \"conv\", got \"" + c.frontend + "\"");
-  require(c.frontend != "conv" || (c.conv_kernel > 0 && c.conv_kernel % 2 == 1),
+  require(c.frontend != Frontend::Conv || (c.conv_kernel > 0 && c.conv_kernel % 2 == 1),
           key_value("conv_kernel", c.conv_kernel) + " must be a positive odd number");
   require(c.d_model > 0, key_value("d_model", c.d_model) + " must be positive");
   require(c.num_layers > 0, key_value("num_layers", c.num_layers) + " must be positive");
@@ -66,7 +62,7 @@ void validate_model_config(const ModelConfig& c, const ModelShape& shape) {
 
 SequenceRegressor make_model(const ModelConfig& config, const ModelShape& shape) {
   validate_model_config(config, shape);
-  if (config.kind == "blstm") return std::make_shared<BlstmRegressorImpl>(config, shape);
+  if (config.kind == ModelKind::Blstm) return std::make_shared<BlstmRegressorImpl>(config, shape);
   return std::make_shared<TransformerRegressorImpl>(config, shape);
 }
 

@@ -8,7 +8,7 @@
 
 #include <memory>
 
-#include "core/config.h"
+#include "model/model_config.h"
 #include "model/shape.h"
 
 namespace artic {

@@ -23,7 +23,7 @@ TransformerRegressorImpl::TransformerRegressorImpl(const ModelConfig& config,
                                                    const ModelShape& shape)
     : SequenceRegressorImpl(config, shape) {
   const int64_t d = config.d_model;
-  if (config.frontend == "conv") {
+  if (config.frontend == Frontend::Conv) {
     const int64_t k = config.conv_kernel;
     conv_in_ = register_module(
         "input_proj",

@@ -38,7 +38,7 @@ c10::IValue pair(const std::string& key, c10::IValue value) {
 }
 
 c10::IValue config_pairs(const ModelConfig& c) {
-  return tuple({pair("kind", c.kind), pair("frontend", c.frontend),
+  return tuple({pair("kind", name_of(c.kind)), pair("frontend", name_of(c.frontend)),
                 pair("conv_kernel", c.conv_kernel), pair("d_model", c.d_model),
                 pair("num_layers", c.num_layers), pair("num_heads", c.num_heads),
                 pair("ff_dim", c.ff_dim), pair("dropout", shortest_text(c.dropout)),
@@ -84,6 +84,12 @@ class Reader {
     if (s.empty() || *end != '\0') fail("'" + key + "' is not a number: '" + s + "'");
     return value;
   }
+  template <typename E>
+  E choice(const std::string& key) const {
+    const std::string s = text(key);
+    if (const auto value = parse_name<E>(s)) return *value;
+    fail("'" + key + "' is not a known value: '" + s + "'");
+  }
   const std::vector<std::pair<std::string, c10::IValue>>& entries() const { return entries_; }
   [[noreturn]] void fail(const std::string& what) const {
     throw UserError("weights file '" + path_ + "': " + where_ + " " + what);
@@ -119,8 +125,8 @@ WeightsFile read_weights_file(const std::string& path) {
   WeightsFile file;
   const Reader cfg(top.at("config"), path, "'config'");
   ModelConfig& c = file.config;
-  c.kind = cfg.text("kind");
-  c.frontend = cfg.text("frontend");
+  c.kind = cfg.choice<ModelKind>("kind");
+  c.frontend = cfg.choice<Frontend>("frontend");
   c.conv_kernel = cfg.integer("conv_kernel");
   c.d_model = cfg.integer("d_model");
   c.num_layers = cfg.integer("num_layers");
@@ -182,18 +188,20 @@ void check_state(const std::map<std::string, torch::Tensor>& model_state,
 
 void load_state(SequenceRegressorImpl& model, const WeightsFile& file, const std::string& path) {
   if (file.config.kind != model.config().kind) {
-    throw UserError("weights file '" + path + "' holds a model.kind = \"" + file.config.kind +
-                    "\" model, this one is \"" + model.config().kind + "\"");
+    throw UserError("weights file '" + path + "' holds a model.kind = \"" +
+                    name_of(file.config.kind) + "\" model, this one is \"" +
+                    name_of(model.config().kind) + "\"");
   }
   const auto model_state = named_tensors(model);
   check_state(model_state, file.state, path);
-  if (file.config.num_heads != model.config().num_heads && model.config().kind == "transformer") {
+  if (file.config.num_heads != model.config().num_heads &&
+      model.config().kind == ModelKind::Transformer) {
     throw UserError("weights file '" + path +
                     "' was saved with model.num_heads = " + std::to_string(file.config.num_heads) +
                     ", the model has " + std::to_string(model.config().num_heads));
   }
   if (file.config.attention_window != model.config().attention_window &&
-      model.config().kind == "transformer") {
+      model.config().kind == ModelKind::Transformer) {
     log_warn("weights file '" + path + "' was trained with model.attention_window = " +
              std::to_string(file.config.attention_window) + ", the model uses " +
              std::to_string(model.config().attention_window));

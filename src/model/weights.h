@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "core/config.h"
+#include "model/model_config.h"
 #include "model/shape.h"
 
 namespace artic {

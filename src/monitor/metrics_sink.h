@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "eval/run_records.h"
+#include "monitor/monitor_config.h"
 
 namespace artic {
 

@@ -7,16 +7,16 @@ namespace artic {
 
 SamplerOptions training_sampler_options(const Config& c, int64_t stage, int world_size, int rank) {
   const uint64_t seed = static_cast<uint64_t>(c.run.seed) + 7919 * static_cast<uint64_t>(stage);
-  SamplerOptions o = sampler_options(c.batching, seed, world_size, rank);
+  SamplerOptions o{c.batching, {}, seed, world_size, rank};
   // A model whose compute is linear in T leaves the pairing to the budget's own cost.
   const int64_t q = quadratic_cost_frames(c.model);
-  o.step_cost = BatchCost{q > 0 ? q : o.quadratic_frames};
+  o.step_cost = BatchCost{q > 0 ? q : c.batching.quadratic_frames};
   return o;
 }
 
 SamplerOptions evaluation_sampler_options(const Config& c, int world_size, int rank) {
-  SamplerOptions o = sampler_options(c.batching, 0, world_size, rank);  // no shuffle: no seed
-  o.mode = "sequential";
+  SamplerOptions o{c.batching, {}, 0, world_size, rank};  // no shuffle: no seed
+  o.batching.mode = BatchOrder::Sequential;
   return o;
 }
 

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "core/config.h"
 #include "data/sampler.h"
+#include "train/config.h"
 
 namespace artic {
 

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <map>
 
-#include "core/config.h"
 #include "core/error.h"
 #include "train/checkpoint.h"
+#include "train/config.h"
 
 namespace artic {
 namespace {
@@ -74,8 +74,8 @@ Normalizer init_from_checkpoint(const std::string& path, SequenceRegressorImpl& 
   const SequenceRegressor reference = make_model(their_config.model, shape);
   const auto want = named_state(*reference);
   const auto have = named_state(model);
-  const std::string hint = " (checkpoint model: " + their_config.model.kind + ", d_model " +
-                           std::to_string(their_config.model.d_model) + ", " +
+  const std::string hint = " (checkpoint model: " + name_of(their_config.model.kind) +
+                           ", d_model " + std::to_string(their_config.model.d_model) + ", " +
                            std::to_string(their_config.model.num_layers) + " layers)";
   std::map<std::string, torch::Tensor> theirs_by_name(want.begin(), want.end());
   std::map<std::string, torch::Tensor> ours_by_name(have.begin(), have.end());

@@ -11,9 +11,9 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
                            const std::vector<size_t>& utterances, const Normalizer& normalizer,
                            const SamplerOptions& batching, const torch::Device& device,
                            const PredictionSink& sink) {
-  if (batching.mode != "sequential") {
-    throw std::invalid_argument("evaluate_split: batching mode '" + batching.mode +
-                                "' is not sequential");
+  if (batching.batching.mode != BatchOrder::Sequential) {
+    throw std::invalid_argument("evaluate_split: batching mode '" +
+                                name_of(batching.batching.mode) + "' is not sequential");
   }
   std::vector<int64_t> lengths;
   lengths.reserve(utterances.size());

@@ -179,9 +179,10 @@ std::string describe_setup(const Config& c, const Topology& topo, const std::str
                            int64_t parameters, size_t train_segments, size_t valid_utterances,
                            int64_t batches_per_epoch, int64_t total_steps) {
   return "artic train: run " + c.run.name + " | " + std::to_string(topo.world_size) +
-         " rank(s) on " + device + " | " + c.model.kind + " with " + std::to_string(parameters) +
-         " parameters | " + std::to_string(train_segments) + " train segments (" +
-         c.data.split_mode + "), " + std::to_string(valid_utterances) + " valid utterances | " +
+         " rank(s) on " + device + " | " + name_of(c.model.kind) + " with " +
+         std::to_string(parameters) + " parameters | " + std::to_string(train_segments) +
+         " train segments (" + name_of(c.data.segments.mode) + "), " +
+         std::to_string(valid_utterances) + " valid utterances | " +
          std::to_string(batches_per_epoch) + " micro-batches per rank per epoch x " +
          std::to_string(c.training.accumulate_grad_batches) + " accumulated | " +
          std::to_string(total_steps) + " steps planned";

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <string>
 
-#include "core/config.h"
 #include "dist/topology.h"
 #include "eval/run_records.h"
+#include "train/config.h"
 
 namespace artic {
 

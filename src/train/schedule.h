@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "core/config.h"
+#include "train/config.h"
 
 namespace artic {
 

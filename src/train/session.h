@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "data/dataset.h"
 #include "data/normalizer.h"
 #include "data/sampler.h"
@@ -20,6 +19,7 @@
 #include "monitor/metrics_sink.h"
 #include "monitor/targets.h"
 #include "train/checkpoint.h"
+#include "train/config.h"
 #include "train/observer.h"
 #include "train/observers.h"
 #include "train/run_files.h"

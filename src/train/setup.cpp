@@ -92,7 +92,7 @@ void start_monitoring(Session& s) {
   id.host = s.topo.host;
   id.run_name = s.config.run.name;
   id.device = s.device.str();
-  id.model_kind = s.config.model.kind;
+  id.model_kind = name_of(s.config.model.kind);
   id.parameters = parameter_count(*s.model);
   s.metrics = make_metrics_sink(mc, id);
   if (mc.port == 0) return;
@@ -140,13 +140,13 @@ void add_observers(Session& s, const TrainOptions& options, const TrainHooks& ho
 
 torch::Device pick_device(const TrainingConfig& t, const Topology& topo) {
   const bool cuda = torch::cuda::is_available();
-  if (t.device == "cuda" && !cuda) {
+  if (t.device == DeviceChoice::Cuda && !cuda) {
     throw ConfigError("training.device = \"cuda\" but no CUDA device is available to this build");
   }
-  if (t.precision == "bf16" && (t.device == "cpu" || !cuda)) {
+  if (t.precision == Precision::Bf16 && (t.device == DeviceChoice::Cpu || !cuda)) {
     throw ConfigError("training.precision = \"bf16\" needs a CUDA device; use \"fp32\" on CPU");
   }
-  if (t.device == "cpu" || !cuda) return torch::kCPU;
+  if (t.device == DeviceChoice::Cpu || !cuda) return torch::kCPU;
   const int count = static_cast<int>(torch::cuda::device_count());
   return {torch::kCUDA, static_cast<c10::DeviceIndex>(topo.local_rank % count)};
 }
@@ -157,7 +157,7 @@ void check_ranks_agree(const Config& config, const torch::Device& device, const 
   constexpr char kSep = '\x1f';
   const std::vector<std::string> all =
       host_all_gather(torch::DeviceTypeName(device.type(), true) + kSep +
-                      resolve_backend(config.dist, device.is_cuda()) + kSep +
+                      name_of(resolve_backend(config.dist, device.is_cuda())) + kSep +
                       device_pci_address(device) + kSep + config_to_toml(config));
   const std::vector<std::string>& hosts = topo.hosts;
   std::vector<RankChoice> ranks;
@@ -235,8 +235,8 @@ void setup(Session& s, const TrainOptions& options, const TrainHooks& hooks) {
   auto tensors = s.model->parameters();
   for (const auto& b : s.model->buffers()) tensors.push_back(b);
   broadcast_parameters(*s.comm, tensors, s.bucket_bytes);
-  const std::string& overlap = s.config.dist.overlap;
-  if (overlap == "on" || (overlap == "auto" && s.comm->name() == "nccl")) {
+  const Overlap overlap = s.config.dist.overlap;
+  if (overlap == Overlap::On || (overlap == Overlap::Auto && s.comm->name() == "nccl")) {
     s.overlap = std::make_unique<OverlapReducer>(*s.comm, s.model->parameters(), s.bucket_bytes);
   }
   start_monitoring(s);

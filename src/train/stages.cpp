@@ -20,7 +20,7 @@ int64_t planned_total_steps(const Session& s) {
 
 void build_stage(Session& s, int64_t stage) {
   s.config = resolve_stage(s.base, static_cast<size_t>(stage));
-  s.data.segments = make_segments(s.data.source, s.data.train, segmenter_options(s.config.data));
+  s.data.segments = make_segments(s.data.source, s.data.train, s.config.data.segments);
   if (s.data.segments.empty()) {
     throw DataError("no training segments: every train utterance is shorter than data.min_length");
   }
@@ -58,9 +58,9 @@ void start_stage(Session& s, int64_t stage, const std::string& from) {
   r.step = p.step;
   r.planned_steps = p.total_steps;
   r.train_segments = static_cast<int64_t>(s.data.segments.size());
-  r.split_mode = s.config.data.split_mode;
+  r.split_mode = name_of(s.config.data.segments.mode);
   r.learning_rate = s.config.optim.learning_rate;
-  r.overrides = st.overrides;
+  r.overrides = stage_settings(st);
   r.from = from;
   r.param_hash = weights_hash(s);
   s.observers.stage_start(r);
@@ -85,8 +85,8 @@ void finish_stage(Session& s) {
     r.best_epoch = p.best_epoch + 1;
     r.best_val_loss = p.best_val_loss;
     r.stopped = s.stopped;
-    r.split_mode = s.config.data.split_mode;
-    r.sequence_length = s.config.data.sequence_length;
+    r.split_mode = name_of(s.config.data.segments.mode);
+    r.sequence_length = s.config.data.segments.sequence_length;
     r.best_param_hash = fs::exists(kept) ? hash_hex(checkpoint_param_hash(kept)) : "";
     r.last_param_hash = weights_hash(s);
     p.stages.push_back(r);

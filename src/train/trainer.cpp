@@ -167,7 +167,7 @@ StepOutcome train_step(Session& s, BatchLoader& loader) {
       Rng::keyed({static_cast<uint64_t>(s.config.run.seed), static_cast<uint64_t>(s.topo.rank),
                   static_cast<uint64_t>(s.progress.step)})
           .next());
-  const bool bf16 = s.config.training.precision == "bf16" && s.device.is_cuda();
+  const bool bf16 = s.config.training.precision == Precision::Bf16 && s.device.is_cuda();
   const AccumulateResult r =
       accumulate_gradients(*s.model, micro, *s.comm, s.bucket_bytes, bf16, s.overlap.get());
   times.forward = r.forward_seconds;
@@ -278,8 +278,8 @@ RunSummary summary(const Session& s) {
   r.best_epoch = p.best_epoch + 1;
   r.steps = p.step;
   r.best_val_loss = p.best_val_loss;
-  r.split_mode = s.config.data.split_mode;
-  r.sequence_length = s.config.data.sequence_length;
+  r.split_mode = name_of(s.config.data.segments.mode);
+  r.sequence_length = s.config.data.segments.sequence_length;
   r.stopped = s.stopped;
   r.bad_steps = p.bad_steps_total;
   r.param_hash = hash_hex(parameter_hash(s.model->parameters()));

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
 #include "dist/topology.h"
+#include "train/config.h"
 
 namespace artic {
 

@@ -47,12 +47,13 @@ train() { # NAME [SETTINGS...]: a 2x2 run from node 1; prints nothing, returns t
     --set "data.corpus=$TMP/small.h5" --set "run.output_dir=$TMP/runs" --set run.name="$name" \
     --set batching.max_frames=400 --set training.max_epochs=2 "$@" > "$TMP/$name.log" 2>&1
 }
-# Mean seconds per step in the gradient all-reduce (metrics.jsonl, rank 0's view).
+# The fastest step's seconds in the gradient all-reduce (metrics.jsonl, rank 0's view): the
+# transfer itself, without the waits for a slower rank that a busy machine adds to other steps.
 allreduce() {
   "$PY" -c '
 import json, sys
 steps = [r for r in map(json.loads, open(sys.argv[1])) if r.get("type") == "step"]
-print("%.4f" % (sum(s["seconds"]["allreduce"] for s in steps) / len(steps)))' "$TMP/runs/$1/metrics.jsonl"
+print("%.4f" % min(s["seconds"]["allreduce"] for s in steps))' "$TMP/runs/$1/metrics.jsonl"
 }
 
 # 1. A clean link, then 2 Mbit/s on node 2.
@@ -64,7 +65,7 @@ check "2 Mbit/s link: training continues to the end" "[[ $? -eq 0 ]] || { show $
 cluster_exec 2 tc qdisc del dev eth0 root
 a=$(allreduce clean)
 b=$(allreduce slow)
-check "the step time shows it: all-reduce ${a} s -> ${b} s per step" \
+check "the step time shows it: fastest all-reduce ${a} s -> ${b} s" \
   "$PY -c 'import sys; sys.exit(0 if $b > 3 * $a and $b > 0.05 else 1)'"
 
 # 2. 20 kbit/s: every collective takes far longer than dist.timeout_s = 5 s.

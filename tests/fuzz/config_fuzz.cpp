@@ -3,9 +3,9 @@
 // that loads must be printed by config_to_toml as TOML that loads back to the same values.
 #include <cstdlib>
 
-#include "core/config.h"
 #include "core/error.h"
 #include "fuzz_input.h"
+#include "train/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text = artic::fuzz::text_of(data, size);

@@ -1,10 +1,10 @@
 // Sweep file parser (parse_sweep, what load_sweep runs on a file's text), then what
 // `artic sweep show` does with it: find each variant by name and index and apply its overrides
 // to the default training config. ConfigError is the expected refusal at every step.
-#include "core/config.h"
 #include "core/error.h"
 #include "core/sweep.h"
 #include "fuzz_input.h"
+#include "train/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   artic::Sweep sweep;

@@ -175,7 +175,7 @@ printf '[prep]\ninput_dir = "%s"\noutput = "%s/x.h5"\npreset = "mngu0"\n[tracks]
   "$C" "$TMP" > "$TMP/typo.toml"
 "$ARTIC" prep --config "$TMP/typo.toml" > "$TMP/typo.out" 2>&1
 rc=$?
-check "config typo: exit 2 naming file, line and key" "[[ $rc == 2 ]] && grep -q 'typo.toml:6: unknown key tracks.lowpas_hz (did you mean tracks.lowpass_hz?)' $TMP/typo.out"
+check "config typo: exit 2 naming file, line and key" "[[ $rc == 2 ]] && grep -qF \"typo.toml:6: unknown key 'lowpas_hz' in [tracks]; did you mean 'lowpass_hz'?\" $TMP/typo.out"
 mkdir -p "$TMP/empty"
 cp "$C/wav/mngu0_s1_0001.wav" "$TMP/empty/"
 "$ARTIC" prep --config "$TMP/prep.toml" --set prep.input_dir=$TMP/empty --set prep.output=$TMP/e.h5 \

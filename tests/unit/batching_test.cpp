@@ -17,9 +17,9 @@ TEST(Batching, TrainingStepCostIsTheFormulaTheSamplerUsedBefore) {
   c.batching.quadratic_frames = 0;
   SamplerOptions o = training_sampler_options(c, 0, 2, 1);
   EXPECT_EQ(o.step_cost.quadratic_frames, 2 * 128 + 512);
-  EXPECT_EQ(o.quadratic_frames, 0);
-  EXPECT_EQ(o.mode, "bucket");
-  EXPECT_EQ(o.max_frames, c.batching.max_frames);
+  EXPECT_EQ(o.batching.quadratic_frames, 0);
+  EXPECT_EQ(o.batching.mode, BatchOrder::Bucket);
+  EXPECT_EQ(o.batching.max_frames, c.batching.max_frames);
   EXPECT_EQ(o.world_size, 2);
   EXPECT_EQ(o.rank, 1);
   EXPECT_EQ(o.seed, static_cast<uint64_t>(c.run.seed));
@@ -30,7 +30,7 @@ TEST(Batching, TrainingStepCostIsTheFormulaTheSamplerUsedBefore) {
   c.model.attention_window = 16;
   EXPECT_EQ(training_sampler_options(c, 0, 1, 0).step_cost.quadratic_frames, 1500);
   c.model.attention_window = 0;
-  c.model.kind = "blstm";
+  c.model.kind = ModelKind::Blstm;
   EXPECT_EQ(training_sampler_options(c, 0, 1, 0).step_cost.quadratic_frames, 1500);
   c.batching.quadratic_frames = 0;
   EXPECT_EQ(training_sampler_options(c, 0, 1, 0).step_cost.quadratic_frames, 0);
@@ -58,10 +58,10 @@ TEST(Batching, EvaluationIsSequentialUnderTheTrainingBudget) {
   c.batching.max_utterances = 4;
   c.batching.quadratic_frames = 900;
   const SamplerOptions o = evaluation_sampler_options(c, 3, 2);
-  EXPECT_EQ(o.mode, "sequential");
-  EXPECT_EQ(o.max_frames, 3000);
-  EXPECT_EQ(o.max_utterances, 4);
-  EXPECT_EQ(o.quadratic_frames, 900);
+  EXPECT_EQ(o.batching.mode, BatchOrder::Sequential);
+  EXPECT_EQ(o.batching.max_frames, 3000);
+  EXPECT_EQ(o.batching.max_utterances, 4);
+  EXPECT_EQ(o.batching.quadratic_frames, 900);
   EXPECT_EQ(o.world_size, 3);
   EXPECT_EQ(o.rank, 2);
 }

@@ -87,7 +87,7 @@ TEST(Checkpoint, RestoresModelOptimizerAndProgressExactly) {
 TEST(Checkpoint, BlstmWeightsCopiedIntoTheExistingTensors) {
   test::TempDir dir;
   ModelConfig c;
-  c.kind = "blstm";
+  c.kind = ModelKind::Blstm;
   c.lstm_hidden = 8;
   c.lstm_layers = 2;
   c.dropout = 0;

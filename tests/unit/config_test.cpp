@@ -1,8 +1,12 @@
-#include "core/config.h"
+#include "train/config.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "core/error.h"
+#include "core/number_text.h"
+#include "core/schema.h"
 
 namespace artic {
 namespace {
@@ -19,9 +23,9 @@ std::string parse_error(const std::string& text, const std::vector<std::string>&
 
 TEST(Config, DefaultsAreValid) {
   const Config c = config_from_overrides({});
-  EXPECT_EQ(c.data.split_mode, "full");
-  EXPECT_EQ(c.batching.mode, "bucket");
-  EXPECT_EQ(c.model.kind, "transformer");
+  EXPECT_EQ(c.data.segments.mode, SplitMode::Full);
+  EXPECT_EQ(c.batching.mode, BatchOrder::Bucket);
+  EXPECT_EQ(c.model.kind, ModelKind::Transformer);
   EXPECT_NO_THROW(validate_config(c));
 }
 
@@ -44,9 +48,9 @@ bucket_mb = 4
                                 "test.toml");
   EXPECT_EQ(c.run.name, "exp \"one\"");
   EXPECT_EQ(c.run.seed, 7);
-  EXPECT_EQ(c.data.split_mode, "fixed");
-  EXPECT_EQ(c.data.sequence_length, 100);
-  EXPECT_EQ(c.data.sequence_overlap, 25);
+  EXPECT_EQ(c.data.segments.mode, SplitMode::Fixed);
+  EXPECT_EQ(c.data.segments.sequence_length, 100);
+  EXPECT_EQ(c.data.segments.sequence_overlap, 25);
   EXPECT_DOUBLE_EQ(c.optim.learning_rate, 3e-4);
   EXPECT_DOUBLE_EQ(c.optim.grad_clip, 0.0);
   EXPECT_TRUE(c.dist.check_consistency);
@@ -130,7 +134,7 @@ TEST(Config, SetOverridesAreTypeChecked) {
   Config c = config_from_overrides({"data.sequence_length=250", "run.name=my run",
                                     "optim.learning_rate=2e-4", "dist.check_consistency=true",
                                     "run.output_dir=\"out dir\""});
-  EXPECT_EQ(c.data.sequence_length, 250);
+  EXPECT_EQ(c.data.segments.sequence_length, 250);
   EXPECT_EQ(c.run.name, "my run");
   EXPECT_DOUBLE_EQ(c.optim.learning_rate, 2e-4);
   EXPECT_TRUE(c.dist.check_consistency);
@@ -165,7 +169,7 @@ TEST(Config, SetOverridesAreTypeChecked) {
 TEST(Config, OverridesApplyAfterFile) {
   const Config c =
       parse_config("[data]\nsequence_length = 100\n", "t", {"data.sequence_length=300"});
-  EXPECT_EQ(c.data.sequence_length, 300);
+  EXPECT_EQ(c.data.segments.sequence_length, 300);
 }
 
 TEST(Config, TomlRoundTripKeepsEveryValue) {
@@ -181,7 +185,7 @@ TEST(Config, TomlRoundTripKeepsEveryValue) {
     EXPECT_EQ(back.optim.learning_rate, c.optim.learning_rate);
     EXPECT_EQ(back.optim.eps, c.optim.eps);
     EXPECT_EQ(back.model.dropout, c.model.dropout);
-    EXPECT_EQ(back.data.silence_threshold_db, c.data.silence_threshold_db);
+    EXPECT_EQ(back.data.segments.silence_threshold_db, c.data.segments.silence_threshold_db);
   }
 }
 
@@ -192,6 +196,23 @@ TEST(Config, MissingFileIsAClearError) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/x.toml: cannot open config file"),
               std::string::npos);
+  }
+}
+
+// The shortest text that reads back, plain where that is no longer than the exponent form.
+TEST(NumberText, ShortestTextIsPlainWhenThatIsNoLonger) {
+  EXPECT_EQ(shortest_text(30.0), "30");
+  EXPECT_EQ(shortest_text(300.0), "300");
+  EXPECT_EQ(shortest_text(-20.0), "-20");
+  EXPECT_EQ(shortest_text(0.0002), "0.0002");
+  EXPECT_EQ(shortest_text(1e-5), "1e-05");
+  EXPECT_EQ(shortest_text(1e22), "1e+22");
+  EXPECT_EQ(shortest_text(0.1), "0.1");
+  EXPECT_EQ(shortest_text(123456.5), "123456.5");
+  EXPECT_EQ(schema::format_number(300.0), "300.0");
+  EXPECT_EQ(schema::format_number(2.5e-4), "0.00025");
+  for (double v : {1.0 / 3.0, 1e300, 5e-324, -0.0, 299792458.0, 12000.0}) {
+    EXPECT_EQ(std::strtod(shortest_text(v).c_str(), nullptr), v) << shortest_text(v);
   }
 }
 

@@ -102,7 +102,7 @@ TEST(Loader, YieldsTheSamplersBatchesInOrderWithPositions) {
   const Corpus c = make_corpus(50);
   const auto segs = full_segments(c);
   SamplerOptions o;
-  o.max_frames = 100;
+  o.batching.max_frames = 100;
   BatchSampler reference(lengths_of(segs), o);
   BatchSampler sampler(lengths_of(segs), o);
   LoaderOptions lo;
@@ -133,7 +133,7 @@ TEST(Loader, ProducerErrorReachesTheTrainer) {
   CorpusReader reader(dir.file("c.h5"));
   const auto segs = full_segments(c);
   SamplerOptions o;
-  o.max_frames = 60;
+  o.batching.max_frames = 60;
   BatchSampler sampler(lengths_of(segs), o);
   BatchLoader loader(sampler, segs, FrameSource{nullptr, &reader}, identity(c), LoaderOptions{});
   TrainBatch b;
@@ -155,7 +155,7 @@ TEST(Loader, StopsCleanlyWhenDestroyedMidEpoch) {
   const Corpus c = make_corpus(200);
   const auto segs = full_segments(c);
   SamplerOptions o;
-  o.max_frames = 50;
+  o.batching.max_frames = 50;
   BatchSampler sampler(lengths_of(segs), o);
   LoaderOptions options;
   options.prefetch = 2;

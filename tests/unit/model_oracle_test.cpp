@@ -34,8 +34,8 @@ void PrintTo(const OracleCase& c, std::ostream* os) {
 
 ModelConfig transformer(const std::string& frontend, int64_t window) {
   ModelConfig c;
-  c.kind = "transformer";
-  c.frontend = frontend;
+  c.kind = ModelKind::Transformer;
+  c.frontend = parse_name<Frontend>(frontend).value();
   c.conv_kernel = 5;
   c.d_model = 32;
   c.num_layers = 2;
@@ -48,7 +48,7 @@ ModelConfig transformer(const std::string& frontend, int64_t window) {
 
 ModelConfig blstm() {
   ModelConfig c;
-  c.kind = "blstm";
+  c.kind = ModelKind::Blstm;
   c.lstm_hidden = 16;
   c.lstm_layers = 2;
   c.dropout = 0.1;

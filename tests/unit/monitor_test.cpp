@@ -13,13 +13,13 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "core/config.h"
 #include "core/error.h"
 #include "monitor/endpoint.h"
 #include "monitor/metrics_server.h"
 #include "monitor/metrics_sink.h"
 #include "monitor/targets.h"
 #include "test_util.h"
+#include "train/config.h"
 
 namespace artic {
 namespace {

@@ -45,7 +45,7 @@ struct Case {
   int kind;
   int n;
   int world;
-  std::string mode;
+  BatchOrder mode;
   int64_t max_utterances;
   int64_t quadratic;
 };
@@ -53,20 +53,20 @@ struct Case {
 TEST(Sampler, PropertiesHoldOverManySeedsAndDistributions) {
   int checked = 0;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
-    for (const Case& c : std::vector<Case>{{0, 300, 1, "bucket", 0, 0},
-                                           {0, 301, 2, "bucket", 0, 0},
-                                           {1, 157, 3, "bucket", 8, 0},
-                                           {2, 90, 4, "random", 0, 0},
-                                           {3, 64, 8, "bucket", 0, 0},
-                                           {4, 13, 5, "bucket", 0, 0},
-                                           {0, 200, 2, "bucket", 0, 6000},
-                                           {1, 120, 2, "random", 3, 0}}) {
+    for (const Case& c : std::vector<Case>{{0, 300, 1, BatchOrder::Bucket, 0, 0},
+                                           {0, 301, 2, BatchOrder::Bucket, 0, 0},
+                                           {1, 157, 3, BatchOrder::Bucket, 8, 0},
+                                           {2, 90, 4, BatchOrder::Random, 0, 0},
+                                           {3, 64, 8, BatchOrder::Bucket, 0, 0},
+                                           {4, 13, 5, BatchOrder::Bucket, 0, 0},
+                                           {0, 200, 2, BatchOrder::Bucket, 0, 6000},
+                                           {1, 120, 2, BatchOrder::Random, 3, 0}}) {
       const auto lengths = make_lengths(c.kind, c.n, seed * 31 + c.kind);
       SamplerOptions o;
-      o.mode = c.mode;
-      o.max_frames = 6000;
-      o.max_utterances = c.max_utterances;
-      o.quadratic_frames = c.quadratic;
+      o.batching.mode = c.mode;
+      o.batching.max_frames = 6000;
+      o.batching.max_utterances = c.max_utterances;
+      o.batching.quadratic_frames = c.quadratic;
       o.seed = seed;
       o.world_size = c.world;
       for (int64_t epoch : {0, 1}) {
@@ -81,11 +81,11 @@ TEST(Sampler, PropertiesHoldOverManySeedsAndDistributions) {
           Batch b;
           while (s.next(&b)) {
             per_rank[r] += 1;
-            EXPECT_LE(
-                BatchCost{o.quadratic_frames}(static_cast<int64_t>(b.items.size()), b.max_length),
-                static_cast<double>(o.max_frames));
-            if (o.max_utterances > 0) {
-              EXPECT_LE(static_cast<int64_t>(b.items.size()), o.max_utterances);
+            EXPECT_LE(BatchCost{o.batching.quadratic_frames}(static_cast<int64_t>(b.items.size()),
+                                                             b.max_length),
+                      static_cast<double>(o.batching.max_frames));
+            if (o.batching.max_utterances > 0) {
+              EXPECT_LE(static_cast<int64_t>(b.items.size()), o.batching.max_utterances);
             }
             int64_t real = 0, longest = 0;
             for (int64_t i : b.items) {
@@ -122,7 +122,7 @@ std::vector<std::vector<int64_t>> sequence(const std::vector<int64_t>& lengths,
 TEST(Sampler, SameSeedAndEpochSameBatchesOtherEpochOtherOrder) {
   const auto lengths = make_lengths(0, 400, 5);
   SamplerOptions o;
-  o.max_frames = 8000;
+  o.batching.max_frames = 8000;
   o.seed = 42;
   o.world_size = 2;
   o.rank = 1;
@@ -136,7 +136,7 @@ TEST(Sampler, SameSeedAndEpochSameBatchesOtherEpochOtherOrder) {
 TEST(Sampler, RestoreMidEpochContinuesIdentically) {
   const auto lengths = make_lengths(1, 250, 9);
   SamplerOptions o;
-  o.max_frames = 7000;
+  o.batching.max_frames = 7000;
   o.seed = 7;
   o.world_size = 3;
   o.rank = 2;
@@ -167,7 +167,7 @@ TEST(Sampler, RestoreMidEpochContinuesIdentically) {
 TEST(Sampler, EveryRankKnowsTheTotalsOverAllRanks) {
   const auto lengths = make_lengths(2, 300, 4);
   SamplerOptions o;
-  o.max_frames = 9000;
+  o.batching.max_frames = 9000;
   o.seed = 11;
   o.world_size = 3;
   std::vector<std::vector<Batch>> per_rank(3);
@@ -195,7 +195,7 @@ TEST(Sampler, EveryRankKnowsTheTotalsOverAllRanks) {
 TEST(Sampler, MicroBatchesOfOneStepHaveSimilarCostAcrossRanks) {
   const auto lengths = make_lengths(0, 800, 3);
   SamplerOptions o;
-  o.max_frames = 10000;
+  o.batching.max_frames = 10000;
   o.world_size = 4;
   const auto plan = plan_epoch(lengths, o, 0);
   double worst = 1.0;
@@ -218,10 +218,10 @@ TEST(Sampler, MicroBatchesOfOneStepHaveSimilarCostAcrossRanks) {
 TEST(Sampler, BucketingWastesFarLessPaddingThanRandom) {
   const auto lengths = make_lengths(0, 600, 11);
   SamplerOptions o;
-  o.max_frames = 20000;
+  o.batching.max_frames = 20000;
   o.world_size = 2;
   const double bucket = plan_stats(plan_epoch(lengths, o, 0)).efficiency();
-  o.mode = "random";
+  o.batching.mode = BatchOrder::Random;
   const double random = plan_stats(plan_epoch(lengths, o, 0)).efficiency();
   EXPECT_GT(bucket, 0.9);
   EXPECT_LT(random, 0.8);
@@ -229,7 +229,7 @@ TEST(Sampler, BucketingWastesFarLessPaddingThanRandom) {
 
 TEST(Sampler, ClearErrors) {
   SamplerOptions o;
-  o.max_frames = 1000;
+  o.batching.max_frames = 1000;
   try {
     plan_epoch({10, 1200, 30}, o, 0);
     FAIL();
@@ -249,7 +249,7 @@ TEST(Sampler, ClearErrors) {
 
 TEST(Sampler, SingleItemBatchesThatCannotSplitEvenlyGetEmptyBatches) {
   SamplerOptions o;
-  o.max_frames = 100;
+  o.batching.max_frames = 100;
   o.world_size = 2;
   const auto plan = plan_epoch({90, 90, 90}, o, 0);
   ASSERT_EQ(plan.size(), 2u);
@@ -297,20 +297,20 @@ std::vector<std::vector<Batch>> sequential_batches(const std::vector<int64_t>& l
 // epoch; the training budget rules hold for every batch but those of one over-budget item.
 TEST(Sampler, SequentialCoversEveryItemOnceInLengthOrderUnderTheBudget) {
   int checked = 0;
-  for (const Case& c : std::vector<Case>{{0, 300, 1, "", 0, 0},
-                                         {0, 301, 2, "", 0, 0},
-                                         {1, 157, 3, "", 8, 0},
-                                         {2, 90, 4, "", 0, 2500},
-                                         {3, 64, 8, "", 5, 0},
-                                         {4, 3, 5, "", 0, 0},
-                                         {1, 200, 2, "", 3, 6000}}) {
+  for (const Case& c : std::vector<Case>{{0, 300, 1, BatchOrder::Sequential, 0, 0},
+                                         {0, 301, 2, BatchOrder::Sequential, 0, 0},
+                                         {1, 157, 3, BatchOrder::Sequential, 8, 0},
+                                         {2, 90, 4, BatchOrder::Sequential, 0, 2500},
+                                         {3, 64, 8, BatchOrder::Sequential, 5, 0},
+                                         {4, 3, 5, BatchOrder::Sequential, 0, 0},
+                                         {1, 200, 2, BatchOrder::Sequential, 3, 6000}}) {
     SCOPED_TRACE("kind " + std::to_string(c.kind) + " world " + std::to_string(c.world));
     const auto lengths = make_lengths(c.kind, c.n, 17 + c.kind);
     SamplerOptions o;
-    o.mode = "sequential";
-    o.max_frames = 6000;
-    o.max_utterances = c.max_utterances;
-    o.quadratic_frames = c.quadratic;
+    o.batching.mode = BatchOrder::Sequential;
+    o.batching.max_frames = 6000;
+    o.batching.max_utterances = c.max_utterances;
+    o.batching.quadratic_frames = c.quadratic;
     o.world_size = c.world;
     const auto per_rank = sequential_batches(lengths, o);
     SamplerOptions other = o;
@@ -324,12 +324,12 @@ TEST(Sampler, SequentialCoversEveryItemOnceInLengthOrderUnderTheBudget) {
         ASSERT_EQ(per_rank[static_cast<size_t>(r)].size(), per_rank[0].size());
         const Batch& b = per_rank[static_cast<size_t>(r)][j];
         if (b.items.size() > 1) {
-          EXPECT_LE(
-              BatchCost{o.quadratic_frames}(static_cast<int64_t>(b.items.size()), b.max_length),
-              static_cast<double>(o.max_frames));
+          EXPECT_LE(BatchCost{o.batching.quadratic_frames}(static_cast<int64_t>(b.items.size()),
+                                                           b.max_length),
+                    static_cast<double>(o.batching.max_frames));
         }
-        if (o.max_utterances > 0) {
-          EXPECT_LE(static_cast<int64_t>(b.items.size()), o.max_utterances);
+        if (o.batching.max_utterances > 0) {
+          EXPECT_LE(static_cast<int64_t>(b.items.size()), o.batching.max_utterances);
         }
         for (int64_t i : b.items) {
           seen[static_cast<size_t>(i)] += 1;
@@ -349,14 +349,14 @@ TEST(Sampler, SequentialCoversEveryItemOnceInLengthOrderUnderTheBudget) {
 // never shares a batch: it forms one of its own. Equal lengths keep index order.
 TEST(Sampler, SequentialPacksAnOverBudgetItemAlone) {
   SamplerOptions o;
-  o.mode = "sequential";
-  o.max_frames = 1000;
+  o.batching.mode = BatchOrder::Sequential;
+  o.batching.max_frames = 1000;
   std::vector<std::vector<int64_t>> batches;
   for (const auto& step : plan_epoch({300, 1200, 30, 1500, 300, 20}, o, 0)) {
     batches.push_back(step[0].items);
   }
   EXPECT_EQ(batches, (std::vector<std::vector<int64_t>>{{5, 2, 0}, {4}, {1}, {3}}));
-  o.quadratic_frames = 100;  // 1 x 300 x (1 + 3) > 1000: each 300 alone too
+  o.batching.quadratic_frames = 100;  // 1 x 300 x (1 + 3) > 1000: each 300 alone too
   batches.clear();
   for (const auto& step : plan_epoch({300, 20, 300, 30}, o, 0)) batches.push_back(step[0].items);
   EXPECT_EQ(batches, (std::vector<std::vector<int64_t>>{{1, 3}, {0}, {2}}));
@@ -366,8 +366,8 @@ TEST(Sampler, SequentialPacksAnOverBudgetItemAlone) {
 // and every rank still has the same number of steps.
 TEST(Sampler, SequentialFeedsEveryRankEvenWithFewItems) {
   SamplerOptions o;
-  o.mode = "sequential";
-  o.max_frames = 100;
+  o.batching.mode = BatchOrder::Sequential;
+  o.batching.max_frames = 100;
   o.world_size = 3;
   const auto plan = plan_epoch({90}, o, 0);
   ASSERT_EQ(plan.size(), 1u);

@@ -11,7 +11,7 @@ TEST(Schedule, WarmupCosineHitsPeakAtWarmupEndAndMinLrAtRunEnd) {
   OptimConfig o;
   o.learning_rate = 1e-3;
   ScheduleConfig s;
-  s.kind = "warmup_cosine";
+  s.kind = ScheduleKind::WarmupCosine;
   s.warmup_steps = 100;
   s.min_lr = 1e-5;
   const int64_t total = 1100;
@@ -34,7 +34,7 @@ TEST(Schedule, ConstantIgnoresSteps) {
   OptimConfig o;
   o.learning_rate = 3e-4;
   ScheduleConfig s;
-  s.kind = "constant";
+  s.kind = ScheduleKind::Constant;
   for (int64_t step : {0, 10, 100000}) EXPECT_EQ(learning_rate_at(step, 50, o, s), 3e-4);
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 SegmenterOptions fixed(int64_t len, int64_t overlap, int64_t min_length) {
   SegmenterOptions o;
-  o.mode = "fixed";
+  o.mode = SplitMode::Fixed;
   o.sequence_length = len;
   o.sequence_overlap = overlap;
   o.min_length = min_length;
@@ -60,7 +60,7 @@ TEST(Segmenter, SilenceNeverCutsAboveThresholdAndCoversEverything) {
       if (std::sin(static_cast<double>(t) * 0.013 * (1 + seed % 3)) > 0.97) energy[t] = 20;
     }
     SegmenterOptions o;
-    o.mode = "silence";
+    o.mode = SplitMode::Silence;
     o.sequence_length = 200;
     o.silence_search = 50;
     o.silence_threshold_db = -30;
@@ -81,7 +81,7 @@ TEST(Segmenter, SilenceNeverCutsAboveThresholdAndCoversEverything) {
 TEST(Segmenter, SilenceWithoutPausesKeepsUtteranceWhole) {
   std::vector<float> energy(1000, 65.0f);
   SegmenterOptions o;
-  o.mode = "silence";
+  o.mode = SplitMode::Silence;
   o.sequence_length = 100;
   const auto segs = segment_utterance(0, 1000, energy, o);
   ASSERT_EQ(segs.size(), 1u);

@@ -1,12 +1,20 @@
 // Typed run configuration (docs/training.md): sections run, data, batching, model, optim,
-// schedule, training, dist, monitor, checkpoint. Loaded from TOML, overridden with
-// `section.key=value`, validated once; every problem is a ConfigError naming the file, line, key
-// and what was expected.
+// schedule, training, dist, monitor, checkpoint. Each module owns its section's struct (data,
+// batching, model, dist, monitor); this file owns the training loop's and embeds the rest. Loaded
+// from TOML, overridden with `section.key=value`, validated once; every problem is a ConfigError
+// naming the file, line, key and what was expected.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/enum_names.h"
+#include "data/data_config.h"
+#include "data/sampler.h"
+#include "dist/dist_config.h"
+#include "model/model_config.h"
+#include "monitor/monitor_config.h"
 
 namespace artic {
 
@@ -15,41 +23,6 @@ struct RunConfig {
   std::string output_dir = "runs";
   int64_t seed = 1234;
   int64_t log_every = 10;
-};
-
-struct DataConfig {
-  std::string corpus = "data/synth.h5";
-  std::string split_mode = "full";  // full | fixed | silence
-  int64_t sequence_length = 500;
-  int64_t sequence_overlap = 0;
-  int64_t min_length = 10;
-  int64_t silence_search = 100;
-  double silence_threshold_db = -30.0;
-  bool in_memory = true;
-  bool normalize_targets = true;
-};
-
-struct BatchingConfig {
-  std::string mode = "bucket";  // bucket | random
-  int64_t max_frames = 12000;
-  int64_t max_utterances = 0;
-  double bucket_width = 0.03;
-  int64_t quadratic_frames = 0;
-  int64_t prefetch = 4;
-};
-
-struct ModelConfig {
-  std::string kind = "transformer";  // transformer | blstm
-  std::string frontend = "linear";   // linear | conv
-  int64_t conv_kernel = 5;
-  int64_t d_model = 256;
-  int64_t num_layers = 4;
-  int64_t num_heads = 4;
-  int64_t ff_dim = 1024;
-  double dropout = 0.1;
-  int64_t attention_window = 0;
-  int64_t lstm_hidden = 256;
-  int64_t lstm_layers = 3;
 };
 
 struct OptimConfig {
@@ -61,41 +34,41 @@ struct OptimConfig {
   double grad_clip = 1.0;
 };
 
+enum class ScheduleKind { WarmupCosine, Constant };
+inline const std::vector<std::string>& names_of(ScheduleKind) {
+  static const std::vector<std::string> names = {"warmup_cosine", "constant"};
+  return names;
+}
+
 struct ScheduleConfig {
-  std::string kind = "warmup_cosine";  // warmup_cosine | constant
+  ScheduleKind kind = ScheduleKind::WarmupCosine;
   int64_t warmup_steps = 200;
   double min_lr = 1e-5;
 };
+
+enum class Precision { Fp32, Bf16 };
+inline const std::vector<std::string>& names_of(Precision) {
+  static const std::vector<std::string> names = {"fp32", "bf16"};
+  return names;
+}
+
+enum class DeviceChoice { Auto, Cpu, Cuda };  // auto: CUDA when available
+inline const std::vector<std::string>& names_of(DeviceChoice) {
+  static const std::vector<std::string> names = {"auto", "cpu", "cuda"};
+  return names;
+}
 
 struct TrainingConfig {
   int64_t max_epochs = 20;
   int64_t max_steps = 0;
   int64_t accumulate_grad_batches = 1;
-  std::string precision = "fp32";  // fp32 | bf16
-  std::string device = "auto";     // auto | cpu | cuda
+  Precision precision = Precision::Fp32;
+  DeviceChoice device = DeviceChoice::Auto;
   int64_t threads = 0;
   int64_t eval_every = 0;
   int64_t patience = 5;
   double min_delta = 0.0;
   int64_t max_bad_steps = 5;
-};
-
-struct DistConfig {
-  std::string backend = "auto";  // auto | mpi | nccl
-  double bucket_mb = 25.0;
-  bool check_consistency = false;
-  double timeout_s = 300.0;
-  bool allow_shared_gpu = false;
-  std::string overlap = "auto";  // auto (on with NCCL) | on | off
-};
-
-struct MonitorConfig {
-  int64_t port = 0;
-  std::string bind = "0.0.0.0";
-  bool port_fallback = false;
-  std::string targets_dir;
-  std::string pushgateway;
-  std::string job = "artic";
 };
 
 struct CheckpointConfig {
@@ -104,11 +77,19 @@ struct CheckpointConfig {
   bool save_best = true;
 };
 
-// One stage of a staged run ([[stage]] tables): its name and the `section.key=value` overrides
-// (TOML values) it applies on top of the base config.
+// One stage of a staged run ([[stage]] tables): its name and the values of the keys it sets
+// (`keys`, as "section.key") on top of the base config; the sections a stage may change, typed.
+// Its other values are unused.
 struct StageConfig {
   std::string name;
-  std::vector<std::string> overrides;
+  std::vector<std::string> keys;
+  DataConfig data;
+  BatchingConfig batching;
+  double dropout = 0.1;
+  OptimConfig optim;
+  ScheduleConfig schedule;
+  TrainingConfig training;
+  CheckpointConfig checkpoint;
 };
 
 struct Config {
@@ -141,6 +122,8 @@ void validate_config(const Config& config);
 Config resolve_stage(const Config& base, size_t index);
 size_t stage_count(const Config& config);
 std::string stage_name(const Config& config, size_t index);
+// What a stage sets, as `section.key=value` lines (TOML values) for logs and run records.
+std::vector<std::string> stage_settings(const StageConfig& stage);
 // TOML that parse_config reads back to the same values; with_help adds a comment per key.
 std::string config_to_toml(const Config& config, bool with_help = false);
 

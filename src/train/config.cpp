@@ -1,4 +1,4 @@
-#include "core/config.h"
+#include "train/config.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +17,7 @@ namespace artic {
 namespace {
 
 using schema::bool_field;
+using schema::enum_field;
 using schema::Field;
 using schema::float_field;
 using schema::int_field;
@@ -56,25 +57,26 @@ std::vector<Field> fields_of(Config& c) {
 
       string_field("data", "corpus", &d.corpus, {}, true,
                    "HDF5 corpus file (artic synth / artic prep)"),
-      string_field("data", "split_mode", &d.split_mode, {"full", "fixed", "silence"}, false,
-                   "training segments: whole utterances, fixed-length chunks, or cut at silences"),
-      int_field("data", "sequence_length", &d.sequence_length, 2, kMaxInt,
+      enum_field("data", "split_mode", &d.segments.mode,
+                 "training segments: whole utterances, fixed-length chunks, or cut at silences"),
+      int_field("data", "sequence_length", &d.segments.sequence_length, 2, kMaxInt,
                 "frames per segment for split_mode fixed and silence"),
-      int_field("data", "sequence_overlap", &d.sequence_overlap, 0, kMaxInt,
+      int_field("data", "sequence_overlap", &d.segments.sequence_overlap, 0, kMaxInt,
                 "frames shared by consecutive fixed segments"),
-      int_field("data", "min_length", &d.min_length, 1, kMaxInt,
+      int_field("data", "min_length", &d.segments.min_length, 1, kMaxInt,
                 "shortest final piece kept when splitting, in frames"),
-      int_field("data", "silence_search", &d.silence_search, 1, kMaxInt,
+      int_field("data", "silence_search", &d.segments.silence_search, 1, kMaxInt,
                 "frames after sequence_length searched for the quietest cut point"),
-      float_field("data", "silence_threshold_db", &d.silence_threshold_db, -kInf, 0.0, false, false,
+      float_field("data", "silence_threshold_db", &d.segments.silence_threshold_db, -kInf, 0.0,
+                  false, false,
                   "a cut frame must be this many dB below the utterance's loudest frame"),
       bool_field("data", "in_memory", &d.in_memory,
                  "load the corpus into memory (else read from HDF5)"),
       bool_field("data", "normalize_targets", &d.normalize_targets,
                  "z-score targets with train statistics (metrics are always in mm)"),
 
-      string_field("batching", "mode", &b.mode, {"bucket", "random"}, false,
-                   "length-bucketed batches, or shuffled utterances (for comparison)"),
+      enum_field("batching", "mode", &b.mode,
+                 "length-bucketed batches, or shuffled utterances (for comparison)", 2),
       int_field("batching", "max_frames", &b.max_frames, 1, kMaxInt,
                 "frame budget per micro-batch, counting padding"),
       int_field("batching", "max_utterances", &b.max_utterances, 0, kMaxInt,
@@ -86,9 +88,9 @@ std::vector<Field> fields_of(Config& c) {
       int_field("batching", "prefetch", &b.prefetch, 0, kMaxInt,
                 "batches prepared ahead by the loader"),
 
-      string_field("model", "kind", &m.kind, {"transformer", "blstm"}, false, "model architecture"),
-      string_field("model", "frontend", &m.frontend, {"linear", "conv"}, false,
-                   "input projection: linear, or a 1-D convolution over frames"),
+      enum_field("model", "kind", &m.kind, "model architecture"),
+      enum_field("model", "frontend", &m.frontend,
+                 "input projection: linear, or a 1-D convolution over frames"),
       int_field("model", "conv_kernel", &m.conv_kernel, 1, 63,
                 "frames seen by the conv front end (odd)"),
       int_field("model", "d_model", &m.d_model, 8, 16384, "transformer width"),
@@ -112,8 +114,7 @@ std::vector<Field> fields_of(Config& c) {
       float_field("optim", "grad_clip", &o.grad_clip, 0.0, kInf, false, false,
                   "clip the global gradient norm to this (0 = off)"),
 
-      string_field("schedule", "kind", &s.kind, {"warmup_cosine", "constant"}, false,
-                   "learning-rate schedule"),
+      enum_field("schedule", "kind", &s.kind, "learning-rate schedule"),
       int_field("schedule", "warmup_steps", &s.warmup_steps, 0, kMaxInt, "linear warmup steps"),
       float_field("schedule", "min_lr", &s.min_lr, 0.0, kInf, false, false,
                   "learning rate at the end of the cosine"),
@@ -123,10 +124,8 @@ std::vector<Field> fields_of(Config& c) {
                 "optimizer steps at most (0 = no cap)"),
       int_field("training", "accumulate_grad_batches", &t.accumulate_grad_batches, 1, 1 << 20,
                 "micro-batches per optimizer step on each rank"),
-      string_field("training", "precision", &t.precision, {"fp32", "bf16"}, false,
-                   "compute precision"),
-      string_field("training", "device", &t.device, {"auto", "cpu", "cuda"}, false,
-                   "auto = CUDA when available"),
+      enum_field("training", "precision", &t.precision, "compute precision"),
+      enum_field("training", "device", &t.device, "auto = CUDA when available"),
       int_field("training", "threads", &t.threads, 0, 4096,
                 "CPU threads per rank (0 = cores / local ranks)"),
       int_field("training", "eval_every", &t.eval_every, 0, kMaxInt,
@@ -138,12 +137,11 @@ std::vector<Field> fields_of(Config& c) {
       int_field("training", "max_bad_steps", &t.max_bad_steps, 1, kMaxInt,
                 "consecutive non-finite-loss steps before the run stops"),
 
-      string_field("dist", "backend", &x.backend, {"auto", "mpi", "nccl"}, false,
-                   "communicator: auto = NCCL on CUDA, MPI on CPU"),
-      string_field("dist", "overlap", &x.overlap, {"auto", "on", "off"}, false,
-                   "start each gradient bucket's all-reduce during the last backward pass as "
-                   "soon as its gradients are final: auto = with NCCL (asynchronous on its own "
-                   "stream); on = also with MPI (MPI_Iallreduce)"),
+      enum_field("dist", "backend", &x.backend, "communicator: auto = NCCL on CUDA, MPI on CPU"),
+      enum_field("dist", "overlap", &x.overlap,
+                 "start each gradient bucket's all-reduce during the last backward pass as "
+                 "soon as its gradients are final: auto = with NCCL (asynchronous on its own "
+                 "stream); on = also with MPI (MPI_Iallreduce)"),
       float_field("dist", "bucket_mb", &x.bucket_mb, 0.0, kInf, true, false,
                   "gradient all-reduce bucket size in MiB"),
       bool_field("dist", "check_consistency", &x.check_consistency,
@@ -181,9 +179,31 @@ bool stage_may_set(const std::string& section, const std::string& key) {
          section == "training" || section == "checkpoint";
 }
 
-// [[stage]] tables: each a name and section tables whose keys become overrides. Every key is
-// checked against the schema (and its type by assigning it to a scratch config) here, so errors
-// name the line.
+// A config holding a stage's typed values in the sections a stage may change.
+Config with_stage_values(const Config& base, const StageConfig& stage) {
+  Config c = base;
+  c.data = stage.data;
+  c.batching = stage.batching;
+  c.model.dropout = stage.dropout;
+  c.optim = stage.optim;
+  c.schedule = stage.schedule;
+  c.training = stage.training;
+  c.checkpoint = stage.checkpoint;
+  return c;
+}
+
+void keep_stage_values(StageConfig& stage, const Config& c) {
+  stage.data = c.data;
+  stage.batching = c.batching;
+  stage.dropout = c.model.dropout;
+  stage.optim = c.optim;
+  stage.schedule = c.schedule;
+  stage.training = c.training;
+  stage.checkpoint = c.checkpoint;
+}
+
+// [[stage]] tables: each a name and section tables. Every key is checked against the schema and
+// its value stored typed here, so errors name the line.
 std::vector<StageConfig> read_stages(const toml::node& node, const std::string& where,
                                      const std::string& origin) {
   const toml::array* list = node.as_array();
@@ -194,8 +214,8 @@ std::vector<StageConfig> read_stages(const toml::node& node, const std::string& 
   for (const auto& item : *list) {
     StageConfig stage;
     stage.name = "stage" + std::to_string(stages.size() + 1);
-    Config scratch;
-    const Schema schema = config_schema(scratch);
+    Config values;
+    const Schema schema = config_schema(values);
     for (auto&& [key, value] : *item.as_table()) {
       const std::string k(key.str());
       const std::string at = location(origin, key.source());
@@ -220,9 +240,10 @@ std::vector<StageConfig> read_stages(const toml::node& node, const std::string& 
                             "monitor settings)");
         }
         schema::assign(f, field_value, fat);
-        stage.overrides.push_back(k + "." + fk + "=" + schema::toml_literal(field_value));
+        stage.keys.push_back(f.name());
       }
     }
+    keep_stage_values(stage, values);
     for (const auto& other : stages) {
       if (other.name == stage.name) {
         throw ConfigError(location(origin, item.source()) + ": stage name '" + stage.name +
@@ -232,6 +253,16 @@ std::vector<StageConfig> read_stages(const toml::node& node, const std::string& 
     stages.push_back(std::move(stage));
   }
   return stages;
+}
+
+// The fields of `schema` that a stage's keys name, in the stage's order.
+std::vector<const Field*> stage_fields(const Schema& schema, const StageConfig& stage) {
+  std::vector<const Field*> out;
+  for (const auto& name : stage.keys) {
+    const size_t dot = name.find('.');
+    out.push_back(&schema.field_at(name.substr(0, dot), name.substr(dot + 1), stage.name));
+  }
+  return out;
 }
 
 void apply_table(Config& config, const toml::table& root, const std::string& origin) {
@@ -268,16 +299,17 @@ bool is_host_port(const std::string& text) {
 
 void validate_config(const Config& c) {
   auto fail = [](const std::string& msg) { throw ConfigError("invalid config: " + msg); };
-  if (c.data.split_mode == "fixed" && c.data.sequence_overlap >= c.data.sequence_length) {
-    fail("data.sequence_overlap (" + std::to_string(c.data.sequence_overlap) +
-         ") must be smaller than data.sequence_length (" + std::to_string(c.data.sequence_length) +
-         ")");
+  if (c.data.segments.mode == SplitMode::Fixed &&
+      c.data.segments.sequence_overlap >= c.data.segments.sequence_length) {
+    fail("data.sequence_overlap (" + std::to_string(c.data.segments.sequence_overlap) +
+         ") must be smaller than data.sequence_length (" +
+         std::to_string(c.data.segments.sequence_length) + ")");
   }
   if (c.model.d_model % c.model.num_heads != 0) {
     fail("model.d_model (" + std::to_string(c.model.d_model) +
          ") must be divisible by model.num_heads (" + std::to_string(c.model.num_heads) + ")");
   }
-  if (c.model.frontend == "conv" && c.model.conv_kernel % 2 == 0) {
+  if (c.model.frontend == Frontend::Conv && c.model.conv_kernel % 2 == 0) {
     fail("model.conv_kernel must be odd so frames stay centred, got " +
          std::to_string(c.model.conv_kernel));
   }
@@ -290,9 +322,11 @@ void validate_config(const Config& c) {
     fail("monitor.pushgateway must be \"host:port\" (e.g. \"pushgw.example.org:9091\"), got \"" +
          c.monitor.pushgateway + "\"");
   }
-  if (c.data.split_mode != "full" && c.data.min_length > c.data.sequence_length) {
-    fail("data.min_length (" + std::to_string(c.data.min_length) +
-         ") must not exceed data.sequence_length (" + std::to_string(c.data.sequence_length) + ")");
+  if (c.data.segments.mode != SplitMode::Full &&
+      c.data.segments.min_length > c.data.segments.sequence_length) {
+    fail("data.min_length (" + std::to_string(c.data.segments.min_length) +
+         ") must not exceed data.sequence_length (" +
+         std::to_string(c.data.segments.sequence_length) + ")");
   }
 }
 
@@ -326,13 +360,27 @@ Config resolve_stage(const Config& base, size_t index) {
   c.stages.clear();
   if (base.stages.empty()) return c;
   const StageConfig& stage = base.stages.at(index);
+  Config values = with_stage_values(base, stage);
+  const Schema from = config_schema(values), to = config_schema(c);
+  const std::vector<const Field*> source = stage_fields(from, stage);
+  const std::vector<const Field*> target = stage_fields(to, stage);
+  for (size_t i = 0; i < source.size(); ++i) schema::copy_value(*source[i], *target[i]);
   try {
-    for (const auto& o : stage.overrides) apply_override(c, o);
     validate_config(c);
   } catch (const ConfigError& e) {
     throw ConfigError("stage '" + stage.name + "': " + e.what());
   }
   return c;
+}
+
+std::vector<std::string> stage_settings(const StageConfig& stage) {
+  Config values = with_stage_values(Config{}, stage);
+  const Schema schema = config_schema(values);
+  std::vector<std::string> out;
+  for (const Field* f : stage_fields(schema, stage)) {
+    out.push_back(f->name() + "=" + schema::value_text(*f));
+  }
+  return out;
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
@@ -352,13 +400,13 @@ std::string config_to_toml(const Config& config, bool with_help) {
   for (const auto& stage : config.stages) {
     out += "\n[[stage]]\nname = " + schema::quote_toml(stage.name) + "\n";
     std::string section;
-    for (const auto& o : stage.overrides) {
-      const size_t dot = o.find('.'), eq = o.find('=');
-      if (o.substr(0, dot) != section) {
-        section = o.substr(0, dot);
+    for (const auto& setting : stage_settings(stage)) {
+      const size_t dot = setting.find('.'), eq = setting.find('=');
+      if (setting.substr(0, dot) != section) {
+        section = setting.substr(0, dot);
         out += "[stage." + section + "]\n";
       }
-      out += o.substr(dot + 1, eq - dot - 1) + " = " + o.substr(eq + 1) + "\n";
+      out += setting.substr(dot + 1, eq - dot - 1) + " = " + setting.substr(eq + 1) + "\n";
     }
   }
   return out;
