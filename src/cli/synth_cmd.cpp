@@ -32,6 +32,7 @@ std::string flag_name(const std::string& key) {
   return flag;
 }
 
+// The key's range for --help ("40..80", ">= 0"); errors use the schema's own wording.
 std::string range_note(const schema::Field& f) {
   auto num = [&](double v) {
     return f.type == schema::Type::Float ? shortest_text(v)
