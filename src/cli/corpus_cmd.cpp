@@ -70,7 +70,8 @@ void print_info(const std::string& path, bool as_json) {
                                 {"num_features", c.num_features()},
                                 {"num_articulators", c.num_articulators()},
                                 {"num_speakers", speakers.size()},
-                                {"articulators", c.meta.articulator_names}};
+                                {"articulators", c.meta.articulator_names},
+                                {"recipe", c.meta.recipe}};
     nlohmann::ordered_json per = nlohmann::ordered_json::object();
     for (const auto& name : order) {
       if (!splits.count(name)) continue;
@@ -111,6 +112,10 @@ void print_info(const std::string& path, bool as_json) {
                 static_cast<long long>(percentile(s.lengths, 50)),
                 static_cast<long long>(percentile(s.lengths, 95)),
                 static_cast<long long>(s.lengths.back()));
+  }
+  if (!c.meta.recipe.empty()) {
+    std::printf("\nrecipe (the options that made it; artic synth --config reads them back):\n%s",
+                c.meta.recipe.c_str());
   }
 }
 

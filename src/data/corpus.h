@@ -25,6 +25,10 @@ struct CorpusMeta {
   std::string feature_kind;  // e.g. "logmel", "mfcc", "synthetic-logmel"
   std::string source;        // where the data came from
   std::string created_by;    // tool and version that wrote the file
+  // The options that made the corpus as TOML, e.g. artic synth's [synth] table (which
+  // `artic synth --config` reads back); empty when the tool recorded none. Written as the root
+  // attribute `recipe` only when non-empty.
+  std::string recipe;
 };
 
 struct Corpus {

@@ -26,6 +26,7 @@ void write_file(const std::string& path, const Corpus& c, const CorpusWriteOptio
   h5::write_string_attr(root, "feature_kind", c.meta.feature_kind, path);
   h5::write_string_attr(root, "source", c.meta.source, path);
   h5::write_string_attr(root, "created_by", c.meta.created_by, path);
+  if (!c.meta.recipe.empty()) h5::write_string_attr(root, "recipe", c.meta.recipe, path);
 
   const int64_t frames = c.total_frames();
   const h5::MatrixStorage storage{options.chunk_frames, options.gzip_level};
@@ -151,6 +152,7 @@ void CorpusReader::open(const std::string& path) {
   s.meta.feature_kind = optional_string_attr(f, "feature_kind", path);
   s.meta.source = optional_string_attr(f, "source", path);
   s.meta.created_by = optional_string_attr(f, "created_by", path);
+  s.meta.recipe = optional_string_attr(f, "recipe", path);
 
   s.features = open_matrix(f, "/features", path);
   s.targets = open_matrix(f, "/targets", path);

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
 #include "synth/acoustics.h"
 #include "synth/articulation.h"
 #include "synth/plan.h"
@@ -18,11 +17,16 @@
 namespace artic::synth {
 namespace {
 
+// The RNG's seed: the option is a non-negative int64 (a TOML integer), the same bits.
+uint64_t seed_of(const SynthOptions& o) {
+  return static_cast<uint64_t>(o.seed);
+}
+
 void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands& bands,
                       uint64_t index, int64_t frames, float* features, float* targets) {
   const double fps = o.frame_rate_hz;
-  XoshiroRng plan_rng = stream_rng(o.seed, kPlanStream, index);
-  XoshiroRng noise = stream_rng(o.seed, kNoiseStream, index);
+  XoshiroRng plan_rng = stream_rng(seed_of(o), kPlanStream, index);
+  XoshiroRng noise = stream_rng(seed_of(o), kNoiseStream, index);
   const std::vector<Segment> segs =
       plan_utterance(static_cast<double>(frames) / fps, speaker, plan_rng);
   const auto motor = motor_trajectory(segs, frames, fps);
@@ -57,7 +61,7 @@ void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands
 }
 
 int64_t draw_frames(const SynthOptions& o, uint64_t index) {
-  XoshiroRng rng = stream_rng(o.seed, kLengthStream, index);
+  XoshiroRng rng = stream_rng(seed_of(o), kLengthStream, index);
   const double mu = std::log(o.mean_length_s) - 0.5 * o.length_sigma * o.length_sigma;
   const double seconds =
       std::clamp(std::exp(mu + o.length_sigma * rng.normal()), o.min_length_s, o.max_length_s);
@@ -68,7 +72,7 @@ std::vector<int> draw_splits(const SynthOptions& o) {
   const int n = o.num_utterances;
   std::vector<int> split(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
-    const double u = stream_rng(o.seed, kSplitStream, static_cast<uint64_t>(i)).uniform();
+    const double u = stream_rng(seed_of(o), kSplitStream, static_cast<uint64_t>(i)).uniform();
     split[i] = u < o.test_fraction ? 2 : u < o.test_fraction + o.valid_fraction ? 1 : 0;
   }
   if (n < 3) return split;
@@ -101,41 +105,7 @@ std::string format_name(const char* pattern, int value) {
   return buf;
 }
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw UserError("synth: " + message);
-}
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%g", v);
-  return buf;
-}
-
-void require_range(double value, double lo, double hi, const char* name) {
-  require(std::isfinite(value) && value >= lo && value <= hi,
-          std::string(name) + " must be in " + num(lo) + ".." + num(hi) + ", got " + num(value));
-}
-
 }  // namespace
-
-void validate(const SynthOptions& o) {
-  require_range(o.num_utterances, 1, 1000000, "num_utterances");
-  require_range(o.num_speakers, 1, 999, "num_speakers");
-  require_range(o.num_features, 40, 80, "num_features");
-  require_range(o.frame_rate_hz, 10, 1000, "frame_rate_hz");
-  require_range(o.min_length_s, 0.01, 3600, "min_length_s");
-  require_range(o.max_length_s, o.min_length_s, 3600, "max_length_s");
-  require_range(o.mean_length_s, o.min_length_s, o.max_length_s, "mean_length_s");
-  require_range(o.length_sigma, 0, 3, "length_sigma");
-  require_range(o.valid_fraction, 0, 0.99, "valid_fraction");
-  require_range(o.test_fraction, 0, 0.99, "test_fraction");
-  require(o.valid_fraction + o.test_fraction < 1.0,
-          "valid_fraction + test_fraction must be below 1, got " +
-              num(o.valid_fraction + o.test_fraction));
-  require_range(o.acoustic_noise, 0, 10, "acoustic_noise");
-  require_range(o.snr_db, -20, 120, "snr_db");
-  require_range(o.ema_noise_mm, 0, 10, "ema_noise_mm");
-}
 
 Corpus synthesize(const SynthOptions& options) {
   validate(options);
@@ -144,6 +114,7 @@ Corpus synthesize(const SynthOptions& options) {
   corpus.meta.frame_rate_hz = o.frame_rate_hz;
   corpus.meta.feature_kind = "synthetic-logmel";
   corpus.meta.source = "artic synth seed=" + std::to_string(o.seed);
+  corpus.meta.recipe = synth_options_to_toml(o);
   for (int b = 0; b < o.num_features; ++b) {
     corpus.meta.feature_names.push_back(format_name("mel_%02d", b));
   }
@@ -151,7 +122,8 @@ Corpus synthesize(const SynthOptions& options) {
                                        synth::kChannelNames + synth::kNumChannels);
 
   std::vector<synth::Speaker> speakers;
-  for (int s = 0; s < o.num_speakers; ++s) speakers.push_back(synth::make_speaker(o.seed, s));
+  for (int s = 0; s < o.num_speakers; ++s)
+    speakers.push_back(synth::make_speaker(synth::seed_of(o), s));
   const std::vector<int> split = synth::draw_splits(o);
   const char* const kSplitNames[3] = {"train", "valid", "test"};
   int64_t total = 0;

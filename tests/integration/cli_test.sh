@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of the artic CLI: exit codes (0 ok, 2 usage/config/data), one-sentence
-# errors on stderr, synth determinism, corpus info, config check/show round trip.
+# errors on stderr, synth determinism and options (flags, --config, the recipe in the corpus),
+# corpus info, config check/show round trip.
 # Usage: cli_test.sh ARTIC_BINARY ORACLE_PYTHON
 set -uo pipefail
 ARTIC=$1
@@ -45,7 +46,44 @@ expect synth-same-seed-same-bytes 0 "" -- cmp "$TMP/a.h5" "$TMP/b.h5"
 expect synth-other-seed-differs 1 "" -- cmp -s "$TMP/a.h5" "$TMP/c.h5"
 expect synth-no-clobber 2 "already exists; pass --force" -- "$ARTIC" synth --out "$TMP/a.h5"
 expect synth-force 0 "" -- "$ARTIC" synth --out "$TMP/a.h5" --seed 11 --utterances 40 --force
-expect synth-bad-option 2 "num_features" -- "$ARTIC" synth --out "$TMP/d.h5" --features 7
+expect synth-bad-option 2 "artic: error: --features: synth.features must be in [40, 80], got 7" \
+  -- "$ARTIC" synth --out "$TMP/d.h5" --features 7
+expect synth-bad-type 2 "--utterances: synth.utterances must be an integer, got 'many'" \
+  -- "$ARTIC" synth --out "$TMP/d.h5" --utterances many
+expect synth-negative-seed 2 "--seed: synth.seed must be >= 0, got -3" \
+  -- "$ARTIC" synth --out "$TMP/d.h5" --seed -3
+expect synth-between-keys 2 "synth: max_length = 0.5 must be >= min_length = 1.0" \
+  -- "$ARTIC" synth --out "$TMP/d.h5" --max-length 0.5
+expect synth-needs-out 2 "artic synth needs --out" -- "$ARTIC" synth --seed 3
+
+# synth --config: a [synth] table with the flags' keys; flags given override the file.
+printf '[synth]\nseed = 4\nutterances = 30\nmean_length = 2.0\n' > "$TMP/recipe.toml"
+"$ARTIC" synth --config "$TMP/recipe.toml" --utterances 12 --print-config > "$TMP/resolved.toml"
+expect synth-config-file-value 0 "seed = 4" -- cat "$TMP/resolved.toml"
+expect synth-config-flag-wins 0 "utterances = 12" -- cat "$TMP/resolved.toml"
+expect synth-print-config-help 0 "# number of utterances" -- cat "$TMP/resolved.toml"
+"$ARTIC" synth --config "$TMP/resolved.toml" --print-config > "$TMP/resolved2.toml"
+expect synth-print-config-round-trip 0 "" -- cmp "$TMP/resolved.toml" "$TMP/resolved2.toml"
+expect synth-from-config 0 "12 utterances" \
+  -- "$ARTIC" synth --config "$TMP/recipe.toml" --utterances 12 --out "$TMP/f.h5"
+expect synth-from-flags 0 "" \
+  -- "$ARTIC" synth --seed 4 --utterances 12 --mean-length 2 --out "$TMP/g.h5"
+expect synth-config-same-as-flags 0 "" -- cmp "$TMP/f.h5" "$TMP/g.h5"
+printf '[synth]\nseed = 4\nutterance = 30\n' > "$TMP/typo_recipe.toml"
+expect synth-config-typo 2 "$TMP/typo_recipe.toml:3: unknown key 'utterance' in [synth]; did you mean 'utterances'?" \
+  -- "$ARTIC" synth --config "$TMP/typo_recipe.toml" --out "$TMP/d.h5"
+printf '[synth]\nfeatures = 90\n' > "$TMP/range_recipe.toml"
+expect synth-config-range 2 "$TMP/range_recipe.toml:2: synth.features must be in [40, 80], got 90" \
+  -- "$ARTIC" synth --config "$TMP/range_recipe.toml" --out "$TMP/d.h5"
+expect synth-errors-write-no-file 1 "" -- test -e "$TMP/d.h5" -o -e "$TMP/d.h5.tmp"
+
+# The corpus records its options; `corpus info` shows them, and they remake the same file.
+expect corpus-info-recipe 0 "utterances = 12" -- "$ARTIC" corpus info "$TMP/f.h5"
+"$ARTIC" corpus info --json "$TMP/f.h5" \
+  | "$PY" -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["recipe"])' > "$TMP/recorded.toml"
+expect synth-recorded-remakes 0 "" \
+  -- "$ARTIC" synth --config "$TMP/recorded.toml" --out "$TMP/h.h5"
+expect synth-recorded-same-bytes 0 "" -- cmp "$TMP/f.h5" "$TMP/h.h5"
 expect synth-into-new-dir 0 "" -- "$ARTIC" synth --out "$TMP/new/dir/e.h5" --utterances 10
 
 # corpus info: table and JSON agree with an independent h5py read.

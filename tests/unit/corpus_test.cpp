@@ -23,6 +23,7 @@ Corpus small_corpus() {
   c.meta.feature_kind = "test";
   c.meta.source = "unit test";
   c.meta.created_by = "corpus_test";
+  c.meta.recipe = "[tool]\nkey = \"a value\"\n# a comment\n";
   c.utterances = {
       {"a", "s1", "train", 0, 4}, {"b", "s2", "valid", 4, 1}, {"c", "s2", "test", 5, 6}};
   for (int t = 0; t < 11; ++t) {
@@ -49,6 +50,7 @@ void expect_same(const Corpus& a, const Corpus& b) {
   EXPECT_EQ(a.meta.feature_kind, b.meta.feature_kind);
   EXPECT_EQ(a.meta.source, b.meta.source);
   EXPECT_EQ(a.meta.created_by, b.meta.created_by);
+  EXPECT_EQ(a.meta.recipe, b.meta.recipe);
   ASSERT_EQ(a.utterances.size(), b.utterances.size());
   for (size_t i = 0; i < a.utterances.size(); ++i) {
     EXPECT_EQ(a.utterances[i].id, b.utterances[i].id);
@@ -63,12 +65,14 @@ void expect_same(const Corpus& a, const Corpus& b) {
 
 TEST(Corpus, WriteReadRoundTrip) {
   test::TempDir dir;
-  const Corpus c = small_corpus();
+  Corpus c = small_corpus();
   for (int gzip : {0, 6}) {
     CorpusWriteOptions options;
     options.gzip_level = gzip;
     options.chunk_frames = 3;
     const std::string path = dir.file("c" + std::to_string(gzip) + ".h5");
+    // No recipe (a corpus not made by artic synth): no attribute, read back empty.
+    c.meta.recipe = gzip == 0 ? "" : small_corpus().meta.recipe;
     write_corpus(path, c, options);
     expect_same(c, read_corpus(path));
 
@@ -202,6 +206,7 @@ TEST(Corpus, ReadsWhatH5pyWritesAndRefusesMalformedFiles) {
       EXPECT_EQ(c.meta.articulator_names[2], "a2");
       EXPECT_EQ(c.meta.frame_rate_hz, 100.0);
       EXPECT_EQ(c.meta.source, "h5py");
+      EXPECT_EQ(c.meta.recipe, "");  // files written before the recipe attribute existed
       for (size_t u = 0; u < c.utterances.size(); ++u) {
         for (int64_t t = 0; t < c.utterances[u].length; ++t) {
           const double frame = static_cast<double>(c.utterances[u].offset + t);

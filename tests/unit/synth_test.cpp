@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/schema.h"
+#include "test_util.h"
 
 namespace artic {
 namespace {
@@ -314,22 +316,23 @@ TEST(SynthTest, BadOptionsThrowUserErrorNamingTheOption) {
     std::string option;
   };
   const std::vector<Case> cases = {
-      {[](SynthOptions& o) { o.num_utterances = 0; }, "num_utterances"},
-      {[](SynthOptions& o) { o.num_speakers = 0; }, "num_speakers"},
-      {[](SynthOptions& o) { o.num_features = 12; }, "num_features"},
-      {[](SynthOptions& o) { o.num_features = 81; }, "num_features"},
-      {[](SynthOptions& o) { o.mean_length_s = 40.0; }, "mean_length_s"},
-      {[](SynthOptions& o) { o.mean_length_s = NAN; }, "mean_length_s"},
-      {[](SynthOptions& o) { o.length_sigma = -0.1; }, "length_sigma"},
-      {[](SynthOptions& o) { o.min_length_s = 0.0; }, "min_length_s"},
-      {[](SynthOptions& o) { o.max_length_s = 0.5; }, "max_length_s"},
-      {[](SynthOptions& o) { o.valid_fraction = -0.1; }, "valid_fraction"},
-      {[](SynthOptions& o) { o.test_fraction = 1.0; }, "test_fraction"},
+      {[](SynthOptions& o) { o.num_utterances = 0; }, "synth.utterances"},
+      {[](SynthOptions& o) { o.num_speakers = 0; }, "synth.speakers"},
+      {[](SynthOptions& o) { o.num_features = 12; }, "synth.features"},
+      {[](SynthOptions& o) { o.num_features = 81; }, "synth.features"},
+      {[](SynthOptions& o) { o.mean_length_s = 40.0; }, "mean_length"},
+      {[](SynthOptions& o) { o.mean_length_s = NAN; }, "synth.mean_length"},
+      {[](SynthOptions& o) { o.length_sigma = -0.1; }, "synth.length_sigma"},
+      {[](SynthOptions& o) { o.min_length_s = 0.0; }, "synth.min_length"},
+      {[](SynthOptions& o) { o.max_length_s = 0.5; }, "max_length"},
+      {[](SynthOptions& o) { o.valid_fraction = -0.1; }, "synth.valid_fraction"},
+      {[](SynthOptions& o) { o.test_fraction = 1.0; }, "synth.test_fraction"},
       {[](SynthOptions& o) { o.valid_fraction = o.test_fraction = 0.5; }, "valid_fraction"},
-      {[](SynthOptions& o) { o.frame_rate_hz = 0.0; }, "frame_rate_hz"},
-      {[](SynthOptions& o) { o.acoustic_noise = -1.0; }, "acoustic_noise"},
-      {[](SynthOptions& o) { o.snr_db = INFINITY; }, "snr_db"},
-      {[](SynthOptions& o) { o.ema_noise_mm = -1.0; }, "ema_noise_mm"},
+      {[](SynthOptions& o) { o.frame_rate_hz = 0.0; }, "synth.frame_rate"},
+      {[](SynthOptions& o) { o.acoustic_noise = -1.0; }, "synth.acoustic_noise"},
+      {[](SynthOptions& o) { o.snr_db = INFINITY; }, "synth.snr_db"},
+      {[](SynthOptions& o) { o.ema_noise_mm = -1.0; }, "synth.ema_noise_mm"},
+      {[](SynthOptions& o) { o.seed = -1; }, "synth.seed"},
   };
   for (const Case& c : cases) {
     const std::string message = synth_error(c.change);
@@ -337,8 +340,136 @@ TEST(SynthTest, BadOptionsThrowUserErrorNamingTheOption) {
     EXPECT_EQ(message.rfind("synth: ", 0), 0u) << message;
   }
   EXPECT_EQ(synth_error([](SynthOptions& o) { o.num_features = 12; }),
-            "synth: num_features must be in 40..80, got 12");
+            "synth: synth.features must be in [40, 80], got 12");
+  EXPECT_EQ(synth_error([](SynthOptions& o) { o.max_length_s = 0.5; }),
+            "synth: max_length = 0.5 must be >= min_length = 1.0");
   EXPECT_EQ(synth_error([](SynthOptions&) {}), "");
+}
+
+void expect_same_options(const SynthOptions& a, const SynthOptions& b) {
+  EXPECT_EQ(a.seed, b.seed);
+  EXPECT_EQ(a.num_utterances, b.num_utterances);
+  EXPECT_EQ(a.num_speakers, b.num_speakers);
+  EXPECT_EQ(a.num_features, b.num_features);
+  EXPECT_EQ(a.mean_length_s, b.mean_length_s);
+  EXPECT_EQ(a.length_sigma, b.length_sigma);
+  EXPECT_EQ(a.min_length_s, b.min_length_s);
+  EXPECT_EQ(a.max_length_s, b.max_length_s);
+  EXPECT_EQ(a.valid_fraction, b.valid_fraction);
+  EXPECT_EQ(a.test_fraction, b.test_fraction);
+  EXPECT_EQ(a.frame_rate_hz, b.frame_rate_hz);
+  EXPECT_EQ(a.acoustic_noise, b.acoustic_noise);
+  EXPECT_EQ(a.snr_db, b.snr_db);
+  EXPECT_EQ(a.ema_noise_mm, b.ema_noise_mm);
+}
+
+// Options far from the defaults, with values that need every digit to read back.
+SynthOptions unusual_options() {
+  SynthOptions o;
+  o.seed = 9'000'000'000'000'000'000;
+  o.num_utterances = 7;
+  o.num_speakers = 3;
+  o.num_features = 41;
+  o.mean_length_s = 1.0 / 3.0 + 1.0;
+  o.length_sigma = 0.1;
+  o.min_length_s = 0.75;
+  o.max_length_s = 2.5;
+  o.valid_fraction = 0.2;
+  o.test_fraction = 0.3;
+  o.frame_rate_hz = 200.0;
+  o.acoustic_noise = 0.0;
+  o.snr_db = -7.25;
+  o.ema_noise_mm = 1e-3;
+  return o;
+}
+
+// The keys are the CLI flags with '_' for '-', in this order; the defaults are the struct's.
+TEST(SynthOptionsTest, SchemaDeclaresEveryKeyWithDefaultsRangeAndHelp) {
+  SynthOptions o;
+  const schema::Schema keys = synth_schema(o);
+  std::vector<std::string> names;
+  for (const schema::Field& f : keys.fields()) {
+    names.push_back(f.name());
+    EXPECT_FALSE(f.help.empty()) << f.name();
+    EXPECT_TRUE(std::isfinite(f.lo)) << f.name();
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "synth.seed", "synth.utterances", "synth.speakers", "synth.features",
+                "synth.mean_length", "synth.length_sigma", "synth.min_length", "synth.max_length",
+                "synth.valid_fraction", "synth.test_fraction", "synth.frame_rate",
+                "synth.acoustic_noise", "synth.snr_db", "synth.ema_noise_mm"}));
+  EXPECT_EQ(synth_options_to_toml(o),
+            "[synth]\nseed = 1\nutterances = 500\nspeakers = 4\nfeatures = 60\n"
+            "mean_length = 6.0\nlength_sigma = 0.5\nmin_length = 1.0\nmax_length = " +
+                schema::format_number(30.0) + "\nvalid_fraction = 0.1\ntest_fraction = 0.1\n" +
+                "frame_rate = " + schema::format_number(100.0) +
+                "\nacoustic_noise = 0.1\nsnr_db = " + schema::format_number(30.0) +
+                "\nema_noise_mm = 0.1\n");
+  EXPECT_NO_THROW(validate(o));
+}
+
+TEST(SynthOptionsTest, TomlRoundTripsToTheSameOptions) {
+  const SynthOptions o = unusual_options();
+  for (bool with_help : {false, true}) {
+    const std::string text = synth_options_to_toml(o, with_help);
+    SCOPED_TRACE(text);
+    const SynthOptions back = parse_synth_options(text, "recipe.toml");
+    expect_same_options(o, back);
+    EXPECT_EQ(synth_options_to_toml(back, with_help), text);
+  }
+  // Keys left out keep their defaults; an empty document is the defaults.
+  expect_same_options(parse_synth_options("", "empty.toml"), SynthOptions{});
+  const SynthOptions part = parse_synth_options("[synth]\nspeakers = 9\n", "part.toml");
+  EXPECT_EQ(part.num_speakers, 9);
+  EXPECT_EQ(part.num_utterances, SynthOptions{}.num_utterances);
+}
+
+std::string parse_error(const std::string& text) {
+  try {
+    parse_synth_options(text, "s.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(SynthOptionsTest, FileErrorsNameTheLineKeyAndRange) {
+  EXPECT_EQ(parse_error("[synth]\nseed = 2\nutterances = 0\n"),
+            "s.toml:3: synth.utterances must be in [1, 1000000], got 0");
+  EXPECT_EQ(parse_error("[synth]\nutterance = 3\n"),
+            "s.toml:2: unknown key 'utterance' in [synth]; did you mean 'utterances'?");
+  EXPECT_EQ(parse_error("[synt]\nseed = 3\n"),
+            "s.toml:1: unknown section [synt]; did you mean [synth]?");
+  EXPECT_EQ(parse_error("[synth]\nseed = -4\n"), "s.toml:2: synth.seed must be >= 0, got -4");
+  EXPECT_EQ(parse_error("[synth]\nfeatures = \"many\"\n"),
+            "s.toml:2: synth.features must be an integer, got a string");
+  EXPECT_NE(parse_error("[synth\n").find("s.toml:1"), std::string::npos);
+  try {
+    load_synth_options("/nonexistent/synth.toml");
+    ADD_FAILURE() << "read a missing file";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("/nonexistent/synth.toml: cannot open", 0), 0u)
+        << e.what();
+  }
+}
+
+// What synthesize() records is the options: written to HDF5 and read back, the recipe parses
+// to the same options, and those make the same corpus.
+TEST(SynthOptionsTest, CorpusRecordsItsOptionsAndTheyRemakeIt) {
+  test::TempDir dir;
+  const SynthOptions o = unusual_options();
+  Corpus c = synthesize(o);
+  EXPECT_EQ(c.meta.recipe, synth_options_to_toml(o));
+  write_corpus(dir.file("c.h5"), c);
+  const Corpus back = read_corpus(dir.file("c.h5"));
+  EXPECT_EQ(back.meta.recipe, c.meta.recipe);
+  const SynthOptions parsed = parse_synth_options(back.meta.recipe, "recipe");
+  expect_same_options(o, parsed);
+  const Corpus again = synthesize(parsed);
+  EXPECT_EQ(again.features, c.features);
+  EXPECT_EQ(again.targets, c.targets);
+  EXPECT_EQ(back.meta.source, "artic synth seed=9000000000000000000");
 }
 
 }  // namespace
