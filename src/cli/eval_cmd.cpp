@@ -95,13 +95,18 @@ void run_eval(const EvalArgs& args) {
   if (!args.predictions.empty()) {
     sink = [&](size_t utt, const std::vector<float>& mm) { predicted[utt] = mm; };
   }
-  const SplitResult r = evaluate_split(*model, source, utts, data.normalizer,
-                                       evaluation_sampler_options(config, 1, 0), torch::kCPU, sink);
+  const SplitResult r =
+      evaluate_split(*model, source, utts, data.normalizer,
+                     evaluation_options(config, corpus.meta, 1, 0), torch::kCPU, sink);
   std::cout << args.split << " split of " << config.data.corpus << " (" << r.metrics.utterances
             << " utterances, " << r.metrics.frames << " frames), checkpoint " << checkpoint << ":\n"
             << metrics_table(r.metrics);
+  if (r.speech.utterances > 0) {
+    std::cout << speech_line(r.speech, config.data.segments.silence_threshold_db, r.metrics.frames);
+  }
   const std::string out = args.out.empty() ? (fs::path(args.run) / "eval.json").string() : args.out;
-  write_record(out, EvalRecord{args.split, checkpoint, r.metrics, r.loss});
+  write_record(out,
+               eval_record(args.split, checkpoint, r, config.data.segments.silence_threshold_db));
   std::cout << "wrote " << out << "\n";
   if (!args.predictions.empty()) {
     std::vector<std::vector<float>> ordered;

@@ -24,6 +24,14 @@ struct EvalMetrics {
   int64_t frames = 0;
 };
 
+// One utterance's metrics per channel (its r_utterances is 0 or 1), on all its frames and on its
+// speech frames only; `speech` is empty when speech frames were not measured.
+struct UtteranceMetrics {
+  std::string id;
+  int64_t frames = 0, speech_frames = 0;
+  std::vector<ChannelMetrics> all, speech;
+};
+
 class MetricAccumulator {
  public:
   explicit MetricAccumulator(std::vector<std::string> articulators);

@@ -9,86 +9,12 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/file_read.h"
+#include "eval/record_fields.h"
 
 namespace artic {
 namespace {
 
-// A key that is missing or holds the wrong type, named (with its parents) in the message.
-struct BadField : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// nlohmann's messages start with "[json.exception.type_error.302] ".
-std::string reason(const std::exception& e) {
-  const std::string text = e.what();
-  const size_t end = text.rfind("] ", text.find(' '));
-  return text[0] == '[' && end != std::string::npos ? text.substr(end + 2) : text;
-}
-
-// JSON has no NaN or infinity: they are written as null and read back as NaN.
-template <typename T>
-void read_value(const Json& v, const char* key, T& out) {
-  const std::string name = "'" + std::string(key) + "'";
-  if constexpr (std::is_floating_point_v<T>) {
-    if (v.is_null()) {
-      out = std::numeric_limits<T>::quiet_NaN();
-      return;
-    }
-  }
-  // A float converted to an integer out of its range is undefined behaviour: refuse floats.
-  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-    if (!v.is_number_integer()) {
-      throw BadField(name + ": an integer expected, got " + v.type_name());
-    }
-  }
-  if constexpr (std::is_same_v<T, std::vector<int>>) {
-    for (const auto& item : v) {
-      if (!item.is_number_integer()) throw BadField(name + ": a list of integers expected");
-    }
-  }
-  try {
-    v.get_to(out);
-  } catch (const BadField& e) {
-    throw BadField("in " + name + ": " + e.what());
-  } catch (const Json::exception& e) {
-    throw BadField(name + ": " + reason(e));
-  }
-}
-
-template <typename T>
-void required(const Json& j, const char* key, T& out) {
-  const auto it = j.is_object() ? j.find(key) : j.end();
-  if (it == j.end()) throw BadField(std::string("missing key '") + key + "'");
-  read_value(*it, key, out);
-}
-
-// Absent or null keeps the default (files written by older versions lack newer keys).
-template <typename T>
-void optional(const Json& j, const char* key, T& out) {
-  const auto it = j.is_object() ? j.find(key) : j.end();
-  if (it != j.end() && !it->is_null()) read_value(*it, key, out);
-}
-
-// What JSON can hold: NaN and infinity become null.
-Json num(double v) {
-  return std::isfinite(v) ? Json(v) : Json();
-}
-
-Json channel_json(const ChannelMetrics& c, bool with_count) {
-  Json v = {
-      {"rmse_mm", num(c.rmse_mm)}, {"mae_mm", num(c.mae_mm)}, {"pearson_r", num(c.pearson_r)}};
-  if (with_count) v["r_utterances"] = c.r_utterances;
-  return v;
-}
-
-ChannelMetrics channel_from(const Json& j) {
-  ChannelMetrics c;
-  required(j, "rmse_mm", c.rmse_mm);
-  required(j, "mae_mm", c.mae_mm);
-  required(j, "pearson_r", c.pearson_r);
-  optional(j, "r_utterances", c.r_utterances);
-  return c;
-}
+using namespace record_fields;
 
 // Files carry epochs 1-based; records hold them 0-based.
 int64_t epoch_in_file(int64_t epoch) {
@@ -193,35 +119,6 @@ void from_json(const Json& j, StepLine& r) {
   optional(j, "padding_efficiency", r.padding_efficiency);
   optional(j, "bad_steps", r.bad_steps);
   optional(j, "seconds", r.seconds);
-}
-
-void to_json(Json& j, const EvalMetrics& m) {
-  j = {{"mean", channel_json(m.mean, false)}};
-  Json per = Json::object();
-  for (size_t a = 0; a < m.articulators.size(); ++a) {
-    per[m.articulators[a]] = channel_json(m.per_channel[a], true);
-  }
-  j["articulators"] = per;
-}
-
-void from_json(const Json& j, EvalMetrics& m) {
-  Json mean, per;
-  required(j, "mean", mean);
-  required(j, "articulators", per);
-  if (!per.is_object()) throw BadField("'articulators': an object of articulator names expected");
-  m.mean = channel_from(mean);
-  m.articulators.clear();
-  m.per_channel.clear();
-  for (const auto& [name, channel] : per.items()) {
-    m.articulators.push_back(name);
-    try {
-      m.per_channel.push_back(channel_from(channel));
-    } catch (const BadField& e) {
-      throw BadField("in 'articulators." + name + "': " + e.what());
-    }
-  }
-  optional(j, "utterances", m.utterances);
-  optional(j, "frames", m.frames);
 }
 
 void to_json(Json& j, const ValidationRecord& r) {
@@ -368,21 +265,6 @@ void from_json(const Json& j, RunSummary& r) {
   optional(j, "hosts", r.throughput.hosts);
   optional(j, "local_ranks", r.throughput.local_ranks);
   optional(j, "stages", r.stages);
-}
-
-void to_json(Json& j, const EvalRecord& r) {
-  j = {{"split", r.split}, {"utterances", r.metrics.utterances}, {"frames", r.metrics.frames}};
-  const Json metrics(r.metrics);
-  for (const auto& [key, value] : metrics.items()) j[key] = value;
-  if (!r.checkpoint.empty()) j["checkpoint"] = r.checkpoint;
-  if (std::isfinite(r.loss)) j["loss"] = r.loss;
-}
-
-void from_json(const Json& j, EvalRecord& r) {
-  required(j, "split", r.split);
-  optional(j, "checkpoint", r.checkpoint);
-  optional(j, "loss", r.loss);
-  from_json(j, r.metrics);
 }
 
 std::string metrics_line(const StepLine& r) {

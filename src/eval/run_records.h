@@ -125,13 +125,21 @@ struct RunSummary {
   std::vector<StageEndRecord> stages;  // staged runs only
 };
 
-// eval.json (and `artic eval --out`).
+// eval.json (and `artic eval --out`). Files from before per-utterance records read with no
+// utterances and no speech metrics.
 struct EvalRecord {
   std::string split, checkpoint;
   EvalMetrics metrics;
   double loss = std::numeric_limits<double>::quiet_NaN();  // normalized MSE; NaN: not recorded
+  // On speech frames only (energy within speech_threshold_db of the utterance's loudest frame);
+  // speech.utterances = 0 when not measured.
+  EvalMetrics speech;
+  double speech_threshold_db = std::numeric_limits<double>::quiet_NaN();
+  std::vector<UtteranceMetrics> utterances;  // channels in metrics.articulators' order
 };
 
+void to_json(Json& j, const UtteranceMetrics& r);
+void from_json(const Json& j, UtteranceMetrics& r);
 void to_json(Json& j, const PhaseTimes& r);
 void from_json(const Json& j, PhaseTimes& r);
 void to_json(Json& j, const StepLine& r);

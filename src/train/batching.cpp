@@ -20,4 +20,16 @@ SamplerOptions evaluation_sampler_options(const Config& c, int world_size, int r
   return o;
 }
 
+EvalOptions evaluation_options(const Config& c, const CorpusMeta& meta, int world_size, int rank) {
+  EvalOptions o;
+  o.batching = evaluation_sampler_options(c, world_size, rank);
+  const std::string& kind = meta.feature_kind;
+  const std::string suffix = "logmel";
+  if (kind.size() >= suffix.size() &&
+      kind.compare(kind.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    o.speech_threshold_db = c.data.segments.silence_threshold_db;
+  }
+  return o;
+}
+
 }  // namespace artic

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
+#include "data/corpus.h"
 #include "data/sampler.h"
 #include "train/config.h"
 
@@ -17,5 +19,17 @@ SamplerOptions training_sampler_options(const Config& config, int64_t stage, int
 // Sequential batches of whole utterances under the same budget rules as training; an utterance
 // over the budget is evaluated alone (see data/sampler.h).
 SamplerOptions evaluation_sampler_options(const Config& config, int world_size, int rank);
+
+struct EvalOptions {
+  SamplerOptions batching;  // sequential
+  // A speech frame's energy is at least this many dB above its utterance's loudest frame's
+  // (negative); NaN: the features are not log powers, speech frames are not measured.
+  double speech_threshold_db = std::numeric_limits<double>::quiet_NaN();
+};
+
+// Evaluation of a corpus with `meta`'s features: speech frames are measured on log-power
+// features (log-mel), at data.silence_threshold_db, the silence split's threshold.
+EvalOptions evaluation_options(const Config& config, const CorpusMeta& meta, int world_size,
+                               int rank);
 
 }  // namespace artic

@@ -1,26 +1,93 @@
 #include "train/predict.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "data/batch.h"
+#include "data/segmenter.h"
 #include "dist/topology.h"
 
 namespace artic {
+namespace {
+
+// Frames of an utterance whose energy is within `threshold_db` of its loudest frame.
+std::vector<int64_t> speech_frames(const FrameSource& source, const Segment& utterance,
+                                   double threshold_db) {
+  const int64_t nf = static_cast<int64_t>(source.meta().feature_names.size());
+  const int64_t na = static_cast<int64_t>(source.meta().articulator_names.size());
+  std::vector<float> features(static_cast<size_t>(utterance.length * nf));
+  std::vector<float> targets(static_cast<size_t>(utterance.length * na));
+  source.read(utterance, features.data(), targets.data());
+  const std::vector<float> energy = frame_energy_db(features.data(), utterance.length, nf);
+  const float loudest = *std::max_element(energy.begin(), energy.end());
+  std::vector<int64_t> out;
+  for (int64_t t = 0; t < utterance.length; ++t) {
+    if (energy[static_cast<size_t>(t)] >= loudest + threshold_db) out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<float> rows(const std::vector<float>& values, const std::vector<int64_t>& frames,
+                        int64_t width) {
+  std::vector<float> out;
+  out.reserve(frames.size() * static_cast<size_t>(width));
+  for (int64_t t : frames) {
+    out.insert(out.end(), values.begin() + t * width, values.begin() + (t + 1) * width);
+  }
+  return out;
+}
+
+// Per-utterance sums travel as MetricAccumulator flats: [all frames | speech frames].
+struct UtteranceSums {
+  size_t width;
+  std::vector<double> flat;
+
+  UtteranceSums(size_t utterances, size_t channels)
+      : width(2 * (4 * channels + 2)), flat(utterances * width) {}
+  void put(size_t k, const MetricAccumulator& all, const MetricAccumulator& speech) {
+    const std::vector<double> a = all.to_flat(), s = speech.to_flat();
+    std::copy(a.begin(), a.end(), flat.begin() + static_cast<std::ptrdiff_t>(k * width));
+    std::copy(s.begin(), s.end(), flat.begin() + static_cast<std::ptrdiff_t>(k * width + a.size()));
+  }
+  UtteranceMetrics get(size_t k, const std::vector<std::string>& names, bool with_speech) const {
+    const auto at = flat.begin() + static_cast<std::ptrdiff_t>(k * width);
+    const auto half = static_cast<std::ptrdiff_t>(width / 2);
+    const EvalMetrics all =
+        MetricAccumulator::from_flat(names, std::vector<double>(at, at + half)).result();
+    const EvalMetrics speech =
+        MetricAccumulator::from_flat(names, std::vector<double>(at + half, at + 2 * half)).result();
+    UtteranceMetrics u;
+    u.frames = all.frames;
+    u.all = all.per_channel;
+    if (with_speech) {
+      u.speech_frames = speech.frames;
+      u.speech = speech.per_channel;
+    }
+    return u;
+  }
+};
+
+}  // namespace
 
 SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& source,
                            const std::vector<size_t>& utterances, const Normalizer& normalizer,
-                           const SamplerOptions& batching, const torch::Device& device,
+                           const EvalOptions& options, const torch::Device& device,
                            const PredictionSink& sink) {
+  const SamplerOptions& batching = options.batching;
   if (batching.batching.mode != BatchOrder::Sequential) {
     throw std::invalid_argument("evaluate_split: batching mode '" +
                                 name_of(batching.batching.mode) + "' is not sequential");
   }
+  const bool with_speech = std::isfinite(options.speech_threshold_db);
   std::vector<int64_t> lengths;
   lengths.reserve(utterances.size());
   for (size_t i : utterances) lengths.push_back(source.utterances()[i].length);
   BatchSampler sampler(lengths, batching);
-  const int64_t na = static_cast<int64_t>(normalizer.articulator_names.size());
-  MetricAccumulator metrics(normalizer.articulator_names);
+  const std::vector<std::string>& names = normalizer.articulator_names;
+  const int64_t na = static_cast<int64_t>(names.size());
+  MetricAccumulator metrics(names), speech_metrics(names);
+  UtteranceSums per_utterance(utterances.size(), names.size());
   std::vector<double> loss = {0.0, 0.0};  // squared error sum, frames
   const bool was_training = model.is_training();
   model.eval();
@@ -55,20 +122,51 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
       normalizer.denormalize_targets(pred_mm.data(), len);
       normalizer.denormalize_targets(target_mm.data(), len);
       metrics.add_utterance(pred_mm.data(), target_mm.data(), len);
+      MetricAccumulator one(names), one_speech(names);
+      one.add_utterance(pred_mm.data(), target_mm.data(), len);
+      if (with_speech) {
+        const std::vector<int64_t> speech =
+            speech_frames(source, batch_segs[i], options.speech_threshold_db);
+        const std::vector<float> ps = rows(pred_mm, speech, na), ys = rows(target_mm, speech, na);
+        const auto n = static_cast<int64_t>(speech.size());
+        speech_metrics.add_utterance(ps.data(), ys.data(), n);
+        one_speech.add_utterance(ps.data(), ys.data(), n);
+      }
+      per_utterance.put(static_cast<size_t>(batch.items[i]), one, one_speech);
       if (sink) sink(static_cast<size_t>(batch_segs[i].utterance), pred_mm);
     }
   }
   if (was_training) model.train();
-  std::vector<double> flat = metrics.to_flat();
+  std::vector<double> flat = metrics.to_flat(), speech_flat = speech_metrics.to_flat();
   if (batching.world_size > 1) {
     host_all_reduce_sum(loss);
     host_all_reduce_sum(flat);
+    host_all_reduce_sum(speech_flat);
+    host_all_reduce_sum(per_utterance.flat);
   }
   SplitResult r;
   r.frames = static_cast<int64_t>(loss[1]);
   r.loss = loss[1] > 0 ? loss[0] / (loss[1] * static_cast<double>(na)) : 0.0;
-  r.metrics = MetricAccumulator::from_flat(normalizer.articulator_names, flat).result();
+  r.metrics = MetricAccumulator::from_flat(names, flat).result();
+  if (with_speech) r.speech = MetricAccumulator::from_flat(names, speech_flat).result();
+  for (size_t k = 0; k < utterances.size(); ++k) {
+    r.utterances.push_back(per_utterance.get(k, names, with_speech));
+    r.utterances.back().id = source.utterances()[utterances[k]].id;
+  }
   return r;
+}
+
+EvalRecord eval_record(const std::string& split, const std::string& checkpoint,
+                       const SplitResult& result, double speech_threshold_db) {
+  EvalRecord e;
+  e.split = split;
+  e.checkpoint = checkpoint;
+  e.metrics = result.metrics;
+  e.loss = result.loss;
+  e.speech = result.speech;
+  if (result.speech.utterances > 0) e.speech_threshold_db = speech_threshold_db;
+  e.utterances = result.utterances;
+  return e;
 }
 
 }  // namespace artic

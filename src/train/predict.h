@@ -1,6 +1,6 @@
 // Inference on full utterances: this rank's share of a split, in the sampler's sequential batches
 // (the training budget; an utterance over it runs alone); returns the normalized loss and the
-// metrics in mm, combined over all ranks.
+// metrics in mm (on all frames, on speech frames, and per utterance), combined over all ranks.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,25 +12,32 @@
 #include "data/normalizer.h"
 #include "data/sampler.h"
 #include "eval/metrics.h"
+#include "eval/run_records.h"
 #include "model/model.h"
+#include "train/batching.h"
 
 namespace artic {
 
 struct SplitResult {
   double loss = 0;  // mean squared error per frame and channel, in normalized units
   int64_t frames = 0;
-  EvalMetrics metrics;  // millimetres
+  EvalMetrics metrics;                       // millimetres
+  EvalMetrics speech;                        // on speech frames; 0 utterances when not measured
+  std::vector<UtteranceMetrics> utterances;  // in the order of the `utterances` argument
 };
 
 // Called with each utterance's index and its de-normalized prediction [frames, A] (mm).
 using PredictionSink = std::function<void(size_t utterance, const std::vector<float>& mm)>;
 
-// `batching` is a sequential sampler's options (train/batching.h evaluation_sampler_options): its
-// rank plan says which utterances this rank predicts; with world_size > 1 the results are summed
-// over ranks (every rank must call this).
+// The sampler's rank plan says which utterances this rank predicts; with world_size > 1 the
+// results are summed over ranks (every rank must call this).
 SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& source,
                            const std::vector<size_t>& utterances, const Normalizer& normalizer,
-                           const SamplerOptions& batching, const torch::Device& device,
+                           const EvalOptions& options, const torch::Device& device,
                            const PredictionSink& sink = nullptr);
+
+// eval.json's record of a split's result.
+EvalRecord eval_record(const std::string& split, const std::string& checkpoint,
+                       const SplitResult& result, double speech_threshold_db);
 
 }  // namespace artic

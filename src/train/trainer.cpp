@@ -85,7 +85,7 @@ bool validate(Session& s) {
   const auto t0 = Clock::now();
   const SplitResult r = evaluate_split(
       *s.model, s.data.source, s.data.valid, s.normalizer,
-      evaluation_sampler_options(s.config, s.topo.world_size, s.topo.rank), s.device);
+      evaluation_options(s.config, s.data.source.meta(), s.topo.world_size, s.topo.rank), s.device);
   TrainProgress& p = s.progress;
   const bool improved = r.loss < p.best_val_loss - s.config.training.min_delta;
   if (improved) {
@@ -308,11 +308,15 @@ void final_evaluation(Session& s) {
   if (fs::exists(best)) load_checkpoint(best, *s.model, nullptr);
   const SplitResult r = evaluate_split(
       *s.model, s.data.source, s.data.test, s.normalizer,
-      evaluation_sampler_options(s.config, s.topo.world_size, s.topo.rank), s.device);
-  s.files.write_eval(
-      {"test", fs::exists(best) ? best : s.files.latest_checkpoint(), r.metrics, r.loss});
-  s.files.log("test split (" + std::to_string(r.metrics.utterances) + " utterances):\n" +
-              metrics_table(r.metrics));
+      evaluation_options(s.config, s.data.source.meta(), s.topo.world_size, s.topo.rank), s.device);
+  s.files.write_eval(eval_record("test", fs::exists(best) ? best : s.files.latest_checkpoint(), r,
+                                 s.config.data.segments.silence_threshold_db));
+  s.files.log(
+      "test split (" + std::to_string(r.metrics.utterances) + " utterances):\n" +
+      metrics_table(r.metrics) +
+      (r.speech.utterances > 0
+           ? speech_line(r.speech, s.config.data.segments.silence_threshold_db, r.metrics.frames)
+           : ""));
 }
 
 }  // namespace

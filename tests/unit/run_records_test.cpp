@@ -148,6 +148,57 @@ TEST(RunRecords, EveryRecordRoundTrips) {
   EXPECT_EQ(back.stages.at(0).best_param_hash, "00000000000000aa");
 }
 
+// eval.json with speech-frame metrics and a record per utterance: written, read back, equal; a
+// record whose channels do not match the file's articulators is refused naming it.
+TEST(RunRecords, EvalRecordKeepsEveryUtterance) {
+  EvalRecord e;
+  e.split = "test";
+  e.checkpoint = "best.pt";
+  e.loss = 0.25;
+  e.metrics.articulators = {"T1_x", "T1_y"};
+  e.metrics.per_channel = {{1.5, 1.0, 0.8, 2}, {2.5, 2.0, NAN, 0}};
+  e.metrics.mean = {2.0, 1.5, 0.8, 0};
+  e.metrics.utterances = 2;
+  e.metrics.frames = 300;
+  e.speech = e.metrics;
+  e.speech.frames = 240;
+  e.speech_threshold_db = -30;
+  e.utterances = {{"u1",
+                   100,
+                   80,
+                   {{1, 0.5, 0.9, 1}, {2, 1.5, NAN, 0}},
+                   {{1.1, 0.6, 0.8, 1}, {2.1, 1.6, 0.5, 1}}},
+                  {"u2",
+                   200,
+                   160,
+                   {{1.7, 1.2, 0.7, 1}, {2.7, 2.2, 0.1, 1}},
+                   {{1.8, 1.3, 0.6, 1}, {2.8, 2.3, 0.2, 1}}}};
+  test::TempDir dir;
+  write_record(dir.file("eval.json"), e);
+  const EvalRecord back = read_eval_record(dir.file("eval.json"));
+  EXPECT_EQ(Json(back), Json(e));
+  ASSERT_EQ(back.utterances.size(), 2u);
+  EXPECT_EQ(back.utterances[1].id, "u2");
+  EXPECT_EQ(back.utterances[1].speech_frames, 160);
+  EXPECT_DOUBLE_EQ(back.utterances[1].speech[0].rmse_mm, 1.8);
+  EXPECT_TRUE(std::isnan(back.utterances[0].all[1].pearson_r));
+  EXPECT_EQ(back.utterances[0].all[1].r_utterances, 0);
+  EXPECT_EQ(back.speech.frames, 240);
+  EXPECT_DOUBLE_EQ(back.speech_threshold_db, -30);
+
+  Json bad = Json(e);
+  bad["per_utterance"][1]["mae_mm"] = Json::array({1.0});
+  std::ofstream(dir.file("bad.json")) << bad.dump();
+  try {
+    read_eval_record(dir.file("bad.json"));
+    ADD_FAILURE() << "accepted a per-utterance record with one MAE for two channels";
+  } catch (const UserError& err) {
+    EXPECT_NE(std::string(err.what()).find("in 'per_utterance[1]': 'mae_mm': 2 values expected"),
+              std::string::npos)
+        << err.what();
+  }
+}
+
 std::string error_reading(const std::string& text) {
   test::TempDir dir;
   std::ofstream(dir.file("summary.json")) << text;

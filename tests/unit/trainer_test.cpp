@@ -216,8 +216,31 @@ TEST(Loop, StepsValidationsCheckpointsAndWhatObserversReceive) {
   }());
   const EvalRecord eval = read_eval_record(run_dir + "/eval.json");
   EXPECT_EQ(eval.split, "test");
-  EXPECT_EQ(eval.metrics.utterances,
-            static_cast<int64_t>(split_indices(tiny_corpus().utterances, "test").size()));
+  const auto test_utterances = split_indices(tiny_corpus().utterances, "test");
+  EXPECT_EQ(eval.metrics.utterances, static_cast<int64_t>(test_utterances.size()));
+  // One record per test utterance, in the split's order; pooled, they give the split's RMSE and
+  // MAE, and their speech frames the speech-only figures (a synthetic corpus has pauses).
+  ASSERT_EQ(eval.utterances.size(), test_utterances.size());
+  ASSERT_GT(eval.speech.utterances, 0);
+  EXPECT_DOUBLE_EQ(eval.speech_threshold_db, -30.0);
+  EXPECT_LT(eval.speech.frames, eval.metrics.frames);
+  for (size_t c = 0; c < eval.metrics.articulators.size(); ++c) {
+    double sq = 0, abs = 0, speech_sq = 0, frames = 0, speech_frames = 0;
+    for (size_t k = 0; k < test_utterances.size(); ++k) {
+      const UtteranceMetrics& u = eval.utterances[k];
+      EXPECT_EQ(u.id, tiny_corpus().utterances[test_utterances[k]].id);
+      EXPECT_LE(u.speech_frames, u.frames);
+      sq += u.all[c].rmse_mm * u.all[c].rmse_mm * static_cast<double>(u.frames);
+      abs += u.all[c].mae_mm * static_cast<double>(u.frames);
+      speech_sq += u.speech[c].rmse_mm * u.speech[c].rmse_mm * static_cast<double>(u.speech_frames);
+      frames += static_cast<double>(u.frames);
+      speech_frames += static_cast<double>(u.speech_frames);
+    }
+    EXPECT_NEAR(std::sqrt(sq / frames), eval.metrics.per_channel[c].rmse_mm, 1e-9);
+    EXPECT_NEAR(abs / frames, eval.metrics.per_channel[c].mae_mm, 1e-9);
+    EXPECT_NEAR(std::sqrt(speech_sq / speech_frames), eval.speech.per_channel[c].rmse_mm, 1e-9);
+    EXPECT_EQ(speech_frames, static_cast<double>(eval.speech.frames));
+  }
 }
 
 TEST(Loop, EarlyStoppingEndsTheRunAfterPatienceValidations) {
