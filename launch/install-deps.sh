@@ -15,7 +15,7 @@ PACKAGES=(
   libgtest-dev
   libcli11-dev
   libsndfile1-dev libsamplerate0-dev
-  python3-numpy python3-h5py python3-torch
+  python3-numpy python3-h5py python3-torch python3-scipy  # test oracles (scipy: statistics)
   clang libclang-rt-14-dev llvm  # launch/test-sanitize.sh: ASan + UBSan, libFuzzer, symbolizer
   # Test inputs for `artic prep`: real speech (espeak-ng) and real EST track files (ch_track).
   espeak-ng speech-tools
