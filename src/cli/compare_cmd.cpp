@@ -1,22 +1,102 @@
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <regex>
 
 #include "cli/commands.h"
+#include "core/error.h"
 #include "eval/compare.h"
+#include "eval/compare_stats.h"
+#include "train/config.h"
 
 namespace artic::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CompareArgs {
+  std::vector<std::string> runs;
+  CompareOptions table;
+  VariantStatsOptions stats;
+};
+
+// What makes two runs the same variant: their configs with the run's name, place, seed and log
+// cadence, the monitoring and the checkpoint cadence left out.
+std::string variant_key(const std::string& run) {
+  const std::string path = (fs::path(run) / "config.toml").string();
+  if (!fs::exists(path)) throw UserError(run + " is not an artic run directory (no config.toml)");
+  Config c = load_config(path);
+  c.run = RunConfig{};
+  c.monitor = MonitorConfig{};
+  c.checkpoint = CheckpointConfig{};
+  return config_to_toml(c);
+}
+
+// RUN/variant/seed-N is named by its variant, any other run by its directory.
+std::string variant_name(const std::string& run) {
+  fs::path p = fs::path(run).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  if (std::regex_match(p.filename().string(), std::regex("seed-[0-9]+")) &&
+      !p.parent_path().filename().empty()) {
+    return p.parent_path().filename().string();
+  }
+  return p.filename().string();
+}
+
+std::vector<VariantRuns> group_runs(const std::vector<std::string>& runs) {
+  std::vector<VariantRuns> variants;
+  std::vector<std::string> keys;
+  for (const auto& run : runs) {
+    const std::string key = variant_key(run);
+    size_t k = 0;
+    while (k < keys.size() && keys[k] != key) ++k;
+    if (k == keys.size()) {
+      keys.push_back(key);
+      variants.push_back({variant_name(run), {}});
+    }
+    variants[k].run_dirs.push_back(run);
+  }
+  return variants;
+}
+
+void run_compare(const CompareArgs& args) {
+  const std::vector<VariantRuns> variants = group_runs(args.runs);
+  bool seeds = false;
+  for (const auto& v : variants) seeds = seeds || v.run_dirs.size() > 1;
+  if (seeds || args.stats.json) {
+    std::cout << compare_variants(variants, args.stats);
+    return;
+  }
+  std::cout << compare_runs(args.runs, args.table);
+  try {
+    const std::string stats = compare_variants(variants, args.stats);
+    std::cout << "\n" << stats;
+  } catch (const UserError& e) {
+    std::cout << "\n(no intervals or p-values: " << e.what() << ")\n";
+  }
+}
+
+}  // namespace
 
 void add_compare_command(CLI::App& app) {
-  auto runs = std::make_shared<std::vector<std::string>>();
-  auto options = std::make_shared<CompareOptions>();
+  auto args = std::make_shared<CompareArgs>();
   auto* cmd = app.add_subcommand(
-      "compare", "Compare finished runs side by side (Markdown): setup, test metrics, change in %");
-  cmd->add_option("runs", *runs, "run directories (RUN_DIR with summary.json and eval.json)")
+      "compare",
+      "Compare finished runs (Markdown): runs that differ only in run.seed form a variant (mean ± "
+      "sd over seeds); each variant against the first with a bootstrap interval and a p-value");
+  cmd->add_option("runs", args->runs, "run directories (RUN_DIR with config.toml and eval.json)")
       ->required()
-      ->expected(2, -1);
-  cmd->add_flag("--per-articulator", options->per_articulator,
-                "add RMSE and r rows for every articulator channel");
-  cmd->callback([runs, options] { std::cout << compare_runs(*runs, *options); });
+      ->expected(1, -1);
+  cmd->add_flag("--per-articulator", args->table.per_articulator,
+                "add RMSE and r rows for every articulator channel (runs without seeds)");
+  cmd->add_flag("--json", args->stats.json, "the statistics as JSON");
+  cmd->add_option("--resamples", args->stats.resamples, "bootstrap resamples")
+      ->check(CLI::Range(100, 1000000))
+      ->capture_default_str();
+  cmd->add_option("--level", args->stats.level, "confidence level of the intervals")
+      ->check(CLI::Range(0.5, 0.999))
+      ->capture_default_str();
+  cmd->callback([args] { run_compare(*args); });
 }
 
 }  // namespace artic::cli
