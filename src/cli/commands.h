@@ -3,6 +3,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 namespace artic::cli {
 
@@ -14,5 +16,8 @@ void add_eval_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_prep_command(CLI::App& app);
+
+// What `artic compare RUN...` prints with its default options (sweep ends with it).
+void print_comparison(const std::vector<std::string>& run_dirs);
 
 }  // namespace artic::cli

@@ -78,6 +78,12 @@ void run_compare(const CompareArgs& args) {
 
 }  // namespace
 
+void print_comparison(const std::vector<std::string>& run_dirs) {
+  CompareArgs args;
+  args.runs = run_dirs;
+  run_compare(args);
+}
+
 void add_compare_command(CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
   auto* cmd = app.add_subcommand(

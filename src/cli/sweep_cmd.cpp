@@ -16,7 +16,6 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/sweep.h"
-#include "eval/compare.h"
 #include "train/config.h"
 
 extern char** environ;
@@ -43,8 +42,9 @@ void show(const SweepShowArgs& a) {
   const Sweep sweep = load_sweep(a.sweep);
   const std::string config = !a.config.empty() ? a.config : sweep.config;
   if (!config.empty()) check_variants(sweep, config, a.sweep);
+  const std::vector<SweepTask> tasks = sweep_tasks(sweep);
   if (a.print == "count") {
-    std::cout << sweep.variants.size() << "\n";
+    std::cout << tasks.size() << "\n";
     return;
   }
   if (a.print == "config") {
@@ -53,19 +53,19 @@ void show(const SweepShowArgs& a) {
     return;
   }
   if (a.print == "table") {
-    for (size_t i = 0; i < sweep.variants.size(); ++i) {
-      std::cout << i << "  " << sweep.variants[i].name;
-      for (const auto& o : variant_overrides(sweep, i)) std::cout << "  " << o;
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      std::cout << i << "  " << tasks[i].name;
+      for (const auto& o : tasks[i].overrides) std::cout << "  " << o;
       std::cout << "\n";
     }
     return;
   }
   if (a.variant.empty()) throw UserError("--print " + a.print + " needs --variant NAME|INDEX");
-  const size_t i = find_variant(sweep, a.variant, a.sweep);
+  const SweepTask& task = tasks[find_task(tasks, a.variant, a.sweep)];
   if (a.print == "name") {
-    std::cout << sweep.variants[i].name << "\n";
+    std::cout << task.name << "\n";
   } else {
-    for (const auto& o : variant_overrides(sweep, i)) std::cout << o << "\n";
+    for (const auto& o : task.overrides) std::cout << o << "\n";
   }
 }
 
@@ -103,9 +103,9 @@ std::string quoted(const std::vector<std::string>& argv) {
 std::vector<VariantJob> plan(const SweepRunArgs& a, const Sweep& sweep, const std::string& config,
                              const std::string& out_dir) {
   std::vector<VariantJob> jobs;
-  for (size_t i = 0; i < sweep.variants.size(); ++i) {
+  for (const SweepTask& task : sweep_tasks(sweep)) {
     VariantJob j;
-    j.name = sweep.variants[i].name;
+    j.name = task.name;
     j.run_dir = (fs::path(out_dir) / j.name).string();
     j.log = (fs::path(out_dir) / (j.name + ".out")).string();
     j.done = fs::exists(fs::path(j.run_dir) / "summary.json") &&
@@ -118,10 +118,10 @@ std::vector<VariantJob> plan(const SweepRunArgs& a, const Sweep& sweep, const st
                           std::string("--progress"), std::string("lines")}) {
       j.argv.push_back(x);
     }
-    std::vector<std::string> sets = variant_overrides(sweep, i);
+    std::vector<std::string> sets = task.overrides;
     sets.insert(sets.end(), a.overrides.begin(), a.overrides.end());
-    sets.push_back("run.output_dir=" + out_dir);
-    sets.push_back("run.name=" + j.name);
+    sets.push_back("run.output_dir=" + fs::path(j.run_dir).parent_path().string());
+    sets.push_back("run.name=" + fs::path(j.run_dir).filename().string());
     for (const auto& o : sets) {
       j.argv.push_back("--set");
       j.argv.push_back(o);
@@ -184,7 +184,7 @@ int run_sweep(const SweepRunArgs& a) {
     }
     return 0;
   }
-  fs::create_directories(out_dir);
+  for (const auto& j : jobs) fs::create_directories(fs::path(j.log).parent_path());
   std::map<pid_t, size_t> running;
   std::vector<int> codes(jobs.size(), 0);
   size_t next = 0;
@@ -224,7 +224,8 @@ int run_sweep(const SweepRunArgs& a) {
     }
   }
   if (finished.size() >= 2) {
-    std::cout << "\n" << compare_runs(finished, CompareOptions());
+    std::cout << "\n";
+    print_comparison(finished);
   } else if (finished.size() == 1) {
     std::cout << "one variant finished: " << finished[0] << " (artic eval --run " << finished[0]
               << ")\n";

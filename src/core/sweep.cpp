@@ -56,6 +56,20 @@ Sweep parse_sweep(const std::string& toml_text, const std::string& origin) {
       sweep.config = node.as_string()->get();
     } else if (k == "set") {
       sweep.common = overrides_of(node, origin);
+    } else if (k == "seeds") {
+      const toml::array* list = node.as_array();
+      const std::string wrong = where +
+                                ": 'seeds' must be a list of distinct integers >= 0, e.g. " +
+                                "seeds = [1, 2, 3, 4, 5]";
+      if (list == nullptr || list->empty()) throw ConfigError(wrong);
+      for (const auto& item : *list) {
+        const auto seed = item.value_exact<int64_t>();
+        if (!seed || *seed < 0) throw ConfigError(wrong);
+        for (int64_t other : sweep.seeds) {
+          if (other == *seed) throw ConfigError(wrong + " (" + std::to_string(*seed) + " twice)");
+        }
+        sweep.seeds.push_back(*seed);
+      }
     } else if (k == "variant") {
       const toml::array* list = node.as_array();
       if (list == nullptr || !list->is_array_of_tables()) {
@@ -87,7 +101,8 @@ Sweep parse_sweep(const std::string& toml_text, const std::string& origin) {
         sweep.variants.push_back(std::move(v));
       }
     } else {
-      throw ConfigError(where + ": unknown key '" + k + "' (expected config, set, [[variant]])");
+      throw ConfigError(where + ": unknown key '" + k +
+                        "' (expected config, set, seeds, [[variant]])");
     }
   }
   if (sweep.variants.empty()) {
@@ -116,21 +131,38 @@ std::vector<std::string> variant_overrides(const Sweep& sweep, size_t index) {
   return all;
 }
 
-size_t find_variant(const Sweep& sweep, const std::string& name_or_index,
-                    const std::string& origin) {
+std::vector<SweepTask> sweep_tasks(const Sweep& sweep) {
+  std::vector<SweepTask> tasks;
   for (size_t i = 0; i < sweep.variants.size(); ++i) {
-    if (sweep.variants[i].name == name_or_index) return i;
+    if (sweep.seeds.empty()) {
+      tasks.push_back({i, sweep.variants[i].name, variant_overrides(sweep, i)});
+      continue;
+    }
+    for (int64_t seed : sweep.seeds) {
+      SweepTask t{i, sweep.variants[i].name + "/seed-" + std::to_string(seed),
+                  variant_overrides(sweep, i)};
+      t.overrides.push_back("run.seed=" + std::to_string(seed));
+      tasks.push_back(std::move(t));
+    }
+  }
+  return tasks;
+}
+
+size_t find_task(const std::vector<SweepTask>& tasks, const std::string& name_or_index,
+                 const std::string& origin) {
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (tasks[i].name == name_or_index) return i;
   }
   if (!name_or_index.empty() &&
       name_or_index.find_first_not_of("0123456789") == std::string::npos &&
       name_or_index.size() < 9) {
     const size_t i = std::stoul(name_or_index);
-    if (i < sweep.variants.size()) return i;
+    if (i < tasks.size()) return i;
   }
   std::string names;
-  for (const auto& v : sweep.variants) names += (names.empty() ? "" : ", ") + v.name;
+  for (const auto& t : tasks) names += (names.empty() ? "" : ", ") + t.name;
   throw ConfigError(origin + ": no variant '" + name_or_index + "' (indices 0.." +
-                    std::to_string(sweep.variants.size() - 1) + ": " + names + ")");
+                    std::to_string(tasks.size() - 1) + ": " + names + ")");
 }
 
 }  // namespace artic

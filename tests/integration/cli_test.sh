@@ -152,7 +152,14 @@ expect sweep-duplicate 2 "variant name 'a' is used twice" -- "$ARTIC" sweep show
 printf '[[variant]]\nname = "a"\nset = ["nodot=1"]\n' > "$TMP/sweep_set.toml"
 expect sweep-bad-set 2 "sweep_set.toml:3: each 'set' entry must be a" -- "$ARTIC" sweep show "$TMP/sweep_set.toml"
 printf 'x = 1\n' > "$TMP/sweep_empty.toml"
-expect sweep-unknown-key 2 "unknown key 'x' (expected config, set, [[variant]])" -- "$ARTIC" sweep show "$TMP/sweep_empty.toml"
+expect sweep-unknown-key 2 "unknown key 'x' (expected config, set, seeds, [[variant]])" -- "$ARTIC" sweep show "$TMP/sweep_empty.toml"
+printf 'seeds = [1, 1]\n[[variant]]\nname = "a"\n' > "$TMP/sweep_seeds_dup.toml"
+expect sweep-seeds-twice 2 "sweep_seeds_dup.toml:1: 'seeds' must be a list of distinct integers >= 0, e.g. seeds = [1, 2, 3, 4, 5] (1 twice)" -- "$ARTIC" sweep show "$TMP/sweep_seeds_dup.toml"
+printf 'seeds = [1, -2]\n[[variant]]\nname = "a"\n' > "$TMP/sweep_seeds_neg.toml"
+expect sweep-seeds-negative 2 "'seeds' must be a list of distinct integers >= 0" -- "$ARTIC" sweep show "$TMP/sweep_seeds_neg.toml"
+printf 'seeds = [7, 8]\n[[variant]]\nname = "a"\n[[variant]]\nname = "b"\n' > "$TMP/sweep_seeds.toml"
+expect sweep-seeds-tasks 0 "b/seed-7" -- "$ARTIC" sweep show "$TMP/sweep_seeds.toml" --variant 2 --print name
+expect sweep-seeds-sets 0 "run.seed=8" -- "$ARTIC" sweep show "$TMP/sweep_seeds.toml" --variant a/seed-8 --print sets
 expect sweep-variant-sets 0 "data.sequence_length=500" -- "$ARTIC" sweep show configs/sweep_sequence_length.toml --variant seq500 --print sets
 expect sweep-variant-missing 2 "no variant 'seq42' (indices 0..3: seq100, seq500, seq1000, full)" -- "$ARTIC" sweep show configs/sweep_sequence_length.toml --variant seq42 --print name
 expect sweep-print-needs-variant 2 "--print name needs --variant" -- "$ARTIC" sweep show "$HERE/configs/sweep_sequence_length.toml" --config "$HERE/configs/default.toml" --print name

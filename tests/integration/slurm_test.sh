@@ -98,18 +98,21 @@ set = ["data.split_mode=full"]
 name = "seq100"
 set = ["data.split_mode=fixed", "data.sequence_length=100", "data.min_length=20"]
 TOML
+sed -i "1i seeds = [1, 2]" "$TMP/sweep.toml"
 S=$(ARTIC_SWEEP=$TMP/sweep.toml ARTIC_LAUNCHER=mpirun ARTIC_CONFIG= \
   ARTIC_SET="data.corpus=$TMP/small.h5" ARTIC_OUTPUT_DIR=$TMP/runs \
-  sbatch --parsable --array=0-1 --ntasks-per-node=1 --cpus-per-task=1 --time=10 \
+  sbatch --parsable --array=0-3 --ntasks-per-node=1 --cpus-per-task=1 --time=10 \
   -o "$TMP/s-%A_%a.out" slurm/sweep.sbatch)
-for t in 0 1; do
+for t in 0 1 2 3; do
   state=$(slurm_wait_job "${S}_$t" 300)
   check "sweep task $t completed (state $state)" "[[ $state == COMPLETED ]] || { show $TMP/s-${S}_$t.out; false; }"
 done
 SW=$TMP/runs/sweep-$S
-check "sweep runs land in runs/<sweep>-<array id>/<variant>" "[[ -s $SW/full/eval.json && -s $SW/seq100/eval.json ]]"
-check "the seq100 variant trained on 100-frame chunks" "grep -q 'train segments (fixed' $SW/seq100/train.log"
-"$ARTIC" compare "$SW"/* > "$TMP/compare.md" 2>&1
-check "artic compare reads the sweep's runs" "[[ $? -eq 0 ]] && grep -q seq100 $TMP/compare.md || { cat $TMP/compare.md; false; }"
+check "sweep runs land in runs/<sweep>-<array id>/<variant>/seed-N" \
+  "[[ -s $SW/full/seed-1/eval.json && -s $SW/full/seed-2/eval.json && -s $SW/seq100/seed-1/eval.json && -s $SW/seq100/seed-2/eval.json ]]"
+check "the seq100 variant trained on 100-frame chunks" "grep -q 'train segments (fixed' $SW/seq100/seed-2/train.log"
+check "each array task ran its own seed" "grep -q '^seed = 2$' $SW/full/seed-2/config.toml && grep -q '^seed = 1$' $SW/full/seed-1/config.toml"
+"$ARTIC" compare "$SW"/*/seed-* > "$TMP/compare.md" 2>&1
+check "artic compare groups the seeds of each variant" "[[ $? -eq 0 ]] && grep -q '| full | 2 |' $TMP/compare.md && grep -q '| seq100 | 2 |' $TMP/compare.md || { cat $TMP/compare.md; false; }"
 
 finish slurm_test

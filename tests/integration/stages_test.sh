@@ -178,4 +178,16 @@ check "a second call skips finished variants and prints the table again" \
 "$ARTIC" sweep --sweep "$TMP/sweep.toml" --ranks 2 --output-dir "$TMP/sweep3" --dry-run > "$TMP/dry.log" 2>&1
 check "--ranks 2 --dry-run prints mpirun -np 2 commands" "[[ \$(grep -c 'mpirun -np 2' $TMP/dry.log) -eq 2 ]]"
 
+# 5. Seeds: each variant once per seed into OUTPUT/VARIANT/seed-N; the comparison groups them.
+{ echo "seeds = [3, 4]"; cat "$TMP/sweep.toml"; } > "$TMP/seeds.toml"
+"$ARTIC" sweep show "$TMP/seeds.toml" --print count > "$TMP/count.txt" 2>&1
+check "sweep show counts variants x seeds" "[[ \$(cat $TMP/count.txt) == 4 ]]"
+"$ARTIC" sweep --sweep "$TMP/seeds.toml" --jobs 2 --output-dir "$TMP/seeds" > "$TMP/seeds.log" 2>&1
+check "a sweep with seeds trains every variant at every seed" \
+  "[[ -s $TMP/seeds/full/seed-3/eval.json && -s $TMP/seeds/full/seed-4/eval.json && -s $TMP/seeds/seq100/seed-3/eval.json && -s $TMP/seeds/seq100/seed-4/eval.json ]] || { cat $TMP/seeds.log; false; }"
+check "the seed changes the run (initialisation, order)" \
+  "[[ \$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"param_hash\"])' $TMP/seeds/full/seed-3/summary.json) != \$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"param_hash\"])' $TMP/seeds/full/seed-4/summary.json) ]]"
+check "the comparison groups each variant's seeds" \
+  "grep -q '| full | 2 |' $TMP/seeds.log && grep -q '| seq100 | 2 |' $TMP/seeds.log && grep -q 'Against full' $TMP/seeds.log || { cat $TMP/seeds.log; false; }"
+
 finish stages_test
