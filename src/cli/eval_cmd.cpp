@@ -27,6 +27,7 @@ struct EvalArgs {
   std::string predictions;
   std::string out;
   std::vector<std::string> overrides;
+  int64_t window = 0, overlap = 0;
 };
 
 std::string pick_checkpoint(const EvalArgs& args) {
@@ -65,6 +66,10 @@ Corpus predictions_corpus(const FrameSource& source, const std::vector<size_t>& 
 }
 
 void run_eval(const EvalArgs& args) {
+  if (args.window > 0 && args.overlap >= args.window) {
+    throw UserError("--overlap " + std::to_string(args.overlap) +
+                    " must be smaller than --window " + std::to_string(args.window));
+  }
   const std::string config_path = (fs::path(args.run) / "config.toml").string();
   if (!fs::exists(config_path)) {
     throw UserError(args.run + " is not an artic run directory (no config.toml)");
@@ -95,9 +100,11 @@ void run_eval(const EvalArgs& args) {
   if (!args.predictions.empty()) {
     sink = [&](size_t utt, const std::vector<float>& mm) { predicted[utt] = mm; };
   }
+  EvalOptions options = evaluation_options(config, corpus.meta, 1, 0);
+  options.window = args.window;
+  options.overlap = args.overlap;
   const SplitResult r =
-      evaluate_split(*model, source, utts, data.normalizer,
-                     evaluation_options(config, corpus.meta, 1, 0), torch::kCPU, sink);
+      evaluate_split(*model, source, utts, data.normalizer, options, torch::kCPU, sink);
   std::cout << args.split << " split of " << config.data.corpus << " (" << r.metrics.utterances
             << " utterances, " << r.metrics.frames << " frames), checkpoint " << checkpoint << ":\n"
             << metrics_table(r.metrics);
@@ -105,8 +112,7 @@ void run_eval(const EvalArgs& args) {
     std::cout << speech_line(r.speech, config.data.segments.silence_threshold_db, r.metrics.frames);
   }
   const std::string out = args.out.empty() ? (fs::path(args.run) / "eval.json").string() : args.out;
-  write_record(out,
-               eval_record(args.split, checkpoint, r, config.data.segments.silence_threshold_db));
+  write_record(out, eval_record(args.split, checkpoint, r, options));
   std::cout << "wrote " << out << "\n";
   if (!args.predictions.empty()) {
     std::vector<std::vector<float>> ordered;
@@ -132,6 +138,14 @@ void add_eval_command(CLI::App& app) {
                   "write predictions as an HDF5 corpus (targets = predicted mm)");
   cmd->add_option("--out", args->out, "eval JSON path (default RUN_DIR/eval.json)");
   cmd->add_option("--set", args->overrides, "config override, e.g. --set data.corpus=other.h5");
+  cmd->add_option("--window", args->window,
+                  "predict in windows of N frames joined by a tapered overlap-add (0 = whole "
+                  "utterances)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--overlap", args->overlap, "frames shared by consecutive windows")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
+      ->capture_default_str();
   cmd->callback([args] { run_eval(*args); });
 }
 

@@ -125,6 +125,7 @@ void to_json(Json& j, const EvalRecord& r) {
     for (const auto& [key, value] : speech_metrics.items()) speech[key] = value;
     j["speech"] = speech;
   }
+  if (r.window > 0) j["window"] = {{"frames", r.window}, {"overlap", r.overlap}};
   if (!r.utterances.empty()) j["per_utterance"] = r.utterances;
 }
 
@@ -144,6 +145,12 @@ void from_json(const Json& j, EvalRecord& r) {
       throw BadField(std::string("in 'speech': ") + e.what());
     }
     r.speech.utterances = r.metrics.utterances;
+  }
+  Json window;
+  optional(j, "window", window);
+  if (!window.is_null()) {
+    required(window, "frames", r.window);
+    required(window, "overlap", r.overlap);
   }
   Json per;
   optional(j, "per_utterance", per);

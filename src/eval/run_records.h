@@ -136,6 +136,7 @@ struct EvalRecord {
   EvalMetrics speech;
   double speech_threshold_db = std::numeric_limits<double>::quiet_NaN();
   std::vector<UtteranceMetrics> utterances;  // channels in metrics.articulators' order
+  int64_t window = 0, overlap = 0;           // windowed inference (0: whole utterances)
 };
 
 void to_json(Json& j, const UtteranceMetrics& r);

@@ -25,6 +25,8 @@ struct EvalOptions {
   // A speech frame's energy is at least this many dB above its utterance's loudest frame's
   // (negative); NaN: the features are not log powers, speech frames are not measured.
   double speech_threshold_db = std::numeric_limits<double>::quiet_NaN();
+  // > 0: predict in windows of this many frames overlapping by `overlap` (train/windowing.h).
+  int64_t window = 0, overlap = 0;
 };
 
 // Evaluation of a corpus with `meta`'s features: speech frames are measured on log-power

@@ -7,6 +7,7 @@
 #include "data/batch.h"
 #include "data/segmenter.h"
 #include "dist/topology.h"
+#include "train/windowing.h"
 
 namespace artic {
 namespace {
@@ -68,6 +69,52 @@ struct UtteranceSums {
   }
 };
 
+// Predictions [B, T, A] (CPU float) of a batch of whole utterances, made window by window and
+// joined by the tapered overlap-add; at most max_frames / window windows per forward pass.
+torch::Tensor predict_in_windows(SequenceRegressorImpl& model, const std::vector<Segment>& utts,
+                                 const FrameSource& source, const Normalizer& normalizer,
+                                 const EvalOptions& o, const torch::Device& device,
+                                 torch::ScalarType dtype, int64_t max_length, int64_t na) {
+  torch::Tensor out = torch::zeros({static_cast<int64_t>(utts.size()), max_length, na});
+  struct Piece {
+    size_t utterance;
+    Window window;
+    std::vector<double> weights;
+  };
+  std::vector<Piece> pieces;
+  for (size_t i = 0; i < utts.size(); ++i) {
+    const std::vector<Window> windows = windows_of(utts[i].length, o.window, o.overlap);
+    std::vector<std::vector<double>> weights = overlap_weights(windows, utts[i].length, o.overlap);
+    for (size_t w = 0; w < windows.size(); ++w) {
+      pieces.push_back({i, windows[w], std::move(weights[w])});
+    }
+  }
+  const size_t per_pass =
+      static_cast<size_t>(std::max<int64_t>(1, o.batching.batching.max_frames / o.window));
+  for (size_t first = 0; first < pieces.size(); first += per_pass) {
+    const size_t last = std::min(pieces.size(), first + per_pass);
+    std::vector<Segment> segs;
+    for (size_t k = first; k < last; ++k) {
+      segs.push_back(
+          {utts[pieces[k].utterance].utterance, pieces[k].window.start, pieces[k].window.length});
+    }
+    const TrainBatch b = collate(segs, source, normalizer);
+    const torch::Tensor pred =
+        model.forward_with_lengths(b.features.to(device, dtype), b.pad_mask.to(device), b.lengths)
+            .to(torch::kCPU, torch::kFloat64);
+    for (size_t k = first; k < last; ++k) {
+      const Piece& p = pieces[k];
+      const torch::Tensor w =
+          torch::tensor(p.weights, torch::kFloat64).unsqueeze(1);  // [length, 1]
+      out[static_cast<int64_t>(p.utterance)]
+          .slice(0, p.window.start, p.window.start + p.window.length)
+          .add_((pred[static_cast<int64_t>(k - first)].slice(0, 0, p.window.length) * w)
+                    .to(torch::kFloat32));
+    }
+  }
+  return out.contiguous();
+}
+
 }  // namespace
 
 SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& source,
@@ -105,9 +152,13 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
     }
     const TrainBatch b = collate(batch_segs, source, normalizer);
     const torch::Tensor pred =
-        model.forward_with_lengths(b.features.to(device, dtype), b.pad_mask.to(device), b.lengths)
-            .to(torch::kCPU, torch::kFloat32)
-            .contiguous();
+        options.window > 0 ? predict_in_windows(model, batch_segs, source, normalizer, options,
+                                                device, dtype, b.features.size(1), na)
+                           : model
+                                 .forward_with_lengths(b.features.to(device, dtype),
+                                                       b.pad_mask.to(device), b.lengths)
+                                 .to(torch::kCPU, torch::kFloat32)
+                                 .contiguous();
     for (size_t i = 0; i < batch_segs.size(); ++i) {
       const int64_t len = batch_segs[i].length;
       const float* p = pred[static_cast<int64_t>(i)].data_ptr<float>();
@@ -157,14 +208,16 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
 }
 
 EvalRecord eval_record(const std::string& split, const std::string& checkpoint,
-                       const SplitResult& result, double speech_threshold_db) {
+                       const SplitResult& result, const EvalOptions& options) {
   EvalRecord e;
   e.split = split;
   e.checkpoint = checkpoint;
   e.metrics = result.metrics;
   e.loss = result.loss;
   e.speech = result.speech;
-  if (result.speech.utterances > 0) e.speech_threshold_db = speech_threshold_db;
+  if (result.speech.utterances > 0) e.speech_threshold_db = options.speech_threshold_db;
+  e.window = options.window;
+  e.overlap = options.window > 0 ? options.overlap : 0;
   e.utterances = result.utterances;
   return e;
 }

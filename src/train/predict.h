@@ -38,6 +38,6 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
 
 // eval.json's record of a split's result.
 EvalRecord eval_record(const std::string& split, const std::string& checkpoint,
-                       const SplitResult& result, double speech_threshold_db);
+                       const SplitResult& result, const EvalOptions& options);
 
 }  // namespace artic

@@ -306,11 +306,12 @@ void final_evaluation(Session& s) {
   }
   const std::string best = s.files.best_checkpoint();
   if (fs::exists(best)) load_checkpoint(best, *s.model, nullptr);
-  const SplitResult r = evaluate_split(
-      *s.model, s.data.source, s.data.test, s.normalizer,
-      evaluation_options(s.config, s.data.source.meta(), s.topo.world_size, s.topo.rank), s.device);
-  s.files.write_eval(eval_record("test", fs::exists(best) ? best : s.files.latest_checkpoint(), r,
-                                 s.config.data.segments.silence_threshold_db));
+  const EvalOptions options =
+      evaluation_options(s.config, s.data.source.meta(), s.topo.world_size, s.topo.rank);
+  const SplitResult r =
+      evaluate_split(*s.model, s.data.source, s.data.test, s.normalizer, options, s.device);
+  s.files.write_eval(
+      eval_record("test", fs::exists(best) ? best : s.files.latest_checkpoint(), r, options));
   s.files.log(
       "test split (" + std::to_string(r.metrics.utterances) + " utterances):\n" +
       metrics_table(r.metrics) +

@@ -178,6 +178,32 @@ check "a second call skips finished variants and prints the table again" \
 "$ARTIC" sweep --sweep "$TMP/sweep.toml" --ranks 2 --output-dir "$TMP/sweep3" --dry-run > "$TMP/dry.log" 2>&1
 check "--ranks 2 --dry-run prints mpirun -np 2 commands" "[[ \$(grep -c 'mpirun -np 2' $TMP/dry.log) -eq 2 ]]"
 
+# Windowed inference: a window that covers every utterance is whole-utterance inference; a
+# 50-frame window is another prediction, and eval.json says which was used.
+R=$TMP/sweep/full
+"$ARTIC" eval --run "$R" --out "$TMP/whole.json" > "$TMP/eval_whole.log" 2>&1 &&
+  "$ARTIC" eval --run "$R" --window 100000 --overlap 10 --out "$TMP/wide.json" > "$TMP/eval_wide.log" 2>&1 &&
+  "$ARTIC" eval --run "$R" --window 50 --overlap 10 --out "$TMP/w50.json" > "$TMP/eval_w50.log" 2>&1
+check "artic eval --window runs (exit 0)" "[[ $? -eq 0 ]] || { cat $TMP/eval_*.log; false; }"
+check "a window covering every utterance equals whole-utterance inference (per utterance, 1e-5 mm)" \
+  "$PY - $TMP/whole.json $TMP/wide.json <<'PYEOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+worst = max(abs(x - y) for u, v in zip(a['per_utterance'], b['per_utterance'])
+            for k in ('rmse_mm', 'mae_mm') for x, y in zip(u[k], v[k]))
+print('largest per-utterance difference', worst)
+sys.exit(0 if worst <= 1e-5 and len(a['per_utterance']) > 0 else 1)
+PYEOF"
+check "50-frame windows predict differently and eval.json records the window" \
+  "$PY - $TMP/whole.json $TMP/w50.json <<'PYEOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+sys.exit(0 if b['window'] == {'frames': 50, 'overlap': 10} and 'window' not in a
+         and abs(a['mean']['rmse_mm'] - b['mean']['rmse_mm']) > 1e-6 else 1)
+PYEOF"
+"$ARTIC" eval --run "$R" --window 50 --overlap 50 > "$TMP/eval_bad.log" 2>&1
+check "--overlap not below --window: exit 2 naming both" "[[ $? -eq 2 ]] && grep -q 'must be smaller than --window 50' $TMP/eval_bad.log"
+
 # 5. Seeds: each variant once per seed into OUTPUT/VARIANT/seed-N; the comparison groups them.
 { echo "seeds = [3, 4]"; cat "$TMP/sweep.toml"; } > "$TMP/seeds.toml"
 "$ARTIC" sweep show "$TMP/seeds.toml" --print count > "$TMP/count.txt" 2>&1
