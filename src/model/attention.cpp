@@ -54,7 +54,12 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const Attention
   // [B,T,3D] -> [3,B,H,T,Dh]
   const torch::Tensor qkv =
       qkv_(x).view({batch, length, 3, num_heads_, head_dim}).permute({2, 0, 3, 1, 4});
-  const torch::Tensor q = qkv[0], k = qkv[1], v = qkv[2];
+  torch::Tensor q = qkv[0], k = qkv[1];
+  const torch::Tensor v = qkv[2];
+  if (mask.rotary.cos.defined()) {
+    q = apply_rotary(q, mask.rotary);
+    k = apply_rotary(k, mask.rotary);
+  }
   const double p = is_training() ? dropout_ : 0.0;
 #if TORCH_VERSION_MAJOR >= 2
   const torch::Tensor context =

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "model/positional_encoding.h"
+
 namespace artic {
 
 // Additive attention bias, broadcastable to [B, H, T, T]: key_bias [B,1,1,T] when there is
@@ -13,6 +15,7 @@ namespace artic {
 struct AttentionMask {
   torch::Tensor key_bias;
   torch::Tensor window_bias;
+  RotaryTables rotary;  // defined with model.positional = "rope": applied to queries and keys
   // Both parts summed into one bias in `dtype` (what a fused kernel takes), computed on first use
   // and kept for the other layers; undefined when there is nothing to hide, so that a fused
   // kernel can run without a mask (flash attention).

@@ -56,6 +56,9 @@ void validate_model_config(const ModelConfig& c, const ModelShape& shape) {
   require(c.num_heads > 0 && c.d_model % c.num_heads == 0, key_value("d_model", c.d_model) +
                                                                " must be divisible by " +
                                                                key_value("num_heads", c.num_heads));
+  require(c.positional != Positional::Rope || (c.d_model / c.num_heads) % 2 == 0,
+          key_value("d_model", c.d_model) + " / " + key_value("num_heads", c.num_heads) +
+              " must be even for model.positional = \"rope\" (rotary pairs)");
   require(c.attention_window >= 0,
           key_value("attention_window", c.attention_window) + " must be >= 0 (0 = full)");
 }

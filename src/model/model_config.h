@@ -21,6 +21,15 @@ inline const std::vector<std::string>& names_of(Frontend) {
   return names;
 }
 
+// Where a transformer gets positions from: absolute sinusoids added to its input, rotary
+// embeddings of queries and keys (relative positions: nothing ties the model to the lengths it
+// was trained on), or none.
+enum class Positional { Sinusoidal, Rope, None };
+inline const std::vector<std::string>& names_of(Positional) {
+  static const std::vector<std::string> names = {"sinusoidal", "rope", "none"};
+  return names;
+}
+
 struct ModelConfig {
   ModelKind kind = ModelKind::Transformer;
   Frontend frontend = Frontend::Linear;
@@ -31,6 +40,7 @@ struct ModelConfig {
   int64_t ff_dim = 1024;
   double dropout = 0.1;
   int64_t attention_window = 0;
+  Positional positional = Positional::Sinusoidal;
   int64_t lstm_hidden = 256;
   int64_t lstm_layers = 3;
 };

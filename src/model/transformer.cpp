@@ -53,8 +53,11 @@ torch::Tensor TransformerRegressorImpl::forward(const torch::Tensor& x,
   check_inputs(x, pad_mask);
   const torch::Tensor pad = pad_mask.defined() ? pad_mask.unsqueeze(-1) : torch::Tensor();
   torch::Tensor h = embed(x, pad_mask);
-  const AttentionMask mask =
+  AttentionMask mask =
       make_attention_mask(pad_mask, x.size(1), config().attention_window, h.options());
+  if (config().positional == Positional::Rope) {
+    mask.rotary = rotary_tables(x.size(1), config().d_model / config().num_heads, h.options());
+  }
   for (const auto& layer : *layers_) h = layer->as<EncoderLayer>()->forward(h, mask);
   const torch::Tensor y = head_(final_norm_(h));
   return pad.defined() ? y.masked_fill(pad, 0.0) : y;
@@ -67,7 +70,11 @@ torch::Tensor TransformerRegressorImpl::embed(const torch::Tensor& x,
   torch::Tensor h =
       project_input(pad_mask.defined() ? x.masked_fill(pad_mask.unsqueeze(-1), 0.0) : x);
   const auto dtype = torch::promote_types(h.scalar_type(), torch::kFloat32);
-  h = h + sinusoidal_positions(x.size(1), config().d_model, h.options().dtype(dtype));
+  if (config().positional == Positional::Sinusoidal) {
+    h = h + sinusoidal_positions(x.size(1), config().d_model, h.options().dtype(dtype));
+  } else {
+    h = h.to(dtype);
+  }
   return dropout_(h);
 }
 

@@ -43,7 +43,7 @@ c10::IValue config_pairs(const ModelConfig& c) {
                 pair("num_layers", c.num_layers), pair("num_heads", c.num_heads),
                 pair("ff_dim", c.ff_dim), pair("dropout", shortest_text(c.dropout)),
                 pair("attention_window", c.attention_window), pair("lstm_hidden", c.lstm_hidden),
-                pair("lstm_layers", c.lstm_layers)});
+                pair("lstm_layers", c.lstm_layers), pair("positional", name_of(c.positional))});
 }
 
 // Field access that turns a malformed file into a UserError naming the file and the key.
@@ -60,6 +60,12 @@ class Reader {
       const auto& kv = item.toTupleRef().elements();
       entries_.emplace_back(kv[0].toStringRef(), kv[1]);
     }
+  }
+  bool has(const std::string& key) const {
+    for (const auto& entry : entries_) {
+      if (entry.first == key) return true;
+    }
+    return false;
   }
   const c10::IValue& at(const std::string& key) const {
     for (const auto& entry : entries_) {
@@ -136,6 +142,9 @@ WeightsFile read_weights_file(const std::string& path) {
   c.attention_window = cfg.integer("attention_window");
   c.lstm_hidden = cfg.integer("lstm_hidden");
   c.lstm_layers = cfg.integer("lstm_layers");
+  // Files written before model.positional existed hold sinusoidal models.
+  c.positional =
+      cfg.has("positional") ? cfg.choice<Positional>("positional") : Positional::Sinusoidal;
   const Reader shape(top.at("shape"), path, "'shape'");
   file.shape.num_features = shape.integer("num_features");
   file.shape.num_articulators = shape.integer("num_articulators");
@@ -191,6 +200,12 @@ void load_state(SequenceRegressorImpl& model, const WeightsFile& file, const std
     throw UserError("weights file '" + path + "' holds a model.kind = \"" +
                     name_of(file.config.kind) + "\" model, this one is \"" +
                     name_of(model.config().kind) + "\"");
+  }
+  if (file.config.positional != model.config().positional &&
+      model.config().kind == ModelKind::Transformer) {
+    throw UserError("weights file '" + path + "' holds a model.positional = \"" +
+                    name_of(file.config.positional) + "\" model, this one is \"" +
+                    name_of(model.config().positional) + "\"");
   }
   const auto model_state = named_tensors(model);
   check_state(model_state, file.state, path);

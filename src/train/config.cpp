@@ -100,6 +100,9 @@ std::vector<Field> fields_of(Config& c) {
       float_field("model", "dropout", &m.dropout, 0.0, 1.0, false, true, "dropout probability"),
       int_field("model", "attention_window", &m.attention_window, 0, kMaxInt,
                 "attend only within +-window frames (0 = whole utterance)"),
+      enum_field("model", "positional", &m.positional,
+                 "positions: sinusoids added to the input, rotary on queries and keys "
+                 "(relative), or none"),
       int_field("model", "lstm_hidden", &m.lstm_hidden, 1, 1 << 16,
                 "BLSTM hidden size per direction"),
       int_field("model", "lstm_layers", &m.lstm_layers, 1, 64, "BLSTM layers"),

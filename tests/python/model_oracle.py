@@ -38,6 +38,17 @@ def positions(length, d):
     return pe
 
 
+def rotary(x, length):
+    """Rotary embedding (RoFormer, half-split layout) of x [..., T, dh]: pairs (i, i + dh/2)
+    rotated by t * 10000^(-2i/dh)."""
+    dh = x.shape[-1]
+    theta = torch.pow(torch.tensor(10000.0, dtype=F64), -torch.arange(0, dh // 2, dtype=F64) * 2 / dh)
+    angle = torch.arange(length, dtype=F64).unsqueeze(1) * theta
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    a, b = x[..., : dh // 2], x[..., dh // 2:]
+    return torch.cat([a * cos - b * sin, b * cos + a * sin], dim=-1)
+
+
 # ----------------------------------------------------------------------------- torch.nn models
 
 
@@ -48,6 +59,7 @@ class NnTransformer(nn.Module):
         self.conv = cfg["frontend"] == "conv"
         self.heads = cfg["num_heads"]
         self.window = cfg["attention_window"]
+        self.positional = cfg.get("positional", "sinusoidal")
         if self.conv:
             self.inp = nn.Conv1d(num_features, d, k, padding=k // 2)
         else:
@@ -63,7 +75,8 @@ class NnTransformer(nn.Module):
         x = x.masked_fill(pad.unsqueeze(-1), 0.0)
         h = self.inp(x.transpose(1, 2)).transpose(1, 2) if self.conv else self.inp(x)
         batch, length, d = h.shape
-        h = h + positions(length, d)
+        if self.positional == "sinusoidal":
+            h = h + positions(length, d)
         hidden = pad.unsqueeze(1).expand(batch, length, length).clone()
         if self.window > 0:
             i = torch.arange(length)
@@ -71,8 +84,22 @@ class NnTransformer(nn.Module):
         mask = torch.zeros(batch, length, length, dtype=F64).masked_fill(hidden, HIDDEN)
         mask = mask.repeat_interleave(self.heads, dim=0)  # [B*H, T, T], row b*H + h
         for layer in self.layers:
-            h = layer(h, src_mask=mask)
+            h = layer(h, src_mask=mask) if self.positional != "rope" else self.rope_layer(layer, h, mask)
         return self.head(self.norm(h))
+
+    def rope_layer(self, layer, h, mask):
+        """The layer's own torch.nn submodules (norms, in/out projections, feed-forward), with
+        rotary queries and keys in the attention (torch.nn has no rotary attention)."""
+        batch, length, d = h.shape
+        dh = d // self.heads
+        a = layer.norm1(h)
+        q, k, v = F.linear(a, layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias).split(d, -1)
+        split = lambda t: t.view(batch, length, self.heads, dh).transpose(1, 2)  # noqa: E731
+        q, k, v = rotary(split(q), length), rotary(split(k), length), split(v)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(dh) + mask.view(batch, self.heads, length, length)
+        context = (F.softmax(scores, -1) @ v).transpose(1, 2).reshape(batch, length, d)
+        h = h + layer.self_attn.out_proj(context)
+        return h + layer.linear2(F.gelu(layer.linear1(layer.norm2(h))))
 
     @staticmethod
     def torch_name(name):
@@ -134,7 +161,9 @@ def manual_transformer(s, cfg, x):
         h = h + s["input_proj.bias"]
     else:
         h = x @ s["input_proj.weight"].T + s["input_proj.bias"]
-    h = h + positions(length, d)
+    positional = cfg.get("positional", "sinusoidal")
+    if positional == "sinusoidal":
+        h = h + positions(length, d)
     dh = d // heads
     allowed = torch.ones(length, length, dtype=torch.bool)
     if window > 0:
@@ -147,7 +176,10 @@ def manual_transformer(s, cfg, x):
         outs = []
         for head in range(heads):
             sl = slice(head * dh, (head + 1) * dh)
-            scores = q[:, sl] @ k_[:, sl].T / math.sqrt(dh)
+            qh, kh = q[:, sl], k_[:, sl]
+            if positional == "rope":
+                qh, kh = rotary(qh, length), rotary(kh, length)
+            scores = qh @ kh.T / math.sqrt(dh)
             scores = scores.masked_fill(~allowed, float("-inf"))
             outs.append(torch.softmax(scores, dim=1) @ v[:, sl])
         h = h + torch.cat(outs, dim=1) @ p("attn.out.weight").T + p("attn.out.bias")

@@ -199,6 +199,21 @@ TEST(Config, MissingFileIsAClearError) {
   }
 }
 
+TEST(Config, PositionalSchemeIsAnEnum) {
+  EXPECT_EQ(parse_config("[model]\npositional = \"rope\"\n", "t.toml").model.positional,
+            Positional::Rope);
+  EXPECT_EQ(Config().model.positional, Positional::Sinusoidal);
+  try {
+    parse_config("[model]\npositional = \"alibi\"\n", "t.toml");
+    ADD_FAILURE() << "accepted an unknown position scheme";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.toml:2: model.positional must be one of "
+                                         "\"sinusoidal\", \"rope\", \"none\", got \"alibi\""),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // The shortest text that reads back, plain where that is no longer than the exponent form.
 TEST(NumberText, ShortestTextIsPlainWhenThatIsNoLonger) {
   EXPECT_EQ(shortest_text(30.0), "30");

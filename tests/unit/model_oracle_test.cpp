@@ -46,6 +46,12 @@ ModelConfig transformer(const std::string& frontend, int64_t window) {
   return c;
 }
 
+ModelConfig positional(const std::string& frontend, int64_t window, Positional scheme) {
+  ModelConfig c = transformer(frontend, window);
+  c.positional = scheme;
+  return c;
+}
+
 ModelConfig blstm() {
   ModelConfig c;
   c.kind = ModelKind::Blstm;
@@ -152,17 +158,23 @@ std::string case_name(const ::testing::TestParamInfo<OracleCase>& param_info) {
 // float64 end to end: agreement to ~1e-12; float32 artic vs a float64 oracle: within 1e-5.
 INSTANTIATE_TEST_SUITE_P(
     Model, OracleTest,
-    ::testing::Values(OracleCase{"transformer_linear_f64", transformer("linear", 0),
-                                 torch::kFloat64, 1e-12, "layers.1.attn.qkv.weight"},
-                      OracleCase{"transformer_conv_window_f64", transformer("conv", 6),
-                                 torch::kFloat64, 1e-12, "input_proj.weight"},
-                      OracleCase{"blstm_f64", blstm(), torch::kFloat64, 1e-12,
-                                 "lstm.weight_hh_l1_reverse"},
-                      OracleCase{"transformer_conv_f32", transformer("conv", 0), torch::kFloat32,
-                                 1e-5, "layers.0.ff2.weight"},
-                      OracleCase{"transformer_window_f32", transformer("linear", 4),
-                                 torch::kFloat32, 1e-5, "layers.0.attn.out.weight"},
-                      OracleCase{"blstm_f32", blstm(), torch::kFloat32, 1e-5, "lstm.weight_ih_l0"}),
+    ::testing::Values(
+        OracleCase{"transformer_linear_f64", transformer("linear", 0), torch::kFloat64, 1e-12,
+                   "layers.1.attn.qkv.weight"},
+        OracleCase{"transformer_conv_window_f64", transformer("conv", 6), torch::kFloat64, 1e-12,
+                   "input_proj.weight"},
+        OracleCase{"blstm_f64", blstm(), torch::kFloat64, 1e-12, "lstm.weight_hh_l1_reverse"},
+        OracleCase{"transformer_conv_f32", transformer("conv", 0), torch::kFloat32, 1e-5,
+                   "layers.0.ff2.weight"},
+        OracleCase{"transformer_window_f32", transformer("linear", 4), torch::kFloat32, 1e-5,
+                   "layers.0.attn.out.weight"},
+        OracleCase{"blstm_f32", blstm(), torch::kFloat32, 1e-5, "lstm.weight_ih_l0"},
+        OracleCase{"transformer_rope_f64", positional("linear", 0, Positional::Rope),
+                   torch::kFloat64, 1e-12, "layers.0.attn.qkv.weight"},
+        OracleCase{"transformer_rope_window_f32", positional("conv", 6, Positional::Rope),
+                   torch::kFloat32, 1e-5, "layers.1.attn.qkv.weight"},
+        OracleCase{"transformer_no_positions_f64", positional("linear", 0, Positional::None),
+                   torch::kFloat64, 1e-12, "head.weight"}),
     case_name);
 
 }  // namespace

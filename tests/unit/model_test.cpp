@@ -123,16 +123,26 @@ TEST_P(PaddingTest, OutputsAndGradientsMatchUtteranceAlone) {
   }
 }
 
+ModelConfig with_positional(ModelConfig c, Positional scheme) {
+  c.positional = scheme;
+  return c;
+}
+
 std::string case_name(const ::testing::TestParamInfo<PaddingCase>& param_info) {
   return param_info.param.name;
 }
 
 std::vector<PaddingCase> padding_cases() {
-  return {{"transformer_linear", transformer_config("linear")},
-          {"transformer_conv", transformer_config("conv")},
-          {"transformer_linear_window", transformer_config("linear", 4)},
-          {"transformer_conv_window", transformer_config("conv", 6)},
-          {"blstm", blstm_config()}};
+  return {
+      {"transformer_linear", transformer_config("linear")},
+      {"transformer_conv", transformer_config("conv")},
+      {"transformer_linear_window", transformer_config("linear", 4)},
+      {"transformer_conv_window", transformer_config("conv", 6)},
+      {"transformer_rope", with_positional(transformer_config("linear"), Positional::Rope)},
+      {"transformer_rope_conv_window",
+       with_positional(transformer_config("conv", 6), Positional::Rope)},
+      {"transformer_no_positions", with_positional(transformer_config("linear"), Positional::None)},
+      {"blstm", blstm_config()}};
 }
 
 INSTANTIATE_TEST_SUITE_P(Model, PaddingTest, ::testing::ValuesIn(padding_cases()), case_name);
@@ -564,6 +574,20 @@ TEST(ModelWeights, MismatchesNameTheParameter) {
 
   SequenceRegressor lstm = make_model(blstm_config(), kShape);
   EXPECT_NE(load_error(*lstm, dir.file("two.pt")).find("model.kind = \"transformer\""),
+            std::string::npos);
+
+  // The position scheme has no parameters of its own: the file's config must say it.
+  ModelConfig rope = two;
+  rope.positional = Positional::Rope;
+  SequenceRegressor model_rope = make_model(rope, kShape);
+  EXPECT_NE(load_error(*model_rope, dir.file("two.pt"))
+                .find("holds a model.positional = \"sinusoidal\" model, this one is \"rope\""),
+            std::string::npos);
+  save_weights(*model_rope, dir.file("rope.pt"));
+  EXPECT_EQ(load_error(*make_model(rope, kShape), dir.file("rope.pt")), "");
+  ModelConfig odd = rope;
+  odd.d_model = 36;  // 9 per head: rotary pairs need an even head size
+  EXPECT_NE(config_error(odd).find("must be even for model.positional = \"rope\""),
             std::string::npos);
 }
 
