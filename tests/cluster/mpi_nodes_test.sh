@@ -2,8 +2,8 @@
 # Open MPI across nodes of the simulated cluster (cluster.sh): launch/artic-run --hosts starts 2
 # ranks on each of 2 nodes through a remote shell that, like ssh, passes no environment; each rank
 # knows its host, local rank and node; traffic between nodes goes over TCP on the bridge, within a
-# node over shared memory; and the 2-node x 2-rank run ends with parameters bit-identical to a
-# 4-rank run on one node (same seed, same batches).
+# node over shared memory; and the 2-node x 2-rank run trains as a 4-rank run on one node does
+# (same seed, same batches; equal up to MPI's summation order).
 # Usage: mpi_nodes_test.sh ARTIC MPIRUN ORACLE_PYTHON. Exit 77 (skipped) where namespaces cannot be made.
 set -uo pipefail
 ARTIC=$1
@@ -109,7 +109,22 @@ check "4x1 run on one node exits 0" "[[ $? -eq 0 ]] || { show $TMP/4x1.log; fals
 R41=$TMP/runs/node4
 check "same steps ($(field "$R41/summary.json" steps))" \
   "[[ \$(field $R22/summary.json steps) -eq \$(field $R41/summary.json steps) ]]"
-check "2x2 parameters bit-identical to 4x1 ($(field "$R41/summary.json" param_hash))" \
-  "[[ \$(field $R22/summary.json param_hash) == \$(field $R41/summary.json param_hash) ]]"
+# The same training, up to the order in which MPI sums the ranks' float32 contributions: Open
+# MPI may add them in another order when the ranks sit on two nodes (seen on a 2-core AMD EPYC
+# host: step losses equal to 1e-7 relative, parameter hashes different; on other hosts they were
+# bit-identical). So: the same loss at every step to 1e-6 relative, and the same test metrics to
+# 1e-5 relative; the hashes are reported.
+check "2x2 trains as 4x1: step losses to 1e-6, test metrics to 1e-5 (hashes $(field "$R22/summary.json" param_hash), $(field "$R41/summary.json" param_hash))" \
+  "$PY - $R22 $R41 <<'PYEOF'
+import json, sys
+def losses(run):
+    return [r['loss'] for r in map(json.loads, open(run + '/metrics.jsonl')) if r.get('type') == 'step']
+a, b = (losses(r) for r in sys.argv[1:3])
+ea, eb = (json.load(open(r + '/eval.json'))['mean'] for r in sys.argv[1:3])
+worst_loss = max(abs(x - y) / abs(y) for x, y in zip(a, b))
+worst_metric = max(abs(ea[k] - eb[k]) / abs(eb[k]) for k in ('rmse_mm', 'mae_mm', 'pearson_r'))
+print('largest relative difference: step loss %.2g, test metric %.2g' % (worst_loss, worst_metric))
+sys.exit(0 if len(a) == len(b) > 0 and worst_loss <= 1e-6 and worst_metric <= 1e-5 else 1)
+PYEOF"
 
 finish mpi_nodes_test
