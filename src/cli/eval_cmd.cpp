@@ -109,7 +109,7 @@ void run_eval(const EvalArgs& args) {
             << " utterances, " << r.metrics.frames << " frames), checkpoint " << checkpoint << ":\n"
             << metrics_table(r.metrics);
   if (r.speech.utterances > 0) {
-    std::cout << speech_line(r.speech, config.data.segments.silence_threshold_db, r.metrics.frames);
+    std::cout << speech_line(r.speech, r.metrics.frames);
   }
   const std::string out = args.out.empty() ? (fs::path(args.run) / "eval.json").string() : args.out;
   write_record(out, eval_record(args.split, checkpoint, r, options));

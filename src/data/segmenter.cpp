@@ -9,6 +9,9 @@
 namespace artic {
 namespace {
 
+// Below this spread between noise floor and speech level nothing is called silent.
+constexpr double kMinRangeDb = 6.0;
+
 std::vector<Segment> fixed_segments(int64_t utt, int64_t length, const SegmenterOptions& o) {
   std::vector<Segment> out;
   const int64_t step = o.sequence_length - o.sequence_overlap;
@@ -25,31 +28,53 @@ std::vector<Segment> silence_segments(int64_t utt, int64_t length, const std::ve
   if (static_cast<int64_t>(energy.size()) != length) {
     throw UserError("split_mode silence needs one energy value per frame");
   }
-  const float loudest = *std::max_element(energy.begin(), energy.end());
-  const double threshold = loudest + o.silence_threshold_db;
   std::vector<Segment> out;
   int64_t pos = 0;
-  while (length - pos > o.sequence_length) {
-    int64_t cut = -1;
-    for (int64_t lo = pos + o.sequence_length; lo < length && cut < 0; lo += o.silence_search) {
-      const int64_t hi = std::min(length, lo + o.silence_search);
-      const auto quietest = std::min_element(energy.begin() + lo, energy.begin() + hi);
-      if (*quietest <= threshold) cut = quietest - energy.begin();
-    }
-    if (cut < 0) break;
+  for (const auto& [start, end] :
+       pauses(silent_frames(energy, o.silence_fraction), o.pause_frames)) {
+    const int64_t cut = (start + end) / 2;
+    if (cut - pos < o.sequence_length || length - cut < o.min_length) continue;
     out.push_back({utt, pos, cut - pos});
     pos = cut;
   }
-  const int64_t rest = length - pos;
-  if (!out.empty() && rest < o.min_length) {
-    out.back().length += rest;
-  } else if (rest >= o.min_length || out.empty()) {
-    out.push_back({utt, pos, rest});
-  }
+  out.push_back({utt, pos, length - pos});
   return out;
 }
 
 }  // namespace
+
+std::vector<uint8_t> silent_frames(const std::vector<float>& energy, double fraction) {
+  std::vector<uint8_t> out(energy.size(), 0);
+  if (energy.empty()) return out;
+  std::vector<float> sorted = energy;
+  std::sort(sorted.begin(), sorted.end());
+  auto at = [&](double q) {
+    return static_cast<double>(
+        sorted[static_cast<size_t>(q * static_cast<double>(sorted.size() - 1))]);
+  };
+  const double floor = at(0.05), speech = at(0.95);
+  if (speech - floor < kMinRangeDb) return out;
+  const double threshold = floor + fraction * (speech - floor);
+  for (size_t t = 0; t < energy.size(); ++t) out[t] = energy[t] <= threshold ? 1 : 0;
+  return out;
+}
+
+std::vector<std::pair<int64_t, int64_t>> pauses(const std::vector<uint8_t>& silent,
+                                                int64_t min_frames) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  const auto n = static_cast<int64_t>(silent.size());
+  for (int64_t t = 0; t < n;) {
+    if (!silent[static_cast<size_t>(t)]) {
+      ++t;
+      continue;
+    }
+    int64_t end = t;
+    while (end < n && silent[static_cast<size_t>(end)]) ++end;
+    if (end - t >= min_frames) out.emplace_back(t, end);
+    t = end;
+  }
+  return out;
+}
 
 std::vector<Segment> segment_utterance(int64_t utterance, int64_t length,
                                        const std::vector<float>& energy_db,

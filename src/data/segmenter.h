@@ -1,10 +1,16 @@
 // Cuts utterances into training segments (data.split_mode): whole utterances ("full"),
-// fixed-length chunks with overlap ("fixed"), or chunks cut at the quietest frame past
-// sequence_length that is below the silence threshold ("silence", never inside speech).
+// fixed-length chunks with overlap ("fixed"), or chunks cut in the middle of the first real pause
+// past sequence_length ("silence", never inside speech). A frame is silent when its energy is at
+// most the utterance's noise floor (5th percentile) plus silence_fraction of the way to its
+// speech level (95th percentile): a level-independent decision that follows each recording's own
+// noise (when the two are less than 6 dB apart, nothing is silent). A pause is a run of at least
+// pause_frames silent frames (shorter ones are the closures
+// of stops and the like).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/enum_names.h"
@@ -29,14 +35,22 @@ struct SegmenterOptions {
   int64_t sequence_length = 500;
   int64_t sequence_overlap = 0;
   int64_t min_length = 10;
-  int64_t silence_search = 100;
-  double silence_threshold_db = -30.0;
+  double silence_fraction = 0.25;
+  int64_t pause_frames = 15;
 };
+
+// 1 where a frame is silent (see above), from per-frame energy in dB (any reference).
+std::vector<uint8_t> silent_frames(const std::vector<float>& energy_db, double silence_fraction);
+
+// The pauses of an utterance: [start, end) runs of at least min_frames silent frames, in order.
+std::vector<std::pair<int64_t, int64_t>> pauses(const std::vector<uint8_t>& silent,
+                                                int64_t min_frames);
 
 // Segments of one utterance of `length` frames. `energy_db` (per frame, any dB reference) is
 // needed only for mode "silence". A final piece shorter than min_length is dropped in "fixed"
 // mode (its frames are covered by the previous overlapping segment only if overlap allows) and
-// merged into the previous segment in "silence" mode.
+// merged into the previous segment in "silence" mode; an utterance without a pause past
+// sequence_length stays whole there.
 std::vector<Segment> segment_utterance(int64_t utterance, int64_t length,
                                        const std::vector<float>& energy_db,
                                        const SegmenterOptions& options);

@@ -120,7 +120,7 @@ void to_json(Json& j, const EvalRecord& r) {
   if (!r.checkpoint.empty()) j["checkpoint"] = r.checkpoint;
   if (std::isfinite(r.loss)) j["loss"] = r.loss;
   if (r.speech.utterances > 0) {
-    Json speech = {{"threshold_db", num(r.speech_threshold_db)}, {"frames", r.speech.frames}};
+    Json speech = {{"silence_fraction", num(r.silence_fraction)}, {"frames", r.speech.frames}};
     const Json speech_metrics(r.speech);
     for (const auto& [key, value] : speech_metrics.items()) speech[key] = value;
     j["speech"] = speech;
@@ -138,7 +138,7 @@ void from_json(const Json& j, EvalRecord& r) {
   optional(j, "speech", speech);
   if (!speech.is_null()) {
     try {
-      required(speech, "threshold_db", r.speech_threshold_db);
+      required(speech, "silence_fraction", r.silence_fraction);
       from_json(speech, r.speech);
       required(speech, "frames", r.speech.frames);
     } catch (const BadField& e) {

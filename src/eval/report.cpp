@@ -31,14 +31,13 @@ std::string metrics_table(const EvalMetrics& m) {
   return out;
 }
 
-std::string speech_line(const EvalMetrics& speech, double threshold_db, int64_t all_frames) {
+std::string speech_line(const EvalMetrics& speech, int64_t all_frames) {
   char line[256];
   std::snprintf(line, sizeof line,
-                "speech frames only (energy within %g dB of the utterance's loudest; %lld of %lld "
-                "frames): RMSE %.3f mm, MAE %.3f mm, r %.3f\n",
-                -threshold_db, static_cast<long long>(speech.frames),
-                static_cast<long long>(all_frames), speech.mean.rmse_mm, speech.mean.mae_mm,
-                speech.mean.pearson_r);
+                "speech frames only (not silent; %lld of %lld frames): RMSE %.3f mm, MAE %.3f mm, "
+                "r %.3f\n",
+                static_cast<long long>(speech.frames), static_cast<long long>(all_frames),
+                speech.mean.rmse_mm, speech.mean.mae_mm, speech.mean.pearson_r);
   return line;
 }
 

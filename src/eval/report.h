@@ -9,6 +9,6 @@ namespace artic {
 
 std::string metrics_table(const EvalMetrics& m);
 // One line: the mean metrics on speech frames only, and how many frames those are.
-std::string speech_line(const EvalMetrics& speech, double threshold_db, int64_t all_frames);
+std::string speech_line(const EvalMetrics& speech, int64_t all_frames);
 
 }  // namespace artic

@@ -131,10 +131,10 @@ struct EvalRecord {
   std::string split, checkpoint;
   EvalMetrics metrics;
   double loss = std::numeric_limits<double>::quiet_NaN();  // normalized MSE; NaN: not recorded
-  // On speech frames only (energy within speech_threshold_db of the utterance's loudest frame);
+  // On speech frames only (not silent at data.silence_fraction, as the silence split decides);
   // speech.utterances = 0 when not measured.
   EvalMetrics speech;
-  double speech_threshold_db = std::numeric_limits<double>::quiet_NaN();
+  double silence_fraction = std::numeric_limits<double>::quiet_NaN();
   std::vector<UtteranceMetrics> utterances;  // channels in metrics.articulators' order
   int64_t window = 0, overlap = 0;           // windowed inference (0: whole utterances)
 };

@@ -27,7 +27,7 @@ EvalOptions evaluation_options(const Config& c, const CorpusMeta& meta, int worl
   const std::string suffix = "logmel";
   if (kind.size() >= suffix.size() &&
       kind.compare(kind.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    o.speech_threshold_db = c.data.segments.silence_threshold_db;
+    o.silence_fraction = c.data.segments.silence_fraction;
   }
   return o;
 }

@@ -22,15 +22,15 @@ SamplerOptions evaluation_sampler_options(const Config& config, int world_size, 
 
 struct EvalOptions {
   SamplerOptions batching;  // sequential
-  // A speech frame's energy is at least this many dB above its utterance's loudest frame's
-  // (negative); NaN: the features are not log powers, speech frames are not measured.
-  double speech_threshold_db = std::numeric_limits<double>::quiet_NaN();
+  // Speech frames are those the silence split does not call silent (data/segmenter.h) at this
+  // data.silence_fraction; NaN: the features are not log powers, speech frames are not measured.
+  double silence_fraction = std::numeric_limits<double>::quiet_NaN();
   // > 0: predict in windows of this many frames overlapping by `overlap` (train/windowing.h).
   int64_t window = 0, overlap = 0;
 };
 
 // Evaluation of a corpus with `meta`'s features: speech frames are measured on log-power
-// features (log-mel), at data.silence_threshold_db, the silence split's threshold.
+// features (log-mel), by the silence split's own decision.
 EvalOptions evaluation_options(const Config& config, const CorpusMeta& meta, int world_size,
                                int rank);
 

@@ -12,19 +12,19 @@
 namespace artic {
 namespace {
 
-// Frames of an utterance whose energy is within `threshold_db` of its loudest frame.
+// Frames of an utterance that the silence split does not call silent.
 std::vector<int64_t> speech_frames(const FrameSource& source, const Segment& utterance,
-                                   double threshold_db) {
+                                   double silence_fraction) {
   const int64_t nf = static_cast<int64_t>(source.meta().feature_names.size());
   const int64_t na = static_cast<int64_t>(source.meta().articulator_names.size());
   std::vector<float> features(static_cast<size_t>(utterance.length * nf));
   std::vector<float> targets(static_cast<size_t>(utterance.length * na));
   source.read(utterance, features.data(), targets.data());
   const std::vector<float> energy = frame_energy_db(features.data(), utterance.length, nf);
-  const float loudest = *std::max_element(energy.begin(), energy.end());
+  const std::vector<uint8_t> silent = silent_frames(energy, silence_fraction);
   std::vector<int64_t> out;
   for (int64_t t = 0; t < utterance.length; ++t) {
-    if (energy[static_cast<size_t>(t)] >= loudest + threshold_db) out.push_back(t);
+    if (!silent[static_cast<size_t>(t)]) out.push_back(t);
   }
   return out;
 }
@@ -126,7 +126,7 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
     throw std::invalid_argument("evaluate_split: batching mode '" +
                                 name_of(batching.batching.mode) + "' is not sequential");
   }
-  const bool with_speech = std::isfinite(options.speech_threshold_db);
+  const bool with_speech = std::isfinite(options.silence_fraction);
   std::vector<int64_t> lengths;
   lengths.reserve(utterances.size());
   for (size_t i : utterances) lengths.push_back(source.utterances()[i].length);
@@ -177,7 +177,7 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
       one.add_utterance(pred_mm.data(), target_mm.data(), len);
       if (with_speech) {
         const std::vector<int64_t> speech =
-            speech_frames(source, batch_segs[i], options.speech_threshold_db);
+            speech_frames(source, batch_segs[i], options.silence_fraction);
         const std::vector<float> ps = rows(pred_mm, speech, na), ys = rows(target_mm, speech, na);
         const auto n = static_cast<int64_t>(speech.size());
         speech_metrics.add_utterance(ps.data(), ys.data(), n);
@@ -215,7 +215,7 @@ EvalRecord eval_record(const std::string& split, const std::string& checkpoint,
   e.metrics = result.metrics;
   e.loss = result.loss;
   e.speech = result.speech;
-  if (result.speech.utterances > 0) e.speech_threshold_db = options.speech_threshold_db;
+  if (result.speech.utterances > 0) e.silence_fraction = options.silence_fraction;
   e.window = options.window;
   e.overlap = options.window > 0 ? options.overlap : 0;
   e.utterances = result.utterances;

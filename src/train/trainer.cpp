@@ -312,12 +312,9 @@ void final_evaluation(Session& s) {
       evaluate_split(*s.model, s.data.source, s.data.test, s.normalizer, options, s.device);
   s.files.write_eval(
       eval_record("test", fs::exists(best) ? best : s.files.latest_checkpoint(), r, options));
-  s.files.log(
-      "test split (" + std::to_string(r.metrics.utterances) + " utterances):\n" +
-      metrics_table(r.metrics) +
-      (r.speech.utterances > 0
-           ? speech_line(r.speech, s.config.data.segments.silence_threshold_db, r.metrics.frames)
-           : ""));
+  s.files.log("test split (" + std::to_string(r.metrics.utterances) + " utterances):\n" +
+              metrics_table(r.metrics) +
+              (r.speech.utterances > 0 ? speech_line(r.speech, r.metrics.frames) : ""));
 }
 
 }  // namespace

@@ -175,7 +175,7 @@ TEST(Config, OverridesApplyAfterFile) {
 TEST(Config, TomlRoundTripKeepsEveryValue) {
   Config c = config_from_overrides({"run.name=quote\" back\\slash", "optim.learning_rate=0.1",
                                     "optim.eps=1e-12", "model.dropout=0.3",
-                                    "data.silence_threshold_db=-42.5", "dist.bucket_mb=0.25",
+                                    "data.silence_fraction=0.125", "dist.bucket_mb=0.25",
                                     "monitor.targets_dir=/tmp/targets", "training.precision=bf16"});
   for (bool with_help : {false, true}) {
     const std::string text = config_to_toml(c, with_help);
@@ -185,7 +185,7 @@ TEST(Config, TomlRoundTripKeepsEveryValue) {
     EXPECT_EQ(back.optim.learning_rate, c.optim.learning_rate);
     EXPECT_EQ(back.optim.eps, c.optim.eps);
     EXPECT_EQ(back.model.dropout, c.model.dropout);
-    EXPECT_EQ(back.data.segments.silence_threshold_db, c.data.segments.silence_threshold_db);
+    EXPECT_EQ(back.data.segments.silence_fraction, c.data.segments.silence_fraction);
   }
 }
 

@@ -162,7 +162,7 @@ TEST(RunRecords, EvalRecordKeepsEveryUtterance) {
   e.metrics.frames = 300;
   e.speech = e.metrics;
   e.speech.frames = 240;
-  e.speech_threshold_db = -30;
+  e.silence_fraction = 0.25;
   e.utterances = {{"u1",
                    100,
                    80,
@@ -184,7 +184,7 @@ TEST(RunRecords, EvalRecordKeepsEveryUtterance) {
   EXPECT_TRUE(std::isnan(back.utterances[0].all[1].pearson_r));
   EXPECT_EQ(back.utterances[0].all[1].r_utterances, 0);
   EXPECT_EQ(back.speech.frames, 240);
-  EXPECT_DOUBLE_EQ(back.speech_threshold_db, -30);
+  EXPECT_DOUBLE_EQ(back.silence_fraction, 0.25);
 
   Json bad = Json(e);
   bad["per_utterance"][1]["mae_mm"] = Json::array({1.0});

@@ -49,32 +49,57 @@ TEST(Segmenter, FixedWithOverlapGivesExpectedRanges) {
   EXPECT_TRUE(segment_utterance(0, 5, {}, fixed(100, 0, 10)).empty());
 }
 
-TEST(Segmenter, SilenceNeverCutsAboveThresholdAndCoversEverything) {
+// Speech at 60-70 dB with stop closures (6 frames at 30 dB) and pauses of 15-60 frames at 20 dB;
+// a recording's level must not matter (the same utterance 40 dB louder cuts the same).
+TEST(Segmenter, SilenceCutsInTheMiddleOfRealPausesOnly) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     Rng rng(seed);
     const int64_t length = 300 + static_cast<int64_t>(rng.below(3000));
     std::vector<float> energy(length);
-    // Speech at 60-70 dB with occasional pauses at 20 dB.
-    for (int64_t t = 0; t < length; ++t) {
-      energy[t] = static_cast<float>(60 + 10 * rng.uniform());
-      if (std::sin(static_cast<double>(t) * 0.013 * (1 + seed % 3)) > 0.97) energy[t] = 20;
+    std::vector<std::pair<int64_t, int64_t>> real;  // [start, end) of the pauses made
+    for (int64_t t = 0; t < length;) {
+      const int64_t speech = 40 + static_cast<int64_t>(rng.below(200));
+      for (int64_t k = 0; k < speech && t < length; ++k, ++t) {
+        energy[t] = static_cast<float>(60 + 10 * rng.uniform());
+        if (k % 37 == 20 && k + 16 < speech) {
+          for (int64_t c = 0; c < 6 && t < length; ++c, ++t, ++k) energy[t] = 30;  // a closure
+        }
+      }
+      const int64_t pause = 15 + static_cast<int64_t>(rng.below(46));
+      if (t < length) real.emplace_back(t, std::min(length, t + pause));
+      for (int64_t k = 0; k < pause && t < length; ++k, ++t) {
+        energy[t] = static_cast<float>(20 + rng.uniform());
+      }
     }
     SegmenterOptions o;
     o.mode = SplitMode::Silence;
     o.sequence_length = 200;
-    o.silence_search = 50;
-    o.silence_threshold_db = -30;
     o.min_length = 10;
     const auto segs = segment_utterance(0, length, energy, o);
-    const float loudest = *std::max_element(energy.begin(), energy.end());
     ASSERT_FALSE(segs.empty());
     EXPECT_EQ(segs.front().start, 0);
     EXPECT_EQ(segs.back().start + segs.back().length, length);
     for (size_t i = 1; i < segs.size(); ++i) {
       EXPECT_EQ(segs[i].start, segs[i - 1].start + segs[i - 1].length);
-      EXPECT_LE(energy[segs[i].start], loudest - 30) << "cut inside speech at " << segs[i].start;
       EXPECT_GE(segs[i - 1].length, o.sequence_length);
+      const int64_t cut = segs[i].start;
+      bool in_pause = false;
+      for (const auto& [start, end] : real) {
+        in_pause = in_pause || (cut > start && cut < end && std::abs(2 * cut - start - end) <= 1);
+      }
+      EXPECT_TRUE(in_pause) << "seed " << seed << ": a cut at " << cut
+                            << " is not the middle of a pause";
     }
+    // Every pause that ends sequence_length past the last cut, with enough left after it, is cut.
+    int64_t last = 0;
+    for (const auto& [start, end] : real) {
+      const int64_t middle = (start + end) / 2;
+      if (middle - last >= o.sequence_length && length - middle >= o.min_length) last = middle;
+    }
+    EXPECT_EQ(segs.back().start, last) << "seed " << seed;
+    std::vector<float> louder = energy;
+    for (float& e : louder) e += 40;
+    EXPECT_EQ(segment_utterance(0, length, louder, o).size(), segs.size());
   }
 }
 
