@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "eval/compare.h"
 #include "eval/compare_stats.h"
+#include "eval/run_records.h"
 #include "train/config.h"
 
 namespace artic::cli {
@@ -21,7 +22,8 @@ struct CompareArgs {
 };
 
 // What makes two runs the same variant: their configs with the run's name, place, seed and log
-// cadence, the monitoring and the checkpoint cadence left out.
+// cadence, the monitoring and the checkpoint cadence left out; and how they were evaluated
+// (whole utterances or windows).
 std::string variant_key(const std::string& run) {
   const std::string path = (fs::path(run) / "config.toml").string();
   if (!fs::exists(path)) throw UserError(run + " is not an artic run directory (no config.toml)");
@@ -29,7 +31,13 @@ std::string variant_key(const std::string& run) {
   c.run = RunConfig{};
   c.monitor = MonitorConfig{};
   c.checkpoint = CheckpointConfig{};
-  return config_to_toml(c);
+  std::string key = config_to_toml(c);
+  const std::string eval = (fs::path(run) / "eval.json").string();
+  if (fs::exists(eval)) {
+    const EvalRecord e = read_eval_record(eval);
+    key += "\nwindow " + std::to_string(e.window) + " " + std::to_string(e.overlap);
+  }
+  return key;
 }
 
 // RUN/variant/seed-N is named by its variant, any other run by its directory.

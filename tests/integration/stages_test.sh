@@ -201,6 +201,10 @@ a, b = (json.load(open(f)) for f in sys.argv[1:3])
 sys.exit(0 if b['window'] == {'frames': 50, 'overlap': 10} and 'window' not in a
          and abs(a['mean']['rmse_mm'] - b['mean']['rmse_mm']) > 1e-6 else 1)
 PYEOF"
+mkdir -p "$TMP/windowed" && cp -r "$R" "$TMP/windowed/full_w50" && cp "$TMP/w50.json" "$TMP/windowed/full_w50/eval.json"
+"$ARTIC" compare "$R" "$TMP/windowed/full_w50" > "$TMP/compare_w50.md" 2>&1
+check "compare keeps a windowed evaluation of the same config apart (a variant of its own)" \
+  "grep -q 'Against full' $TMP/compare_w50.md && grep -q '| full_w50 |' $TMP/compare_w50.md || { cat $TMP/compare_w50.md; false; }"
 "$ARTIC" eval --run "$R" --window 50 --overlap 50 > "$TMP/eval_bad.log" 2>&1
 check "--overlap not below --window: exit 2 naming both" "[[ $? -eq 2 ]] && grep -q 'must be smaller than --window 50' $TMP/eval_bad.log"
 
