@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <set>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/number_text.h"
 #include "core/suggest.h"
 
@@ -51,6 +53,8 @@ std::string type_name(Type t) {
     case Type::String:
     case Type::Choice:
       return "a string";
+    case Type::Retired:
+      return "anything (ignored)";
     case Type::StringList:
       return "a list of strings";
     case Type::NamePairs:
@@ -103,6 +107,10 @@ Field int32_field(const char* s, const char* k, int* p, int lo, int hi, const ch
   f.lo = lo;
   f.hi = hi;
   return f;
+}
+
+Field retired_field(const char* s, const char* k, const char* why) {
+  return make_field(s, k, Type::Retired, nullptr, why);
 }
 
 Field bool_field(const char* s, const char* k, bool* p, const char* help) {
@@ -166,6 +174,13 @@ void assign(const Field& f, const toml::node& value, const std::string& where) {
     throw ConfigError(at + " must be " + type_name(f.type) + ", got " + node_kind(value));
   };
   switch (f.type) {
+    case Type::Retired: {
+      static std::set<std::string> warned;
+      if (warned.insert(f.name()).second) {
+        log_warn(where + ": " + f.name() + " is no longer used and is ignored: " + f.help);
+      }
+      break;
+    }
     case Type::Int:
     case Type::Int32: {
       const auto v = value.value_exact<int64_t>();
@@ -260,6 +275,8 @@ void assign_text(const Field& f, const std::string& text, const std::string& whe
 
 void copy_value(const Field& from, const Field& to) {
   switch (from.type) {
+    case Type::Retired:
+      return;
     case Type::Int:
       *static_cast<int64_t*>(to.ptr) = *static_cast<const int64_t*>(from.ptr);
       return;
@@ -346,6 +363,7 @@ std::string Schema::to_toml(bool with_help) const {
   std::string out;
   std::string current;
   for (const auto& f : fields_) {
+    if (f.type == Type::Retired) continue;
     if (f.section != current) {
       out += (current.empty() ? "" : "\n") + std::string("[") + f.section + "]\n";
       current = f.section;

@@ -22,8 +22,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 
 // Int32 is an `int` member; Choice an enum member (see enum_field); NamePairs a list of
-// [from, to] string pairs.
-enum class Type { Int, Int32, Float, Bool, String, StringList, NamePairs, Choice };
+// [from, to] string pairs; Retired a key that files of earlier versions hold: read, warned about
+// once and ignored, never printed.
+enum class Type { Int, Int32, Float, Bool, String, StringList, NamePairs, Choice, Retired };
 
 // One key: where its value lives, its type, allowed values and meaning.
 struct Field {
@@ -50,6 +51,8 @@ Field float_field(const char* section, const char* key, double* value, double lo
 Field int32_field(const char* section, const char* key, int* value, int lo, int hi,
                   const char* help);
 Field bool_field(const char* section, const char* key, bool* value, const char* help);
+// `why` says what replaced it (shown in the warning).
+Field retired_field(const char* section, const char* key, const char* why);
 Field string_field(const char* section, const char* key, std::string* value,
                    std::vector<std::string> choices, bool non_empty, const char* help);
 Field string_list_field(const char* section, const char* key, std::vector<std::string>* value,

@@ -58,6 +58,8 @@ std::string node_kind(const toml::node& n) {
 
 std::string value_text(const Field& f) {
   switch (f.type) {
+    case Type::Retired:
+      return "";
     case Type::Int:
       return std::to_string(*static_cast<const int64_t*>(f.ptr));
     case Type::Int32:

@@ -138,7 +138,7 @@ void from_json(const Json& j, EvalRecord& r) {
   optional(j, "speech", speech);
   if (!speech.is_null()) {
     try {
-      required(speech, "silence_fraction", r.silence_fraction);
+      optional(speech, "silence_fraction", r.silence_fraction);
       from_json(speech, r.speech);
       required(speech, "frames", r.speech.frames);
     } catch (const BadField& e) {

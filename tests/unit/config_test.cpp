@@ -199,6 +199,16 @@ TEST(Config, MissingFileIsAClearError) {
   }
 }
 
+// Run directories of earlier versions hold keys that are gone: they load, the keys ignored.
+TEST(Config, RetiredKeysOfEarlierRunsAreIgnored) {
+  const Config c = parse_config(
+      "[data]\nsplit_mode = \"silence\"\nsilence_search = 100\nsilence_threshold_db = -30.0\n",
+      "old/config.toml", {"data.silence_search=50"});
+  EXPECT_EQ(c.data.segments.mode, SplitMode::Silence);
+  EXPECT_EQ(config_to_toml(c).find("silence_search"), std::string::npos);
+  EXPECT_EQ(config_to_toml(c, true).find("silence_threshold_db"), std::string::npos);
+}
+
 TEST(Config, PositionalSchemeIsAnEnum) {
   EXPECT_EQ(parse_config("[model]\npositional = \"rope\"\n", "t.toml").model.positional,
             Positional::Rope);
