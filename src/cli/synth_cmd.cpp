@@ -6,7 +6,6 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
-#include "core/number_text.h"
 #include "core/schema.h"
 #include "data/corpus.h"
 #include "synth/synth.h"
@@ -30,16 +29,6 @@ std::string flag_name(const std::string& key) {
   std::string flag = "--" + key;
   for (char& c : flag) c = c == '_' ? '-' : c;
   return flag;
-}
-
-// The key's range for --help ("40..80", ">= 0"); errors use the schema's own wording.
-std::string range_note(const schema::Field& f) {
-  auto num = [&](double v) {
-    return f.type == schema::Type::Float ? shortest_text(v)
-                                         : std::to_string(static_cast<int64_t>(v));
-  };
-  if (f.hi == schema::kInf) return ">= " + num(f.lo);
-  return num(f.lo) + ".." + num(f.hi);
 }
 
 // The defaults, then the --config file, then the flags given; checked as a whole.
@@ -96,7 +85,7 @@ void add_synth_command(CLI::App& app) {
   const schema::Schema keys = synth_schema(defaults);
   for (const schema::Field& f : keys.fields()) {
     const std::string help =
-        f.help + " (" + range_note(f) + "; default " + schema::value_text(f) + ")";
+        f.help + " (" + schema::range_text(f) + "; default " + schema::value_text(f) + ")";
     args->flags[f.key] = cmd->add_option(flag_name(f.key), args->texts[f.key], help)
                              ->type_name(f.type == schema::Type::Float ? "FLOAT" : "INT");
   }

@@ -24,16 +24,6 @@ Field make_field(const char* section, const char* key, Type type, void* ptr, con
   return f;
 }
 
-std::string range_text(const Field& f) {
-  auto num = [&](double v) {
-    return f.type == Type::Float ? format_number(v) : std::to_string(static_cast<int64_t>(v));
-  };
-  if (f.hi == kInf) return std::string(f.lo_open ? "> " : ">= ") + num(f.lo);
-  if (f.lo == -kInf) return std::string(f.hi_open ? "< " : "<= ") + num(f.hi);
-  return std::string("in ") + (f.lo_open ? "(" : "[") + num(f.lo) + ", " + num(f.hi) +
-         (f.hi_open ? ")" : "]");
-}
-
 bool in_range(const Field& f, double v) {
   if (std::isnan(v)) return false;
   if (f.lo_open ? v <= f.lo : v < f.lo) return false;
@@ -83,6 +73,16 @@ std::string unknown_key_message(const std::vector<Field>& fields, const std::str
 }
 
 }  // namespace
+
+std::string range_text(const Field& f) {
+  auto num = [&](double v) {
+    return f.type == Type::Float ? format_number(v) : std::to_string(static_cast<int64_t>(v));
+  };
+  if (f.hi == kInf) return std::string(f.lo_open ? "> " : ">= ") + num(f.lo);
+  if (f.lo == -kInf) return std::string(f.hi_open ? "< " : "<= ") + num(f.hi);
+  return std::string("in ") + (f.lo_open ? "(" : "[") + num(f.lo) + ", " + num(f.hi) +
+         (f.hi_open ? ")" : "]");
+}
 
 Field int_field(const char* s, const char* k, int64_t* p, int64_t lo, int64_t hi,
                 const char* help) {

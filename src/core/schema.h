@@ -115,6 +115,8 @@ void assign_text(const Field& field, const std::string& text, const std::string&
 void copy_value(const Field& from, const Field& to);
 // A field's current value as TOML text.
 std::string value_text(const Field& field);
+// A numeric field's range as messages word it: "in [40, 80]", ">= 0", "in (0, 1)".
+std::string range_text(const Field& field);
 // "FILE:LINE" of a TOML node (the file alone when the node has no position).
 std::string location(const std::string& origin, const toml::source_region& source);
 // "a string", "an integer", ... for messages.
