@@ -13,6 +13,10 @@
 namespace artic {
 namespace {
 
+// What `>>` skips around the key; the value is trimmed of the same, so a name that ends in '\r'
+// (a CR-LF file with a stray CR) reads the same once written back.
+constexpr const char* kSpace = " \t\n\v\f\r";
+
 bool host_little_endian() {
   const uint16_t one = 1;
   unsigned char first = 0;
@@ -104,8 +108,8 @@ EstTrack parse_est_track(const std::string& bytes, const std::string& origin) {
     if (!(in >> key)) continue;
     std::string value;
     std::getline(in, value);
-    value.erase(0, value.find_first_not_of(" \t"));
-    value.erase(value.find_last_not_of(" \t") + 1);
+    value.erase(0, value.find_first_not_of(kSpace));
+    value.erase(value.find_last_not_of(kSpace) + 1);
     if (key.rfind("Channel_", 0) == 0) {
       char* end = nullptr;
       const long long idx = std::strtoll(key.c_str() + 8, &end, 10);

@@ -207,6 +207,19 @@ TEST(EstTrack, HeaderKeysInAnyOrderAndHostOrderWithoutByteOrder) {
   expect_same(t, parse_est_track(s, "moved.ema"), 1e-7);
 }
 
+// A CR-LF header with a stray CR: the name reads without it, and what is written reads back
+// the same (fuzz.est_track_fuzz found "x\r" written, then read as "x").
+TEST(EstTrack, ChannelNamesAreTrimmedOfEveryKindOfSpace) {
+  EstTrack t = sample_track(2, 2, 100.0);
+  std::string s = format_est_track(t, EstEncoding::BinaryLittleEndian);
+  s.replace(s.find("Channel_0 ch0_py\n"), 17, "Channel_0 \f ch0_py \v\r\r\n");
+  const EstTrack back = parse_est_track(s, "cr.ema");
+  EXPECT_EQ(back.channel_names, t.channel_names);
+  expect_same(t, back, 1e-7);
+  EXPECT_EQ(format_est_track(back, EstEncoding::BinaryLittleEndian),
+            format_est_track(t, EstEncoding::BinaryLittleEndian));
+}
+
 TEST(TrackProcessing, FillsShortGapsAndRefusesLongOnes) {
   EstTrack t;
   t.channel_names = {"a", "b"};
