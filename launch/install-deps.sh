@@ -16,6 +16,7 @@ PACKAGES=(
   libcli11-dev
   libsndfile1-dev libsamplerate0-dev
   python3-numpy python3-h5py python3-torch python3-scipy  # test oracles (scipy: statistics)
+  python3-matplotlib  # bench/study_figures.py: docs/experiments.md's figures
   clang libclang-rt-14-dev llvm  # launch/test-sanitize.sh: ASan + UBSan, libFuzzer, symbolizer
   # Test inputs for `artic prep`: real speech (espeak-ng) and real EST track files (ch_track).
   espeak-ng speech-tools

@@ -8,11 +8,9 @@
 #include "eval/report.h"
 #include "eval/run_records.h"
 #include "train/batching.h"
-#include "train/checkpoint.h"
-#include "train/checkpoint_file.h"
 #include "train/config.h"
 #include "train/predict.h"
-#include "train/run_files.h"
+#include "train/trained_model.h"
 #include "train/trainer.h"
 
 namespace artic::cli {
@@ -29,17 +27,6 @@ struct EvalArgs {
   std::vector<std::string> overrides;
   int64_t window = 0, overlap = 0;
 };
-
-std::string pick_checkpoint(const EvalArgs& args) {
-  if (!args.checkpoint.empty()) return args.checkpoint;
-  const fs::path dir = fs::path(args.run) / "checkpoints";
-  if (fs::exists(dir / "best.pt")) return (dir / "best.pt").string();
-  std::ifstream latest(dir / "latest");
-  std::string name;
-  if (latest && std::getline(latest, name) && !name.empty()) return (dir / name).string();
-  throw UserError(args.run + " has no checkpoint (expected " + (dir / "best.pt").string() +
-                  "); train it first with 'artic train'");
-}
 
 // The evaluated utterances with predictions in place of targets, in the corpus layout.
 Corpus predictions_corpus(const FrameSource& source, const std::vector<size_t>& utts,
@@ -70,30 +57,21 @@ void run_eval(const EvalArgs& args) {
     throw UserError("--overlap " + std::to_string(args.overlap) +
                     " must be smaller than --window " + std::to_string(args.window));
   }
-  const std::string config_path = (fs::path(args.run) / "config.toml").string();
-  if (!fs::exists(config_path)) {
-    throw UserError(args.run + " is not an artic run directory (no config.toml)");
-  }
-  const Config config = load_config(config_path, args.overrides);
-  const std::string checkpoint = pick_checkpoint(args);
+  TrainedModel trained = load_trained_model(args.run, args.checkpoint, args.overrides);
+  const Config& config = trained.config;
   const Corpus corpus = read_corpus(config.data.corpus);
   const FrameSource source{&corpus, nullptr};
   const auto utts = split_indices(corpus.utterances, args.split);
   if (utts.empty()) {
     throw UserError(config.data.corpus + " has no utterances in split '" + args.split + "'");
   }
-  const ModelShape shape{corpus.num_features(), corpus.num_articulators()};
-  auto model = make_model(config.model, shape);
-  CheckpointData data;
-  try {
-    data = load_checkpoint(checkpoint, *model, nullptr);
-  } catch (const CheckpointDamaged& e) {
-    throw UserError(std::string(e.what()) + ". " +
-                    intact_checkpoint_advice(checkpoint, "--checkpoint"));
-  }
-  if (data.normalizer.articulator_names != corpus.meta.articulator_names) {
-    throw UserError(checkpoint + " was trained on other articulator channels than " +
-                    config.data.corpus + " has");
+  if (trained.normalizer.articulator_names != corpus.meta.articulator_names ||
+      trained.normalizer.feature_names != corpus.meta.feature_names) {
+    throw UserError(trained.checkpoint + " was trained on other " +
+                    (trained.normalizer.feature_names != corpus.meta.feature_names
+                         ? "feature"
+                         : "articulator") +
+                    " channels than " + config.data.corpus + " has");
   }
   std::vector<std::vector<float>> predicted(corpus.utterances.size());
   PredictionSink sink = nullptr;
@@ -104,15 +82,16 @@ void run_eval(const EvalArgs& args) {
   options.window = args.window;
   options.overlap = args.overlap;
   const SplitResult r =
-      evaluate_split(*model, source, utts, data.normalizer, options, torch::kCPU, sink);
+      evaluate_split(*trained.model, source, utts, trained.normalizer, options, torch::kCPU, sink);
   std::cout << args.split << " split of " << config.data.corpus << " (" << r.metrics.utterances
-            << " utterances, " << r.metrics.frames << " frames), checkpoint " << checkpoint << ":\n"
+            << " utterances, " << r.metrics.frames << " frames), checkpoint " << trained.checkpoint
+            << ":\n"
             << metrics_table(r.metrics);
   if (r.speech.utterances > 0) {
     std::cout << speech_line(r.speech, r.metrics.frames);
   }
   const std::string out = args.out.empty() ? (fs::path(args.run) / "eval.json").string() : args.out;
-  write_record(out, eval_record(args.split, checkpoint, r, options));
+  write_record(out, eval_record(args.split, trained.checkpoint, r, options));
   std::cout << "wrote " << out << "\n";
   if (!args.predictions.empty()) {
     std::vector<std::vector<float>> ordered;

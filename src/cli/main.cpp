@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   artic::cli::add_config_command(app);
   artic::cli::add_train_command(app);
   artic::cli::add_eval_command(app);
+  artic::cli::add_invert_command(app);
   artic::cli::add_compare_command(app);
   artic::cli::add_sweep_command(app);
   try {

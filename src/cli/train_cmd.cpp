@@ -1,8 +1,4 @@
-#include <cstdio>
-
 #include "cli/commands.h"
-#include "core/error.h"
-#include "dist/topology.h"
 #include "train/config.h"
 #include "train/trainer.h"
 
@@ -15,29 +11,11 @@ struct TrainArgs {
   TrainOptions options;
 };
 
-// With several ranks an error on one must end all of them (no rank left waiting in a
-// collective); alone, the error goes back to main like any other.
-[[noreturn]] void fail(const Topology& topo, const std::string& prefix, const std::string& what,
-                       int code) {
-  if (topo.world_size > 1) abort_job(prefix + what, code);
-  finalize_distributed();
-  std::fprintf(stderr, "%s%s\n", prefix.c_str(), what.c_str());
-  throw ExitRequest{code};
-}
-
 void run_train(const TrainArgs& args) {
-  const Topology topo = init_distributed(nullptr, nullptr);
-  int code = 0;
-  try {
+  run_job([&](const Topology& topo) {
     const Config config = load_config(args.config, args.overrides);
-    code = run_training(config, args.options, topo);
-  } catch (const UserError& e) {
-    fail(topo, "artic: error: ", e.what(), kExitUser);
-  } catch (const std::exception& e) {
-    fail(topo, "artic: internal error: ", e.what(), kExitInternal);
-  }
-  finalize_distributed();
-  if (code != 0) throw ExitRequest{code};
+    return run_training(config, args.options, topo);
+  });
 }
 
 }  // namespace

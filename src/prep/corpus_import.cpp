@@ -126,6 +126,8 @@ PrepReport import_corpus(const PrepConfig& c, int threads,
   corpus.meta.source = "artic prep of " + c.input_dir +
                        (c.preset.empty() ? std::string() : " (preset " + c.preset + ")");
   corpus.meta.created_by = std::string("artic ") + ARTIC_VERSION + " prep";
+  // The feature analysis travels with the corpus (and into runs): artic invert repeats it.
+  corpus.meta.recipe = prep_config_to_toml(c);
   std::vector<double> rates;
   for (size_t i = 0; i < results.size(); ++i) {
     ImportedUtterance& r = results[i];

@@ -117,30 +117,24 @@ torch::Tensor predict_in_windows(SequenceRegressorImpl& model, const std::vector
 
 }  // namespace
 
-SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& source,
-                           const std::vector<size_t>& utterances, const Normalizer& normalizer,
-                           const EvalOptions& options, const torch::Device& device,
-                           const PredictionSink& sink) {
+void predict_utterances(SequenceRegressorImpl& model, const FrameSource& source,
+                        const std::vector<size_t>& utterances, const Normalizer& normalizer,
+                        const EvalOptions& options, const torch::Device& device,
+                        const UtteranceCallback& each) {
   const SamplerOptions& batching = options.batching;
   if (batching.batching.mode != BatchOrder::Sequential) {
-    throw std::invalid_argument("evaluate_split: batching mode '" +
+    throw std::invalid_argument("predict_utterances: batching mode '" +
                                 name_of(batching.batching.mode) + "' is not sequential");
   }
-  const bool with_speech = std::isfinite(options.silence_fraction);
   std::vector<int64_t> lengths;
   lengths.reserve(utterances.size());
   for (size_t i : utterances) lengths.push_back(source.utterances()[i].length);
   BatchSampler sampler(lengths, batching);
-  const std::vector<std::string>& names = normalizer.articulator_names;
-  const int64_t na = static_cast<int64_t>(names.size());
-  MetricAccumulator metrics(names), speech_metrics(names);
-  UtteranceSums per_utterance(utterances.size(), names.size());
-  std::vector<double> loss = {0.0, 0.0};  // squared error sum, frames
+  const int64_t na = static_cast<int64_t>(normalizer.articulator_names.size());
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
   const auto dtype = model.parameters().front().scalar_type();
-  std::vector<float> pred_mm, target_mm;
   std::vector<Segment> batch_segs;
   Batch batch;
   while (sampler.next(&batch)) {
@@ -160,36 +154,54 @@ SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& sour
                                  .to(torch::kCPU, torch::kFloat32)
                                  .contiguous();
     for (size_t i = 0; i < batch_segs.size(); ++i) {
-      const int64_t len = batch_segs[i].length;
-      const float* p = pred[static_cast<int64_t>(i)].data_ptr<float>();
-      const float* y = b.targets[static_cast<int64_t>(i)].data_ptr<float>();
-      for (int64_t k = 0; k < len * na; ++k) {
-        const double d = static_cast<double>(p[k]) - y[k];
-        loss[0] += d * d;
-      }
-      loss[1] += static_cast<double>(len);
-      pred_mm.assign(p, p + len * na);
-      target_mm.assign(y, y + len * na);
-      normalizer.denormalize_targets(pred_mm.data(), len);
-      normalizer.denormalize_targets(target_mm.data(), len);
-      metrics.add_utterance(pred_mm.data(), target_mm.data(), len);
-      MetricAccumulator one(names), one_speech(names);
-      one.add_utterance(pred_mm.data(), target_mm.data(), len);
-      if (with_speech) {
-        const std::vector<int64_t> speech =
-            speech_frames(source, batch_segs[i], options.silence_fraction);
-        const std::vector<float> ps = rows(pred_mm, speech, na), ys = rows(target_mm, speech, na);
-        const auto n = static_cast<int64_t>(speech.size());
-        speech_metrics.add_utterance(ps.data(), ys.data(), n);
-        one_speech.add_utterance(ps.data(), ys.data(), n);
-      }
-      per_utterance.put(static_cast<size_t>(batch.items[i]), one, one_speech);
-      if (sink) sink(static_cast<size_t>(batch_segs[i].utterance), pred_mm);
+      each(static_cast<size_t>(batch.items[i]),
+           {batch_segs[i], pred[static_cast<int64_t>(i)].data_ptr<float>(),
+            b.targets[static_cast<int64_t>(i)].data_ptr<float>()});
     }
   }
   if (was_training) model.train();
+}
+
+SplitResult evaluate_split(SequenceRegressorImpl& model, const FrameSource& source,
+                           const std::vector<size_t>& utterances, const Normalizer& normalizer,
+                           const EvalOptions& options, const torch::Device& device,
+                           const PredictionSink& sink) {
+  const bool with_speech = std::isfinite(options.silence_fraction);
+  const std::vector<std::string>& names = normalizer.articulator_names;
+  const int64_t na = static_cast<int64_t>(names.size());
+  MetricAccumulator metrics(names), speech_metrics(names);
+  UtteranceSums per_utterance(utterances.size(), names.size());
+  std::vector<double> loss = {0.0, 0.0};  // squared error sum, frames
+  std::vector<float> pred_mm, target_mm;
+  predict_utterances(model, source, utterances, normalizer, options, device,
+                     [&](size_t k, const UtterancePrediction& u) {
+                       const int64_t len = u.segment.length;
+                       for (int64_t j = 0; j < len * na; ++j) {
+                         const double d = static_cast<double>(u.predicted[j]) - u.targets[j];
+                         loss[0] += d * d;
+                       }
+                       loss[1] += static_cast<double>(len);
+                       pred_mm.assign(u.predicted, u.predicted + len * na);
+                       target_mm.assign(u.targets, u.targets + len * na);
+                       normalizer.denormalize_targets(pred_mm.data(), len);
+                       normalizer.denormalize_targets(target_mm.data(), len);
+                       metrics.add_utterance(pred_mm.data(), target_mm.data(), len);
+                       MetricAccumulator one(names), one_speech(names);
+                       one.add_utterance(pred_mm.data(), target_mm.data(), len);
+                       if (with_speech) {
+                         const std::vector<int64_t> speech =
+                             speech_frames(source, u.segment, options.silence_fraction);
+                         const std::vector<float> ps = rows(pred_mm, speech, na),
+                                                  ys = rows(target_mm, speech, na);
+                         const auto n = static_cast<int64_t>(speech.size());
+                         speech_metrics.add_utterance(ps.data(), ys.data(), n);
+                         one_speech.add_utterance(ps.data(), ys.data(), n);
+                       }
+                       per_utterance.put(k, one, one_speech);
+                       if (sink) sink(static_cast<size_t>(u.segment.utterance), pred_mm);
+                     });
   std::vector<double> flat = metrics.to_flat(), speech_flat = speech_metrics.to_flat();
-  if (batching.world_size > 1) {
+  if (options.batching.world_size > 1) {
     host_all_reduce_sum(loss);
     host_all_reduce_sum(flat);
     host_all_reduce_sum(speech_flat);

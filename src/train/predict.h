@@ -26,6 +26,24 @@ struct SplitResult {
   std::vector<UtteranceMetrics> utterances;  // in the order of the `utterances` argument
 };
 
+// One utterance of a batch: its frames, and the model's prediction and the targets, normalized,
+// row-major [length, A] (valid until the callback returns).
+struct UtterancePrediction {
+  Segment segment;
+  const float* predicted = nullptr;
+  const float* targets = nullptr;
+};
+// Called with the utterance's position in the `utterances` argument.
+using UtteranceCallback = std::function<void(size_t k, const UtterancePrediction& u)>;
+
+// This rank's share of `utterances` (the sampler's rank plan) through the model in sequential
+// batches under the training budget (an utterance over it runs alone), whole or in windows
+// (options.window); `each` sees every utterance once, in batch order. No collectives.
+void predict_utterances(SequenceRegressorImpl& model, const FrameSource& source,
+                        const std::vector<size_t>& utterances, const Normalizer& normalizer,
+                        const EvalOptions& options, const torch::Device& device,
+                        const UtteranceCallback& each);
+
 // Called with each utterance's index and its de-normalized prediction [frames, A] (mm).
 using PredictionSink = std::function<void(size_t utterance, const std::vector<float>& mm)>;
 

@@ -70,6 +70,13 @@ void RunFiles::prepare(bool resuming, const Config& config) {
   metrics_.open(fs::path(dir_) / "metrics.jsonl", std::ios::app);
 }
 
+void RunFiles::write_corpus_recipe(const std::string& corpus, const CorpusMeta& meta) {
+  if (!writer_ || meta.recipe.empty()) return;
+  write_atomically((fs::path(dir_) / kCorpusRecipeFile).string(),
+                   "# The recipe of " + corpus + " (" + meta.created_by +
+                       "), copied when this run started training.\n" + meta.recipe);
+}
+
 std::string RunFiles::step_checkpoint(int64_t step) const {
   char name[64];
   std::snprintf(name, sizeof name, "step-%08lld.pt", static_cast<long long>(step));

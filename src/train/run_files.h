@@ -7,11 +7,15 @@
 #include <fstream>
 #include <string>
 
+#include "data/corpus.h"
 #include "dist/topology.h"
 #include "eval/run_records.h"
 #include "train/config.h"
 
 namespace artic {
+
+// RUN/corpus_recipe.toml (RunFiles::write_corpus_recipe).
+inline constexpr const char* kCorpusRecipeFile = "corpus_recipe.toml";
 
 // What the terminal progress bar shows (rank 0, only when stdout is a terminal).
 struct ProgressView {
@@ -27,6 +31,11 @@ class RunFiles {
   // Creates the directories; refuses to reuse a run that has checkpoints unless resuming.
   // Writes the resolved config.toml.
   void prepare(bool resuming, const Config& config);
+
+  // RUN/corpus_recipe.toml: the options that made the training corpus (its `recipe`, e.g. the
+  // feature analysis of artic prep, which artic invert repeats on new audio); nothing when the
+  // corpus recorded none.
+  void write_corpus_recipe(const std::string& corpus, const CorpusMeta& meta);
 
   std::string step_checkpoint(int64_t step) const;
   std::string best_checkpoint() const;

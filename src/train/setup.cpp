@@ -220,6 +220,7 @@ void setup(Session& s, const TrainOptions& options, const TrainHooks& hooks) {
   const ThreadChoice threads = set_threads(s.config.training, s.topo);
   load_data(s.data, s.config, hooks.corpus);
   const CorpusMeta& meta = s.data.source.meta();
+  s.files.write_corpus_recipe(s.config.data.corpus, meta);
   s.shape = {static_cast<int64_t>(meta.feature_names.size()),
              static_cast<int64_t>(meta.articulator_names.size())};
   torch::manual_seed(static_cast<uint64_t>(s.config.run.seed));
