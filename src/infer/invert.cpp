@@ -252,6 +252,17 @@ InvertReport invert_recordings(const InvertOptions& o, const Topology& topo,
                         std::to_string(want) + " Hz or more");
       }
       const Features f = compute_features(resample(audio, want).samples, analysis.features);
+      const int64_t budget = tm.config.batching.max_frames;
+      if (o.window == 0 && f.frames > budget) {
+        throw DataError(std::to_string(f.frames) + " frames (" +
+                        seconds_text(static_cast<double>(f.frames) / frame_rate) +
+                        ") are more than the run's frame budget (batching.max_frames = " +
+                        std::to_string(budget) +
+                        ") for one whole recording: pass --window N --overlap M (e.g. --window " +
+                        std::to_string(budget) + " --overlap " + std::to_string(budget / 5) +
+                        "), or --set batching.max_frames=" + std::to_string(f.frames) +
+                        " if the memory allows whole-recording attention");
+      }
       UtteranceInfo u;
       u.id = in.name;
       u.speaker = "unknown";

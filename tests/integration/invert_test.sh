@@ -181,6 +181,14 @@ check "a batch with bad files exits 2" "[[ $rc == 2 ]]"
 check "unreadable audio is named with its reason" "grep -q 'broken.wav: ' $TMP/bad.out"
 check "8 kHz audio is refused, saying why" "grep -q 'phone_8k.wav: recorded at 8000 Hz, below the 16000 Hz' $TMP/bad.out"
 check "the good files of the batch are written" "[[ \$(ls $TMP/invbad/*.csv | wc -l) == 3 ]] && grep -q 'inverted 3 of 5' $TMP/bad.out"
+"$ARTIC" invert --run "$RUN" "${wavs[0]}" --set batching.max_frames=100 --out "$TMP/invlong" \
+  > "$TMP/long.out" 2>&1
+rc=$?
+check "a recording over the frame budget, whole: exit 2 with the --window hint" \
+  "[[ $rc == 2 ]] && grep -q 'frames (.* s) are more than the run.s frame budget (batching.max_frames = 100) for one whole recording: pass --window N --overlap M' $TMP/long.out"
+"$ARTIC" invert --run "$RUN" "${wavs[0]}" --set batching.max_frames=100 --window 100 --overlap 20 \
+  --out "$TMP/invlong" > /dev/null 2>&1
+check "... and windowed it is inverted" "[[ $? == 0 && -s $TMP/invlong/$(basename "${wavs[0]}" .wav).ema ]]"
 "$ARTIC" invert --run "$RUN" "$TMP/empty" --out "$TMP/inve" > "$TMP/empty.out" 2>&1
 rc=$?
 check "an empty folder: exit 2 naming it" "[[ $rc == 2 ]] && grep -q 'empty holds no audio files (looked for .wav/.flac' $TMP/empty.out"
