@@ -12,6 +12,7 @@
 Run with Debian's /usr/bin/python3 (python3-matplotlib, python3-h5py, python3-numpy).
 """
 import argparse
+import io
 import json
 import os
 import sys
@@ -21,6 +22,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 
 def fail(message):
@@ -81,8 +83,9 @@ def trajectories(a):
     spec.imshow(pred["features"].T, origin="lower", aspect="auto", cmap="magma",
                 extent=[0, t[-1] if len(t) else 0, 0, pred["features"].shape[1]])
     spec.set_ylabel("feature", fontsize=8)
-    spec.set_title(f"{pred['id']}: predicted" + (" vs measured" if measured is not None else "")
-                   + " articulator positions (mm)", fontsize=10)
+    spec.set_title(f"{pred['id']}: predicted (red)" +
+                   (" and measured (black)" if measured is not None else "") +
+                   " articulator positions (mm)", fontsize=10)
     series = {"utterance": pred["id"], "time_s": t.tolist(), "channels": {}}
     for c, name in enumerate(channels):
         ax = fig.add_subplot(grid[1 + c // 2, c % 2], sharex=spec)
@@ -91,8 +94,6 @@ def trajectories(a):
         ax.plot(t, pred["targets"][:, c], color="tab:red", lw=1.0, label="predicted")
         ax.set_ylabel(name, fontsize=8)
         ax.tick_params(labelsize=7)
-        if c == 0:
-            ax.legend(fontsize=7, loc="upper right")
         series["channels"][name] = {
             "predicted": pred["targets"][:, c].tolist(),
             "measured": None if measured is None else measured["targets"][:, c].tolist()}
@@ -197,7 +198,12 @@ def main():
         p.add_argument("--dpi", type=int, default=80)
     a = ap.parse_args()
     fig, series = {"trajectories": trajectories, "training": training, "compare": compare}[a.kind](a)
-    fig.savefig(a.out, dpi=a.dpi)
+    # A 256-colour palette keeps figures small enough to commit (a spectrogram in 24-bit colour
+    # is most of a PNG's bytes); PIL comes with Debian's matplotlib.
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=a.dpi, format="png")
+    buf.seek(0)
+    Image.open(buf).convert("RGB").quantize(256).save(a.out, optimize=True)
     if a.series:
         with open(a.series, "w") as f:
             json.dump(series, f)
