@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <numeric>
@@ -11,6 +10,7 @@
 #include "data/dataset.h"
 #include "infer/analysis.h"
 #include "infer/inputs.h"
+#include "infer/rank_result.h"
 #include "prep/audio.h"
 #include "prep/features.h"
 #include "train/batching.h"
@@ -75,97 +75,6 @@ class Progress {
   size_t total_, done_ = 0;
 };
 
-void put_bytes(std::string& out, const void* p, size_t n) {
-  out.append(static_cast<const char*>(p), n);
-}
-template <typename T>
-void put(std::string& out, T v) {
-  put_bytes(out, &v, sizeof v);
-}
-void put_text(std::string& out, const std::string& s) {
-  put<uint64_t>(out, s.size());
-  out += s;
-}
-void put_floats(std::string& out, const std::vector<float>& v) {
-  put<uint64_t>(out, v.size());
-  put_bytes(out, v.data(), v.size() * sizeof(float));
-}
-
-// Reads what put_* wrote (ranks of one job: same byte order and sizes).
-struct Reader {
-  const std::string& s;
-  size_t pos = 0;
-  template <typename T>
-  T get() {
-    T v;
-    std::memcpy(&v, s.data() + pos, sizeof v);
-    pos += sizeof v;
-    return v;
-  }
-  std::string text() {
-    const auto n = static_cast<size_t>(get<uint64_t>());
-    std::string t = s.substr(pos, n);
-    pos += n;
-    return t;
-  }
-  std::vector<float> floats() {
-    const auto n = static_cast<size_t>(get<uint64_t>());
-    std::vector<float> v(n);
-    std::memcpy(v.data(), s.data() + pos, n * sizeof(float));
-    pos += n * sizeof(float);
-    return v;
-  }
-};
-
-struct RankResult {
-  int64_t inverted = 0;
-  double audio_seconds = 0;
-  std::vector<InvertFailure> failures;
-  std::vector<std::pair<size_t, Trajectories>> tracks;  // input index, trajectories
-  std::vector<std::vector<float>> features;             // of `tracks`, for the HDF5 file
-};
-
-std::string encode(const RankResult& r, bool with_tracks) {
-  std::string out;
-  put<int64_t>(out, r.inverted);
-  put<double>(out, r.audio_seconds);
-  put<uint64_t>(out, r.failures.size());
-  for (const auto& f : r.failures) {
-    put_text(out, f.path);
-    put_text(out, f.reason);
-  }
-  put<uint64_t>(out, with_tracks ? r.tracks.size() : 0);
-  for (size_t k = 0; with_tracks && k < r.tracks.size(); ++k) {
-    put<uint64_t>(out, r.tracks[k].first);
-    put_floats(out, r.tracks[k].second.mm);
-    put_floats(out, r.features[k]);
-  }
-  return out;
-}
-
-RankResult decode(const std::string& bytes, const std::vector<InvertInput>& inputs,
-                  const std::vector<std::string>& channels, double frame_rate) {
-  Reader in{bytes};
-  RankResult r;
-  r.inverted = in.get<int64_t>();
-  r.audio_seconds = in.get<double>();
-  const auto failures = in.get<uint64_t>();
-  for (uint64_t k = 0; k < failures; ++k) {
-    InvertFailure f;
-    f.path = in.text();
-    f.reason = in.text();
-    r.failures.push_back(f);
-  }
-  const auto tracks = in.get<uint64_t>();
-  for (uint64_t k = 0; k < tracks; ++k) {
-    const auto index = static_cast<size_t>(in.get<uint64_t>());
-    Trajectories t{inputs[index].name, channels, frame_rate, in.floats()};
-    r.tracks.push_back({index, std::move(t)});
-    r.features.push_back(in.floats());
-  }
-  return r;
-}
-
 void refuse_existing(const InvertOptions& o, const std::vector<InvertInput>& inputs) {
   std::vector<std::string> existing;
   for (OutputFormat f : o.formats) {
@@ -187,126 +96,151 @@ void refuse_existing(const InvertOptions& o, const std::vector<InvertInput>& inp
                   "; pass --force to replace them, or choose another --out");
 }
 
-}  // namespace
+// Everything every rank checks before any recording is read: the same on every rank.
+struct Job {
+  TrainedModel tm;
+  Analysis analysis;
+  std::vector<std::string> feature_names;
+  std::vector<InvertInput> inputs;
+  std::vector<std::string> names;  // of `inputs`
+  double frame_rate = 100;
+  bool h5 = false;
+};
 
-InvertReport invert_recordings(const InvertOptions& o, const Topology& topo,
-                               std::ostream& progress) {
+Job prepare(const InvertOptions& o) {
   if (o.window > 0 && o.overlap >= o.window) {
     throw UserError("--overlap " + std::to_string(o.overlap) + " must be smaller than --window " +
                     std::to_string(o.window));
   }
   if (o.formats.empty()) throw UserError("--format names no output format");
-  TrainedModel tm = load_trained_model(o.run, o.checkpoint, o.overrides);
-  const Analysis analysis = run_analysis(o.run, tm.config.data.corpus);
+  Job j;
+  j.tm = load_trained_model(o.run, o.checkpoint, o.overrides);
+  j.analysis = run_analysis(o.run, j.tm.config.data.corpus);
   // The analysis must give the model's inputs (a checkpoint used with another run's directory).
-  const std::vector<std::string> names =
-      compute_features(std::vector<float>(static_cast<size_t>(analysis.features.sample_rate), 0),
-                       analysis.features)
+  j.feature_names =
+      compute_features(std::vector<float>(static_cast<size_t>(j.analysis.features.sample_rate), 0),
+                       j.analysis.features)
           .names;
-  if (names != tm.normalizer.feature_names) {
-    throw UserError(analysis.origin + " gives " + std::to_string(names.size()) + " features, but " +
-                    tm.checkpoint + " reads " + std::to_string(tm.normalizer.feature_names.size()) +
+  if (j.feature_names != j.tm.normalizer.feature_names) {
+    throw UserError(j.analysis.origin + " gives " + std::to_string(j.feature_names.size()) +
+                    " features, but " + j.tm.checkpoint + " reads " +
+                    std::to_string(j.tm.normalizer.feature_names.size()) +
                     " other ones: the checkpoint was not trained on this run's corpus");
   }
-  const std::vector<InvertInput> inputs =
-      collect_inputs(o.inputs, o.list, analysis.audio_extensions);
-  if (!o.force) refuse_existing(o, inputs);
+  j.inputs = collect_inputs(o.inputs, o.list, j.analysis.audio_extensions);
+  for (const auto& in : j.inputs) j.names.push_back(in.name);
+  if (!o.force) refuse_existing(o, j.inputs);
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (!fs::is_directory(o.out_dir)) {
     throw UserError(o.out_dir + ": cannot create the output folder" +
                     (ec ? " (" + ec.message() + ")" : std::string()));
   }
-  const auto start = Clock::now();
-  const bool h5 =
-      std::find(o.formats.begin(), o.formats.end(), OutputFormat::H5) != o.formats.end();
-  const double frame_rate = 1000.0 / analysis.features.hop_ms;
-  const std::vector<size_t> mine = my_share(inputs, topo);
-  torch::set_num_threads(
-      choose_threads(static_cast<int>(tm.config.training.threads), topo.local_size).threads);
-  const std::string share = topo.world_size > 1 ? " (rank 0's share)" : "";
-  Progress analysing(progress, o.bar, topo.rank == 0, "features" + share, mine.size());
+  j.frame_rate = 1000.0 / j.analysis.features.hop_ms;
+  j.h5 = std::find(o.formats.begin(), o.formats.end(), OutputFormat::H5) != o.formats.end();
+  return j;
+}
 
-  // Features of this rank's recordings, as a corpus without targets.
+// The features of one recording; DataError with the reason it cannot be inverted.
+Features analyse(const Job& j, const InvertOptions& o, const InvertInput& in, double* seconds,
+                 std::string* note) {
+  const Audio audio = read_audio(in.path);
+  const int want = j.analysis.features.sample_rate;
+  if (audio.sample_rate < want) {
+    throw DataError("recorded at " + std::to_string(audio.sample_rate) + " Hz, below the " +
+                    std::to_string(want) +
+                    " Hz the model's features were analysed at (its bands above " +
+                    std::to_string(audio.sample_rate / 2) +
+                    " Hz would be empty, which upsampling does not fix); use a recording at " +
+                    std::to_string(want) + " Hz or more");
+  }
+  *seconds = static_cast<double>(audio.samples.size()) / static_cast<double>(audio.sample_rate);
+  *note =
+      seconds_text(*seconds) +
+      (audio.sample_rate != want ? ", resampled from " + std::to_string(audio.sample_rate) + " Hz"
+                                 : std::string());
+  Features f = compute_features(resample(audio, want).samples, j.analysis.features);
+  const int64_t budget = j.tm.config.batching.max_frames;
+  if (o.window == 0 && f.frames > budget) {
+    throw DataError(
+        std::to_string(f.frames) + " frames (" +
+        seconds_text(static_cast<double>(f.frames) / j.frame_rate) +
+        ") are more than the run's frame budget (batching.max_frames = " + std::to_string(budget) +
+        ") for one whole recording: pass --window N --overlap M (e.g. --window " +
+        std::to_string(budget) + " --overlap " + std::to_string(budget / 5) +
+        "), or --set batching.max_frames=" + std::to_string(f.frames) +
+        " if the memory allows whole-recording attention");
+  }
+  return f;
+}
+
+// This rank's recordings as a corpus without targets (`analysed`: the input index of each
+// utterance); the ones that fail go to result.failures.
+struct Share {
   Corpus corpus;
-  corpus.meta.feature_names = names;
-  corpus.meta.articulator_names = tm.normalizer.articulator_names;
-  corpus.meta.frame_rate_hz = frame_rate;
-  corpus.meta.feature_kind = name_of(analysis.features.kind);
-  corpus.meta.source = "artic invert of " + o.run;
-  corpus.meta.created_by = std::string("artic ") + ARTIC_VERSION + " invert";
+  std::vector<size_t> analysed;
   RankResult result;
-  std::vector<size_t> analysed;  // input index of each corpus utterance
-  const auto na = static_cast<int64_t>(corpus.meta.articulator_names.size());
+};
+
+Share analyse_share(const Job& j, const InvertOptions& o, const std::vector<size_t>& mine,
+                    Progress& progress) {
+  Share s;
+  CorpusMeta& meta = s.corpus.meta;
+  meta.feature_names = j.feature_names;
+  meta.articulator_names = j.tm.normalizer.articulator_names;
+  meta.frame_rate_hz = j.frame_rate;
+  meta.feature_kind = name_of(j.analysis.features.kind);
+  meta.source = "artic invert of " + o.run;
+  meta.created_by = std::string("artic ") + ARTIC_VERSION + " invert";
+  const auto na = static_cast<int64_t>(meta.articulator_names.size());
   for (size_t i : mine) {
-    const InvertInput& in = inputs[i];
+    const InvertInput& in = j.inputs[i];
     try {
-      const Audio audio = read_audio(in.path);
-      const int want = analysis.features.sample_rate;
-      if (audio.sample_rate < want) {
-        throw DataError("recorded at " + std::to_string(audio.sample_rate) + " Hz, below the " +
-                        std::to_string(want) +
-                        " Hz the model's features were analysed at (its bands above " +
-                        std::to_string(audio.sample_rate / 2) +
-                        " Hz would be empty, which upsampling does not fix); use a recording at " +
-                        std::to_string(want) + " Hz or more");
-      }
-      const Features f = compute_features(resample(audio, want).samples, analysis.features);
-      const int64_t budget = tm.config.batching.max_frames;
-      if (o.window == 0 && f.frames > budget) {
-        throw DataError(std::to_string(f.frames) + " frames (" +
-                        seconds_text(static_cast<double>(f.frames) / frame_rate) +
-                        ") are more than the run's frame budget (batching.max_frames = " +
-                        std::to_string(budget) +
-                        ") for one whole recording: pass --window N --overlap M (e.g. --window " +
-                        std::to_string(budget) + " --overlap " + std::to_string(budget / 5) +
-                        "), or --set batching.max_frames=" + std::to_string(f.frames) +
-                        " if the memory allows whole-recording attention");
-      }
+      double seconds = 0;
+      std::string note;
+      const Features f = analyse(j, o, in, &seconds, &note);
       UtteranceInfo u;
       u.id = in.name;
       u.speaker = "unknown";
       u.split = "test";
-      u.offset = corpus.total_frames();
+      u.offset = s.corpus.total_frames();
       u.length = f.frames;
-      corpus.utterances.push_back(u);
-      corpus.features.insert(corpus.features.end(), f.values.begin(), f.values.end());
-      corpus.targets.resize(corpus.targets.size() + static_cast<size_t>(f.frames * na), 0.0f);
-      analysed.push_back(i);
-      result.audio_seconds +=
-          static_cast<double>(audio.samples.size()) / static_cast<double>(audio.sample_rate);
-      analysing.step(in.name + " (" +
-                     seconds_text(static_cast<double>(audio.samples.size()) / audio.sample_rate) +
-                     (audio.sample_rate != want
-                          ? ", resampled from " + std::to_string(audio.sample_rate) + " Hz"
-                          : std::string()) +
-                     ")");
+      s.corpus.utterances.push_back(u);
+      s.corpus.features.insert(s.corpus.features.end(), f.values.begin(), f.values.end());
+      s.corpus.targets.resize(s.corpus.targets.size() + static_cast<size_t>(f.frames * na), 0.0f);
+      s.analysed.push_back(i);
+      s.result.audio_seconds += seconds;
+      progress.step(in.name + " (" + note + ")");
     } catch (const std::exception& e) {
       std::string reason = e.what();
       const std::string prefix = in.path + ": ";
       if (reason.rfind(prefix, 0) == 0) reason.erase(0, prefix.size());
-      result.failures.push_back({in.path, reason});
-      analysing.step(in.name + " failed");
+      s.result.failures.push_back({in.path, reason});
+      progress.step(in.name + " failed");
     }
   }
+  return s;
+}
 
-  // The model over them, in the evaluation's sequential batches; then this rank's files.
-  const FrameSource source{&corpus, nullptr};
-  EvalOptions options = evaluation_options(tm.config, corpus.meta, 1, 0);
+// The model over the share in the evaluation's sequential batches; each recording's EST and CSV
+// files as soon as it is predicted, its trajectories kept for the HDF5 file.
+void predict_and_write(Job& j, const InvertOptions& o, Share& s, Progress& progress,
+                       InvertReport& report) {
+  const FrameSource source{&s.corpus, nullptr};
+  EvalOptions options = evaluation_options(j.tm.config, s.corpus.meta, 1, 0);
   options.silence_fraction = std::numeric_limits<double>::quiet_NaN();
   options.window = o.window;
   options.overlap = o.overlap;
-  std::vector<size_t> all(corpus.utterances.size());
+  std::vector<size_t> all(s.corpus.utterances.size());
   std::iota(all.begin(), all.end(), size_t{0});
-  InvertReport report;
-  Progress predicting(progress, o.bar, topo.rank == 0, "model" + share, all.size());
+  const auto na = static_cast<int64_t>(s.corpus.meta.articulator_names.size());
   predict_utterances(
-      *tm.model, source, all, tm.normalizer, options, torch::kCPU,
+      *j.tm.model, source, all, j.tm.normalizer, options, torch::kCPU,
       [&](size_t k, const UtterancePrediction& u) {
-        const InvertInput& in = inputs[analysed[k]];
-        Trajectories t{in.name, corpus.meta.articulator_names, frame_rate,
+        const InvertInput& in = j.inputs[s.analysed[k]];
+        Trajectories t{in.name, s.corpus.meta.articulator_names, j.frame_rate,
                        std::vector<float>(u.predicted, u.predicted + u.segment.length * na)};
-        tm.normalizer.denormalize_targets(t.mm.data(), u.segment.length);
+        j.tm.normalizer.denormalize_targets(t.mm.data(), u.segment.length);
         try {
           for (OutputFormat f : o.formats) {
             if (f == OutputFormat::H5) continue;
@@ -315,51 +249,77 @@ InvertReport invert_recordings(const InvertOptions& o, const Topology& topo,
             if (f == OutputFormat::Csv) write_csv(path, t);
             report.outputs.push_back(path);
           }
-          ++result.inverted;
-          if (h5) {
-            const float* x = corpus.features_of(k);
-            result.features.emplace_back(x, x + u.segment.length * corpus.num_features());
-            result.tracks.push_back({analysed[k], std::move(t)});
+          ++s.result.inverted;
+          if (j.h5) {
+            const float* x = s.corpus.features_of(k);
+            s.result.features.emplace_back(x, x + u.segment.length * s.corpus.num_features());
+            s.result.inputs.push_back(s.analysed[k]);
+            s.result.tracks.push_back(std::move(t));
           }
         } catch (const std::exception& e) {
-          result.failures.push_back({in.path, e.what()});
+          s.result.failures.push_back({in.path, e.what()});
         }
-        predicting.step(in.name);
+        progress.step(in.name);
       });
+}
 
-  // Every rank's counts and failures (and, for the HDF5 file, trajectories) to every rank.
-  const std::vector<std::string> all_results = host_all_gather(encode(result, h5));
-  std::vector<std::pair<size_t, std::pair<Trajectories, std::vector<float>>>> gathered;
-  for (const auto& bytes : all_results) {
-    RankResult r = decode(bytes, inputs, corpus.meta.articulator_names, frame_rate);
+// Every rank's counts and failures into the report (on every rank); rank 0 writes the HDF5 file
+// of every rank's trajectories in input order.
+void gather(const Job& j, const InvertOptions& o, const Share& s, const Topology& topo,
+            InvertReport& report) {
+  const std::vector<std::string> all = host_all_gather(encode_rank_result(s.result, j.h5));
+  std::vector<std::pair<size_t, size_t>> order;  // input index, position in `tracks`
+  std::vector<Trajectories> tracks;
+  std::vector<std::vector<float>> features;
+  for (const auto& bytes : all) {
+    RankResult r =
+        decode_rank_result(bytes, j.names, s.corpus.meta.articulator_names, j.frame_rate);
     report.inverted += r.inverted;
     report.audio_seconds += r.audio_seconds;
     report.failures.insert(report.failures.end(), r.failures.begin(), r.failures.end());
     for (size_t k = 0; k < r.tracks.size(); ++k) {
-      gathered.push_back(
-          {r.tracks[k].first, {std::move(r.tracks[k].second), std::move(r.features[k])}});
+      order.push_back({r.inputs[k], tracks.size()});
+      tracks.push_back(std::move(r.tracks[k]));
+      features.push_back(std::move(r.features[k]));
     }
   }
-  report.recordings = static_cast<int64_t>(inputs.size());
-  std::sort(report.failures.begin(), report.failures.end(),
-            [](const InvertFailure& a, const InvertFailure& b) { return a.path < b.path; });
-  if (h5 && topo.rank == 0 && !gathered.empty()) {
-    std::sort(gathered.begin(), gathered.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+  report.recordings = static_cast<int64_t>(j.inputs.size());
+  if (j.h5 && topo.rank == 0 && !tracks.empty()) {
+    std::sort(order.begin(), order.end());
     std::vector<Trajectories> t;
     std::vector<std::vector<float>> f;
-    for (auto& g : gathered) {
-      t.push_back(std::move(g.second.first));
-      f.push_back(std::move(g.second.second));
+    for (const auto& [input, k] : order) {
+      t.push_back(std::move(tracks[k]));
+      f.push_back(std::move(features[k]));
     }
     const std::string path = output_path(o.out_dir, OutputFormat::H5, "");
     try {
-      write_corpus(path, predictions_layout(t, f, corpus.meta));
+      write_corpus(path, predictions_layout(t, f, s.corpus.meta));
       report.outputs.push_back(path);
     } catch (const std::exception& e) {
       report.failures.push_back({path, e.what()});
     }
   }
+  std::sort(report.failures.begin(), report.failures.end(),
+            [](const InvertFailure& a, const InvertFailure& b) { return a.path < b.path; });
+}
+
+}  // namespace
+
+InvertReport invert_recordings(const InvertOptions& o, const Topology& topo,
+                               std::ostream& progress) {
+  Job j = prepare(o);
+  const auto start = Clock::now();
+  const std::vector<size_t> mine = my_share(j.inputs, topo);
+  torch::set_num_threads(
+      choose_threads(static_cast<int>(j.tm.config.training.threads), topo.local_size).threads);
+  const std::string share = topo.world_size > 1 ? " (rank 0's share)" : "";
+  Progress analysing(progress, o.bar, topo.rank == 0, "features" + share, mine.size());
+  Share s = analyse_share(j, o, mine, analysing);
+  InvertReport report;
+  Progress predicting(progress, o.bar, topo.rank == 0, "model" + share, s.analysed.size());
+  predict_and_write(j, o, s, predicting, report);
+  gather(j, o, s, topo, report);
   const double mine_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   report.seconds =
       static_cast<double>(host_all_reduce_max(static_cast<int64_t>(mine_seconds * 1e6))) / 1e6;

@@ -11,6 +11,7 @@
 
 #include "dist/topology.h"
 #include "infer/outputs.h"
+#include "infer/rank_result.h"
 
 namespace artic {
 
@@ -23,10 +24,6 @@ struct InvertOptions {
   bool force = false;                  // replace existing outputs
   int64_t window = 0, overlap = 0;     // window 0: whole recordings
   bool bar = false;                    // a progress bar (a terminal) instead of plain lines
-};
-
-struct InvertFailure {
-  std::string path, reason;
 };
 
 struct InvertReport {
