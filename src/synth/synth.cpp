@@ -8,6 +8,7 @@
 
 #include "synth/acoustics.h"
 #include "synth/articulation.h"
+#include "synth/frames.h"
 #include "synth/plan.h"
 #include "synth/speaker.h"
 #include "synth/streams.h"
@@ -29,34 +30,17 @@ void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands
   XoshiroRng noise = stream_rng(seed_of(o), kNoiseStream, index);
   const std::vector<Segment> segs =
       plan_utterance(static_cast<double>(frames) / fps, speaker, plan_rng);
-  const auto motor = motor_trajectory(segs, frames, fps);
-  const auto source = source_trajectory(segs, frames, fps);
   const UtteranceAcoustics ua = make_utterance_acoustics(plan_rng, o.snr_db, bands);
+  const UtteranceFrames uf = utterance_frames(segs, speaker, ua, frames, fps);
 
   const size_t nb = bands.hz.size();
   std::vector<double> harmonic(nb), noisy(nb);
-  const double pressure_step = 1.0 - std::exp(-1.0 / (fps * 0.03));
-  double pressure = 0.0;
   for (int64_t n = 0; n < frames; ++n) {
-    const Physical p = physical(motor[n]);
-    const Filter filter = make_filter(p, speaker);
-    const auto& s = source[n];
-    const double t = frame_time(n, fps);
-    const double flow = std::clamp(s[kFlow], 0.0, 1.2);
-    const double gain = std::max(s[kGain], 0.0);
-    const double effort = effort_at(ua, t);
-    pressure += pressure_step * (flow * filter.closed * (1.0 - filter.nasal) - pressure);
-    const FrameSource fs{s[kVoice],
-                         s[kAspiration],
-                         flow,
-                         gain * std::exp(effort),
-                         pressure,
-                         f0_at(ua, speaker, gain, t),
-                         speaker.tilt_hz * std::exp(0.3 * effort)};
-    spectrum(p, filter, fs, speaker, bands, harmonic.data(), noisy.data());
+    spectrum(uf.physical[n], uf.filter[n], uf.source[n], speaker, bands, harmonic.data(),
+             noisy.data());
     write_features(ua, bands, harmonic.data(), noisy.data(), o.acoustic_noise, noise,
                    features + n * static_cast<int64_t>(nb));
-    write_targets(p, speaker, o.ema_noise_mm, noise, targets + n * kNumChannels);
+    write_targets(uf.physical[n], speaker, o.ema_noise_mm, noise, targets + n * kNumChannels);
   }
 }
 
