@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "synth/acoustics.h"
 #include "synth/articulation.h"
 #include "synth/frames.h"
 #include "synth/plan.h"
 #include "synth/speaker.h"
 #include "synth/streams.h"
+#include "synth/waveform.h"
 
 // The corpus driver: speakers, lengths and splits, then each utterance rendered from its own
 // streams straight into the corpus arrays.
@@ -23,8 +25,9 @@ uint64_t seed_of(const SynthOptions& o) {
   return static_cast<uint64_t>(o.seed);
 }
 
-void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands& bands,
-                      uint64_t index, int64_t frames, float* features, float* targets) {
+// Writes the utterance's features and targets; returns the frames they were made from.
+UtteranceFrames render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands& bands,
+                                 uint64_t index, int64_t frames, float* features, float* targets) {
   const double fps = o.frame_rate_hz;
   XoshiroRng plan_rng = stream_rng(seed_of(o), kPlanStream, index);
   XoshiroRng noise = stream_rng(seed_of(o), kNoiseStream, index);
@@ -42,6 +45,7 @@ void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands
                    features + n * static_cast<int64_t>(nb));
     write_targets(uf.physical[n], speaker, o.ema_noise_mm, noise, targets + n * kNumChannels);
   }
+  return uf;
 }
 
 int64_t draw_frames(const SynthOptions& o, uint64_t index) {
@@ -132,6 +136,30 @@ Corpus synthesize(const SynthOptions& options) {
                             corpus.targets.data() + u.offset * synth::kNumChannels);
   }
   return corpus;
+}
+
+SpokenUtterance speak_utterance(const SynthOptions& options, int index, double sample_rate_hz) {
+  validate(options);
+  const SynthOptions& o = options;
+  if (index < 0 || index >= o.num_utterances) {
+    throw UserError("synth: utterance index " + std::to_string(index) + " is outside [0, " +
+                    std::to_string(o.num_utterances) + ")");
+  }
+  const auto i = static_cast<uint64_t>(index);
+  const synth::Speaker speaker = synth::make_speaker(synth::seed_of(o), index % o.num_speakers);
+  SpokenUtterance out;
+  out.id = speaker.id + format_name("_%04d", index / o.num_speakers + 1);
+  out.speaker = speaker.id;
+  out.frames = synth::draw_frames(o, i);
+  out.ema.assign(static_cast<size_t>(out.frames * synth::kNumChannels), 0.0f);
+  std::vector<float> features(static_cast<size_t>(out.frames * o.num_features));
+  const synth::UtteranceFrames frames =
+      synth::render_utterance(o, speaker, synth::make_bands(o.num_features), i, out.frames,
+                              features.data(), out.ema.data());
+  XoshiroRng rng = synth::stream_rng(synth::seed_of(o), synth::kWaveformStream, i);
+  out.sample_rate_hz = sample_rate_hz;
+  out.audio = synth::render_waveform(frames, speaker, o.frame_rate_hz, sample_rate_hz, rng);
+  return out;
 }
 
 }  // namespace artic
