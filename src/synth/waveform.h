@@ -1,4 +1,4 @@
-// Speech audio from an utterance's frames (docs/synthetic-corpus.md §7): a glottal pulse train
+// Speech audio from an utterance's frames (docs/synthetic-corpus.md §9): a glottal pulse train
 // following f0, aspiration and frication noise, oral formant resonators in cascade beside a nasal
 // branch, every parameter interpolated per sample between frame centres. Same frames, speaker and
 // rng state: the same samples, always finite. Not yet used by the corpus written to HDF5.

@@ -41,7 +41,7 @@ def covariance_fit(x, starts, length, order):
             rows.append(x[m - order : m][::-1])
             targets.append(x[m])
     a, b = np.array(rows), np.array(targets)
-    coef = np.linalg.lstsq(a, b, rcond=None)[0]
+    coef = np.linalg.solve(a.T @ a, a.T @ b)
     error = np.sum((b - a @ coef) ** 2) / np.sum(b**2)
     return np.concatenate(([1.0], -coef)), error
 

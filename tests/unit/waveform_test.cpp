@@ -195,6 +195,49 @@ TEST(WaveformTest, VoicedClosureKeepsOnlyAWeakVoiceBar) {
   EXPECT_GT(db(vowel / closure), 15.0);
 }
 
+// Power-weighted mean frequency of [from_s, to_s): averaged periodograms of 256-sample Hann
+// windows.
+double centroid_hz(const std::vector<float>& x, double from_s, double to_s) {
+  constexpr int kN = 256;
+  const double pi = std::acos(-1.0);
+  double weighted = 0.0, total = 0.0;
+  for (auto a = static_cast<size_t>(from_s * kFs); a + kN <= static_cast<size_t>(to_s * kFs);
+       a += kN / 2) {
+    for (int k = 1; k < kN / 2; ++k) {
+      double re = 0.0, im = 0.0;
+      for (int n = 0; n < kN; ++n) {
+        const double w = 0.5 - 0.5 * std::cos(2.0 * pi * n / kN);
+        re += w * x[a + n] * std::cos(2.0 * pi * k * n / kN);
+        im -= w * x[a + n] * std::sin(2.0 * pi * k * n / kN);
+      }
+      weighted += (re * re + im * im) * k * kFs / kN;
+      total += re * re + im * im;
+    }
+  }
+  return weighted / total;
+}
+
+// Frication at the tongue tip: /s/ hisses high, /S/ lower (tip retracted, lips rounded).
+TEST(WaveformTest, SibilantsHissAtTheirPlace) {
+  const Speaker speaker = test_speaker(1.0, 120.0);
+  double centre[2], level[2], vowel[2];
+  const char* const kSibilants[2] = {"s", "S"};
+  for (int i = 0; i < 2; ++i) {
+    const UtteranceFrames frames =
+        held_frames({{"a", 0.3}, {kSibilants[i], 0.25}, {"a", 0.3}}, speaker);
+    const std::vector<float> audio = render(frames, speaker);
+    centre[i] = centroid_hz(audio, 0.395, 0.455);
+    level[i] = rms(audio, 0.395, 0.455);
+    vowel[i] = peak_rms(audio, 0.05, 0.3);
+    std::printf("/%s/: centroid %.0f Hz (model f_s %.0f Hz), %.1f dB below the vowel\n",
+                kSibilants[i], centre[i], frames.filter[42].sibilant_hz, db(vowel[i] / level[i]));
+  }
+  EXPECT_GT(centre[0], 4000.0);
+  EXPECT_GT(centre[0], centre[1] + 1000.0);
+  EXPECT_GT(centre[1], 2000.0);
+  for (int i = 0; i < 2; ++i) EXPECT_LT(db(vowel[i] / level[i]), 20.0) << kSibilants[i];
+}
+
 TEST(WaveformTest, OpenAndCloseVowelsDiffer) {
   const std::vector<Vowel> v = measure_vowels({"i", "a", "u"}, {test_speaker(1.0, 110.0)}, false);
   ASSERT_EQ(v.size(), 3u);
