@@ -175,13 +175,15 @@ class Glottis {
   double phase_ = 1.0, last_ = 0.0, open_ = 0.5, scale_ = 0.0;
 };
 
-class Tract {
+// Source, tract and radiation: one output sample per call.
+class Synthesizer {
  public:
-  explicit Tract(double fs) : fs_(fs) { voice_bar_.lowpass(kVoiceBarHz, fs); }
+  explicit Synthesizer(double fs) : fs_(fs) { voice_bar_.lowpass(kVoiceBarHz, fs); }
 
   double operator()(const Params& p, XoshiroRng& rng) {
     const double source = std::sqrt(p.gain * p.voiced) * glottis_(p.f0, p.tilt_hz, fs_);
-    const double excitation = source + std::sqrt(0.1 * p.gain * p.aspirated) * rng.normal();
+    const double breath = rng.normal();
+    const double excitation = source + std::sqrt(0.1 * p.gain * p.aspirated) * breath;
     double oral = excitation;
     for (int i = 0; i < kOralPoles; ++i) {
       if (p.f[i] >= kMaxPole * fs_) continue;
@@ -202,9 +204,13 @@ class Tract {
     const double voiced = std::sqrt(open * (1.0 - 0.5 * p.nasal)) * oral +
                           std::sqrt(0.5 * p.nasal) * nasal +
                           std::sqrt(0.3 * p.closed * (1.0 - p.nasal)) * voice_bar_(source);
-    const double frication = std::sqrt(p.gain * p.lips) * rng.normal() +
-                             std::sqrt(p.gain * p.tip) * sibilant_(rng.normal()) +
-                             std::sqrt(p.gain * p.body) * velar_(rng.normal());
+    // One draw per statement: the order of the draws may not depend on the compiler.
+    const double at_lips = rng.normal();
+    const double at_tip = sibilant_(rng.normal());
+    const double at_body = velar_(rng.normal());
+    const double frication = std::sqrt(p.gain * p.lips) * at_lips +
+                             std::sqrt(p.gain * p.tip) * at_tip +
+                             std::sqrt(p.gain * p.body) * at_body;
     return kOutputGain * (voiced + frication);
   }
 
@@ -221,10 +227,13 @@ class Tract {
 
 std::vector<float> render_waveform(const UtteranceFrames& frames, const Speaker& speaker,
                                    double frame_rate_hz, double sample_rate_hz, XoshiroRng& rng) {
-  if (!(sample_rate_hz >= 8000.0) || !(frame_rate_hz > 0.0)) {
-    throw std::invalid_argument("render_waveform: sample rate must be >= 8000 Hz");
-  }
   const size_t count = frames.filter.size();
+  if (!(sample_rate_hz >= 8000.0) || !(frame_rate_hz > 0.0) || frames.physical.size() != count ||
+      frames.source.size() != count) {
+    throw std::invalid_argument(
+        "render_waveform: needs a sample rate >= 8000 Hz, a positive frame rate and tracks of "
+        "one length");
+  }
   std::vector<Params> params;
   params.reserve(count);
   for (size_t n = 0; n < count; ++n) {
@@ -233,7 +242,7 @@ std::vector<float> render_waveform(const UtteranceFrames& frames, const Speaker&
   const auto samples = static_cast<size_t>(
       std::llround(static_cast<double>(count) / frame_rate_hz * sample_rate_hz));
   std::vector<float> out(samples);
-  Tract tract(sample_rate_hz);
+  Synthesizer synthesizer(sample_rate_hz);
   for (size_t n = 0; n < samples; ++n) {
     const double pos = static_cast<double>(n) / sample_rate_hz * frame_rate_hz - 0.5;
     const double k = std::floor(pos);
@@ -242,7 +251,7 @@ std::vector<float> render_waveform(const UtteranceFrames& frames, const Speaker&
         : k + 1.0 >= static_cast<double>(count)
             ? params.back()
             : mix(params[static_cast<size_t>(k)], params[static_cast<size_t>(k) + 1], pos - k);
-    out[n] = static_cast<float>(tract(p, rng));
+    out[n] = static_cast<float>(synthesizer(p, rng));
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -281,6 +282,29 @@ TEST(WaveformTest, SameSeedSameSamplesAndTheCorpusTargets) {
   const SpokenUtterance c = speak_utterance(o, 3);
   EXPECT_NE(a.audio, c.audio);
   EXPECT_THROW(speak_utterance(o, 6), UserError);
+}
+
+// Utterance 0 of the default corpus as the renderer first spoke it (same C math library, same
+// bits; elsewhere within what another library could change).
+TEST(WaveformTest, SamplesArePinned) {
+  SynthOptions o;
+  o.num_utterances = 1;
+  const SpokenUtterance s = speak_utterance(o, 0);
+  double energy = 0.0;
+  for (float x : s.audio) energy += static_cast<double>(x) * x;
+  EXPECT_EQ(s.audio.size(), 101760u);
+  EXPECT_NEAR(energy, 103.427289, 1e-3);
+  EXPECT_NEAR(s.audio.at(20000), 0.0256974343, 1e-6);
+  EXPECT_NEAR(s.audio.at(40000), -0.0118108727, 1e-6);
+}
+
+TEST(WaveformTest, BadArgumentsThrow) {
+  const Speaker speaker = test_speaker(1.0, 120.0);
+  UtteranceFrames frames = held_frames({{"a", 0.1}}, speaker);
+  XoshiroRng rng(1);
+  EXPECT_THROW(render_waveform(frames, speaker, kFps, 4000.0, rng), std::invalid_argument);
+  frames.source.pop_back();
+  EXPECT_THROW(render_waveform(frames, speaker, kFps, kFs, rng), std::invalid_argument);
 }
 
 // Whole utterances of every speaker: finite, within [-1, 1], not silent.
