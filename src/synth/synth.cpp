@@ -145,6 +145,10 @@ SpokenUtterance speak_utterance(const SynthOptions& options, int index, double s
     throw UserError("synth: utterance index " + std::to_string(index) + " is outside [0, " +
                     std::to_string(o.num_utterances) + ")");
   }
+  if (!(sample_rate_hz >= 8000.0 && sample_rate_hz <= 192000.0)) {
+    throw UserError("synth: the audio sample rate must be in [8000, 192000] Hz, got " +
+                    std::to_string(sample_rate_hz));
+  }
   const auto i = static_cast<uint64_t>(index);
   const synth::Speaker speaker = synth::make_speaker(synth::seed_of(o), index % o.num_speakers);
   SpokenUtterance out;

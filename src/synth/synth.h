@@ -28,7 +28,7 @@ struct SpokenUtterance {
   std::vector<float> audio;  // mono
 };
 
-// Validates `options` and `index` (0 <= index < utterances).
+// Validates `options`, `index` (0 <= index < utterances) and the sample rate (8 to 192 kHz).
 SpokenUtterance speak_utterance(const SynthOptions& options, int index,
                                 double sample_rate_hz = 16000.0);
 

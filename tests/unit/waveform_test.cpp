@@ -284,6 +284,7 @@ TEST(WaveformTest, SameSeedSameSamplesAndTheCorpusTargets) {
   const SpokenUtterance c = speak_utterance(o, 3);
   EXPECT_NE(a.audio, c.audio);
   EXPECT_THROW(speak_utterance(o, 6), UserError);
+  EXPECT_THROW(speak_utterance(o, 0, 4000.0), UserError);
 }
 
 // Utterance 0 of the default corpus as the renderer first spoke it (same C math library, same
