@@ -26,13 +26,12 @@ double lorentz(double f, double centre, double width) {
   return 1.0 / (1.0 + x * x);
 }
 
-// Turbulence at a constriction: strongest near 1 mm, none at closure or when wide open.
+}  // namespace
+
 double turbulence(double gap) {
   const double x = (gap - 0.9) / 0.6;
   return std::exp(-x * x) * (1.0 - std::exp(-gap / 0.15));
 }
-
-}  // namespace
 
 Bands make_bands(int count) {
   auto mel = [](double f) { return 2595.0 * std::log10(1.0 + f / 700.0); };

@@ -34,6 +34,10 @@ struct Filter {
 
 Filter make_filter(const Physical& p, const Speaker& s);
 
+// Turbulence at a constriction of aperture `gap` (mm): strongest near 1 mm, none at closure or
+// when wide open.
+double turbulence(double gap);
+
 // Per-utterance recording conditions and prosody.
 struct UtteranceAcoustics {
   std::vector<double> channel;      // microphone/channel gain per band

@@ -13,7 +13,8 @@ enum Stream : uint64_t {
   kSplitStream,
   kPlanStream,
   kNoiseStream,
-  kSpeakerStream
+  kSpeakerStream,
+  kWaveformStream
 };
 
 inline XoshiroRng stream_rng(uint64_t seed, Stream stream, uint64_t index) {

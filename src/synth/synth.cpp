@@ -6,11 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "synth/acoustics.h"
 #include "synth/articulation.h"
+#include "synth/frames.h"
 #include "synth/plan.h"
 #include "synth/speaker.h"
 #include "synth/streams.h"
+#include "synth/waveform.h"
 
 // The corpus driver: speakers, lengths and splits, then each utterance rendered from its own
 // streams straight into the corpus arrays.
@@ -22,42 +25,27 @@ uint64_t seed_of(const SynthOptions& o) {
   return static_cast<uint64_t>(o.seed);
 }
 
-void render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands& bands,
-                      uint64_t index, int64_t frames, float* features, float* targets) {
+// Writes the utterance's features and targets; returns the frames they were made from.
+UtteranceFrames render_utterance(const SynthOptions& o, const Speaker& speaker, const Bands& bands,
+                                 uint64_t index, int64_t frames, float* features, float* targets) {
   const double fps = o.frame_rate_hz;
   XoshiroRng plan_rng = stream_rng(seed_of(o), kPlanStream, index);
   XoshiroRng noise = stream_rng(seed_of(o), kNoiseStream, index);
   const std::vector<Segment> segs =
       plan_utterance(static_cast<double>(frames) / fps, speaker, plan_rng);
-  const auto motor = motor_trajectory(segs, frames, fps);
-  const auto source = source_trajectory(segs, frames, fps);
   const UtteranceAcoustics ua = make_utterance_acoustics(plan_rng, o.snr_db, bands);
+  const UtteranceFrames uf = utterance_frames(segs, speaker, ua, frames, fps);
 
   const size_t nb = bands.hz.size();
   std::vector<double> harmonic(nb), noisy(nb);
-  const double pressure_step = 1.0 - std::exp(-1.0 / (fps * 0.03));
-  double pressure = 0.0;
   for (int64_t n = 0; n < frames; ++n) {
-    const Physical p = physical(motor[n]);
-    const Filter filter = make_filter(p, speaker);
-    const auto& s = source[n];
-    const double t = frame_time(n, fps);
-    const double flow = std::clamp(s[kFlow], 0.0, 1.2);
-    const double gain = std::max(s[kGain], 0.0);
-    const double effort = effort_at(ua, t);
-    pressure += pressure_step * (flow * filter.closed * (1.0 - filter.nasal) - pressure);
-    const FrameSource fs{s[kVoice],
-                         s[kAspiration],
-                         flow,
-                         gain * std::exp(effort),
-                         pressure,
-                         f0_at(ua, speaker, gain, t),
-                         speaker.tilt_hz * std::exp(0.3 * effort)};
-    spectrum(p, filter, fs, speaker, bands, harmonic.data(), noisy.data());
+    spectrum(uf.physical[n], uf.filter[n], uf.source[n], speaker, bands, harmonic.data(),
+             noisy.data());
     write_features(ua, bands, harmonic.data(), noisy.data(), o.acoustic_noise, noise,
                    features + n * static_cast<int64_t>(nb));
-    write_targets(p, speaker, o.ema_noise_mm, noise, targets + n * kNumChannels);
+    write_targets(uf.physical[n], speaker, o.ema_noise_mm, noise, targets + n * kNumChannels);
   }
+  return uf;
 }
 
 int64_t draw_frames(const SynthOptions& o, uint64_t index) {
@@ -148,6 +136,34 @@ Corpus synthesize(const SynthOptions& options) {
                             corpus.targets.data() + u.offset * synth::kNumChannels);
   }
   return corpus;
+}
+
+SpokenUtterance speak_utterance(const SynthOptions& options, int index, double sample_rate_hz) {
+  validate(options);
+  const SynthOptions& o = options;
+  if (index < 0 || index >= o.num_utterances) {
+    throw UserError("synth: utterance index " + std::to_string(index) + " is outside [0, " +
+                    std::to_string(o.num_utterances) + ")");
+  }
+  if (!(sample_rate_hz >= 8000.0 && sample_rate_hz <= 192000.0)) {
+    throw UserError("synth: the audio sample rate must be in [8000, 192000] Hz, got " +
+                    std::to_string(sample_rate_hz));
+  }
+  const auto i = static_cast<uint64_t>(index);
+  const synth::Speaker speaker = synth::make_speaker(synth::seed_of(o), index % o.num_speakers);
+  SpokenUtterance out;
+  out.id = speaker.id + format_name("_%04d", index / o.num_speakers + 1);
+  out.speaker = speaker.id;
+  out.frames = synth::draw_frames(o, i);
+  out.ema.assign(static_cast<size_t>(out.frames * synth::kNumChannels), 0.0f);
+  std::vector<float> features(static_cast<size_t>(out.frames * o.num_features));
+  const synth::UtteranceFrames frames =
+      synth::render_utterance(o, speaker, synth::make_bands(o.num_features), i, out.frames,
+                              features.data(), out.ema.data());
+  XoshiroRng rng = synth::stream_rng(synth::seed_of(o), synth::kWaveformStream, i);
+  out.sample_rate_hz = sample_rate_hz;
+  out.audio = synth::render_waveform(frames, speaker, o.frame_rate_hz, sample_rate_hz, rng);
+  return out;
 }
 
 }  // namespace artic

@@ -1,0 +1,335 @@
+#include "synth/waveform.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "synth/phones.h"
+#include "synth/synth.h"
+#include "test_util.h"
+
+namespace artic::synth {
+namespace {
+
+constexpr double kFs = 16000.0;
+constexpr double kFps = 100.0;
+
+Speaker test_speaker(double vtl, double f0_hz) {
+  Speaker s;
+  s.id = "spk01";
+  s.vtl = vtl;
+  s.f0_hz = f0_hz;
+  s.tilt_hz = 400.0;
+  s.breathiness = 0.05;
+  return s;
+}
+
+// Prosody without drift: f0 and vocal effort hold still.
+UtteranceAcoustics steady_prosody() {
+  UtteranceAcoustics ua;
+  for (int i = 0; i < 2; ++i) ua.f0_rate[i] = ua.effort_rate[i] = 0.0;
+  return ua;
+}
+
+struct Held {
+  std::string phone;
+  double seconds;
+  std::map<Motor, double> set = {};  // targets other than the phone's
+  std::string label = "";
+};
+
+// Phones at their inventory targets (no speaker setting, no jitter), each held `seconds`;
+// `whispered`: no voice, full aspiration.
+UtteranceFrames held_frames(const std::vector<Held>& phones, const Speaker& speaker,
+                            bool whispered = false) {
+  std::vector<Segment> segs;
+  double t = 0.0;
+  for (const Held& h : phones) {
+    const Phone& ph = inventory().phones[inventory().index(h.phone)];
+    Segment s;
+    s.start = t;
+    s.end = t + h.seconds;
+    s.target = ph.target;
+    for (const auto& [motor, value] : h.set) s.target[motor] = value;
+    s.strength = ph.strength;
+    s.source = {whispered ? 0.0 : ph.voice, whispered ? 1.0 : ph.aspiration, 1.0, 1.0};
+    segs.push_back(s);
+    t = s.end;
+  }
+  return utterance_frames(segs, speaker, steady_prosody(), std::llround(t * kFps), kFps);
+}
+
+std::vector<float> render(const UtteranceFrames& frames, const Speaker& speaker,
+                          uint64_t seed = 1) {
+  XoshiroRng rng(seed);
+  return render_waveform(frames, speaker, kFps, kFs, rng);
+}
+
+double rms(const std::vector<float>& x, double from_s, double to_s) {
+  const auto a = static_cast<size_t>(from_s * kFs), b = static_cast<size_t>(to_s * kFs);
+  double sum = 0.0;
+  for (size_t n = a; n < b; ++n) sum += static_cast<double>(x[n]) * x[n];
+  return std::sqrt(sum / static_cast<double>(b - a));
+}
+
+// Largest RMS over 20 ms windows in [from_s, to_s).
+double peak_rms(const std::vector<float>& x, double from_s, double to_s) {
+  double best = 0.0;
+  for (double t = from_s; t + 0.02 <= to_s + 1e-9; t += 0.01)
+    best = std::max(best, rms(x, t, t + 0.02));
+  return best;
+}
+
+double db(double ratio) {
+  return 20.0 * std::log10(ratio);
+}
+
+struct Vowel {
+  std::string name;                  // case name: phone and speaker
+  std::array<double, 4> model{};     // the tract model's F1-F4 at the middle frame
+  std::array<double, 4> measured{};  // tests/python/formant_oracle.py on the audio
+};
+
+// Each vowel held (0.8 s), rendered; the oracle measures the formants of its middle 0.5 s.
+std::vector<Vowel> measure_vowels(const std::vector<Held>& vowels,
+                                  const std::vector<Speaker>& speakers, bool whispered) {
+  test::TempDir dir;
+  std::ofstream manifest(dir.file("manifest.txt"));
+  std::vector<Vowel> out;
+  for (size_t s = 0; s < speakers.size(); ++s) {
+    for (const Held& vowel : vowels) {
+      const UtteranceFrames frames = held_frames({vowel}, speakers[s], whispered);
+      const std::vector<float> audio = render(frames, speakers[s]);
+      Vowel v;
+      v.name = (vowel.label.empty() ? vowel.phone : vowel.label) + "/vtl" +
+               std::to_string(speakers[s].vtl).substr(0, 4);
+      for (int i = 0; i < 4; ++i) v.model[i] = frames.filter[frames.filter.size() / 2].f[i];
+      const std::string path = dir.file(std::to_string(out.size()) + ".f32");
+      std::ofstream(path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(audio.data() + static_cast<size_t>(0.15 * kFs)),
+                 static_cast<std::streamsize>(0.5 * kFs * sizeof(float)));
+      manifest << out.size() << " " << path << " " << kFs << (whispered ? " noise\n" : " voiced\n");
+      out.push_back(v);
+    }
+  }
+  manifest.close();
+  std::string output;
+  const int rc =
+      test::run_command(std::string(ARTIC_ORACLE_PYTHON) + " " + ARTIC_SOURCE_DIR +
+                            "/tests/python/formant_oracle.py " + dir.file("manifest.txt"),
+                        &output);
+  EXPECT_EQ(rc, 0) << output;
+  std::istringstream lines(output);
+  size_t index;
+  while (lines >> index) {
+    for (int i = 0; i < 4; ++i) lines >> out.at(index).measured[i];
+  }
+  for (const Vowel& v : out) {
+    std::printf("%-10s", v.name.c_str());
+    for (int i = 0; i < 4; ++i) {
+      std::printf("  F%d %6.0f/%6.0f (%+5.1f%%)", i + 1, v.measured[i], v.model[i],
+                  100.0 * (v.measured[i] / v.model[i] - 1.0));
+    }
+    std::printf("\n");
+  }
+  return out;
+}
+
+const std::vector<Held> kVowels = {{"i", 0.8},  {"I", 0.8}, {"e", 0.8}, {"E", 0.8},
+                                   {"ae", 0.8}, {"a", 0.8}, {"V", 0.8}, {"O", 0.8},
+                                   {"o", 0.8},  {"U", 0.8}, {"u", 0.8}};
+
+TEST(WaveformTest, FormantsOfVoicedVowelsFollowTheTractModel) {
+  for (const Vowel& v :
+       measure_vowels(kVowels, {test_speaker(0.9, 110.0), test_speaker(1.12, 100.0)}, false)) {
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_NEAR(v.measured[i] / v.model[i], 1.0, 0.05) << v.name << " F" << i + 1;
+    }
+  }
+}
+
+TEST(WaveformTest, FormantsOfWhisperedVowelsFollowTheTractModel) {
+  for (const Vowel& v :
+       measure_vowels(kVowels, {test_speaker(0.9, 110.0), test_speaker(1.12, 100.0)}, true)) {
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_NEAR(v.measured[i] / v.model[i], 1.0, 0.05) << v.name << " F" << i + 1;
+    }
+  }
+}
+
+// A voiceless bilabial closure between two /a/: the output during the closure is silent.
+TEST(WaveformTest, ClosureSilencesTheOutput) {
+  const Speaker speaker = test_speaker(1.0, 120.0);
+  const UtteranceFrames frames = held_frames({{"a", 0.4}, {"p", 0.3}, {"a", 0.3}}, speaker);
+  const std::vector<float> audio = render(frames, speaker);
+  double closed_from = 0, closed_to = 0;
+  for (size_t n = 0; n < frames.filter.size(); ++n) {
+    if (frames.filter[n].closed < 0.99) continue;
+    if (closed_from == 0) closed_from = frame_time(static_cast<int64_t>(n), kFps);
+    closed_to = frame_time(static_cast<int64_t>(n), kFps);
+  }
+  ASSERT_GT(closed_to - closed_from, 0.1) << "the plan should hold a closure";
+  const double vowel = peak_rms(audio, 0.1, 0.4);
+  const double closure = rms(audio, closed_from + 0.03, closed_to);
+  std::printf("closure %.3f-%.3f s: %.1f dB below the vowel's peak RMS (%.4f vs %.4f)\n",
+              closed_from, closed_to, db(vowel / closure), closure, vowel);
+  EXPECT_GT(db(vowel / closure), 40.0);
+}
+
+// A voiced closure keeps only the voice bar: low-frequency, well below the vowel.
+TEST(WaveformTest, VoicedClosureKeepsOnlyAWeakVoiceBar) {
+  const Speaker speaker = test_speaker(1.0, 120.0);
+  const UtteranceFrames frames = held_frames({{"a", 0.4}, {"b", 0.3}, {"a", 0.3}}, speaker);
+  const std::vector<float> audio = render(frames, speaker);
+  const double vowel = peak_rms(audio, 0.1, 0.4);
+  double closure = 1e9;
+  for (size_t n = 0; n < frames.filter.size(); ++n) {
+    const double t = frame_time(static_cast<int64_t>(n), kFps);
+    if (frames.filter[n].closed > 0.99 && t > 0.45)
+      closure = std::min(closure, rms(audio, t - 0.01, t + 0.01));
+  }
+  std::printf("voice bar: %.1f dB below the vowel's peak RMS\n", db(vowel / closure));
+  EXPECT_GT(db(vowel / closure), 15.0);
+}
+
+// Power-weighted mean frequency of [from_s, to_s): averaged periodograms of 256-sample Hann
+// windows.
+double centroid_hz(const std::vector<float>& x, double from_s, double to_s) {
+  constexpr int kN = 256;
+  const double pi = std::acos(-1.0);
+  double weighted = 0.0, total = 0.0;
+  for (auto a = static_cast<size_t>(from_s * kFs); a + kN <= static_cast<size_t>(to_s * kFs);
+       a += kN / 2) {
+    for (int k = 1; k < kN / 2; ++k) {
+      double re = 0.0, im = 0.0;
+      for (int n = 0; n < kN; ++n) {
+        const double w = 0.5 - 0.5 * std::cos(2.0 * pi * n / kN);
+        re += w * x[a + n] * std::cos(2.0 * pi * k * n / kN);
+        im -= w * x[a + n] * std::sin(2.0 * pi * k * n / kN);
+      }
+      weighted += (re * re + im * im) * k * kFs / kN;
+      total += re * re + im * im;
+    }
+  }
+  return weighted / total;
+}
+
+// Frication at the tongue tip: /s/ hisses high, /S/ lower (tip retracted, lips rounded).
+TEST(WaveformTest, SibilantsHissAtTheirPlace) {
+  const Speaker speaker = test_speaker(1.0, 120.0);
+  double centre[2], level[2], vowel[2];
+  const char* const kSibilants[2] = {"s", "S"};
+  for (int i = 0; i < 2; ++i) {
+    const UtteranceFrames frames =
+        held_frames({{"a", 0.3}, {kSibilants[i], 0.25}, {"a", 0.3}}, speaker);
+    const std::vector<float> audio = render(frames, speaker);
+    centre[i] = centroid_hz(audio, 0.395, 0.455);
+    level[i] = rms(audio, 0.395, 0.455);
+    vowel[i] = peak_rms(audio, 0.05, 0.3);
+    std::printf("/%s/: centroid %.0f Hz (model f_s %.0f Hz), %.1f dB below the vowel\n",
+                kSibilants[i], centre[i], frames.filter[42].sibilant_hz, db(vowel[i] / level[i]));
+  }
+  EXPECT_GT(centre[0], 4000.0);
+  EXPECT_GT(centre[0], centre[1] + 1000.0);
+  EXPECT_GT(centre[1], 2000.0);
+  for (int i = 0; i < 2; ++i) EXPECT_LT(db(vowel[i] / level[i]), 20.0) << kSibilants[i];
+}
+
+TEST(WaveformTest, OpenAndCloseVowelsDiffer) {
+  const std::vector<Vowel> v =
+      measure_vowels({{"i", 0.8}, {"a", 0.8}, {"u", 0.8}}, {test_speaker(1.0, 110.0)}, false);
+  ASSERT_EQ(v.size(), 3u);
+  const Vowel &i = v[0], &a = v[1], &u = v[2];
+  EXPECT_GT(a.measured[0], 1.8 * i.measured[0]) << "F1: /a/ is open, /i/ close";
+  EXPECT_GT(i.measured[1], 1.5 * a.measured[1]) << "F2: /i/ is front, /a/ back";
+  EXPECT_GT(i.measured[1], 2.0 * u.measured[1]) << "F2: /i/ front and spread, /u/ back and round";
+}
+
+// Lip rounding alone (the tongue of /i/, the lips of /u/) lowers F2 and F3.
+TEST(WaveformTest, RoundingLowersF2AndF3) {
+  const std::vector<Vowel> v =
+      measure_vowels({{"i", 0.8}, {"i", 0.8, {{kLipAp, 4.0}, {kLipPro, 6.0}}, "i+round"}},
+                     {test_speaker(1.0, 110.0)}, false);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_LT(v[1].measured[1], 0.85 * v[0].measured[1]) << "F2";
+  EXPECT_LT(v[1].measured[2], 0.9 * v[0].measured[2]) << "F3";
+}
+
+TEST(WaveformTest, SameSeedSameSamplesAndTheCorpusTargets) {
+  SynthOptions o;
+  o.num_utterances = 6;
+  o.mean_length_s = 2.0;
+  const SpokenUtterance a = speak_utterance(o, 3), b = speak_utterance(o, 3);
+  ASSERT_EQ(a.audio.size(), b.audio.size());
+  EXPECT_EQ(0, std::memcmp(a.audio.data(), b.audio.data(), a.audio.size() * sizeof(float)));
+  EXPECT_EQ(a.audio.size(), static_cast<size_t>(std::llround(a.frames / 100.0 * 16000.0)));
+  const Corpus corpus = synthesize(o);
+  const UtteranceInfo& u = corpus.utterances[3];
+  EXPECT_EQ(a.id, u.id);
+  EXPECT_EQ(a.frames, u.length);
+  ASSERT_EQ(a.ema.size(), static_cast<size_t>(u.length * kNumChannels));
+  EXPECT_EQ(0, std::memcmp(a.ema.data(), corpus.targets.data() + u.offset * kNumChannels,
+                           a.ema.size() * sizeof(float)));
+  o.seed = 2;
+  const SpokenUtterance c = speak_utterance(o, 3);
+  EXPECT_NE(a.audio, c.audio);
+  EXPECT_THROW(speak_utterance(o, 6), UserError);
+  EXPECT_THROW(speak_utterance(o, 0, 4000.0), UserError);
+}
+
+// Utterance 0 of the default corpus as the renderer first spoke it (same C math library, same
+// bits; elsewhere within what another library could change).
+TEST(WaveformTest, SamplesArePinned) {
+  SynthOptions o;
+  o.num_utterances = 1;
+  const SpokenUtterance s = speak_utterance(o, 0);
+  double energy = 0.0;
+  for (float x : s.audio) energy += static_cast<double>(x) * x;
+  EXPECT_EQ(s.audio.size(), 101760u);
+  EXPECT_NEAR(energy, 103.427289, 1e-3);
+  EXPECT_NEAR(s.audio.at(20000), 0.0256974343, 1e-6);
+  EXPECT_NEAR(s.audio.at(40000), -0.0118108727, 1e-6);
+}
+
+TEST(WaveformTest, BadArgumentsThrow) {
+  const Speaker speaker = test_speaker(1.0, 120.0);
+  UtteranceFrames frames = held_frames({{"a", 0.1}}, speaker);
+  XoshiroRng rng(1);
+  EXPECT_THROW(render_waveform(frames, speaker, kFps, 4000.0, rng), std::invalid_argument);
+  frames.source.pop_back();
+  EXPECT_THROW(render_waveform(frames, speaker, kFps, kFs, rng), std::invalid_argument);
+}
+
+// Whole utterances of every speaker: finite, within [-1, 1], not silent.
+TEST(WaveformTest, UtterancesAreFiniteAndBounded) {
+  SynthOptions o;
+  o.num_utterances = 8;
+  o.mean_length_s = 4.0;
+  for (int i = 0; i < o.num_utterances; ++i) {
+    const SpokenUtterance s = speak_utterance(o, i);
+    double peak = 0.0, sum = 0.0;
+    for (float x : s.audio) {
+      ASSERT_TRUE(std::isfinite(x)) << s.id;
+      peak = std::max(peak, std::abs(static_cast<double>(x)));
+      sum += static_cast<double>(x) * x;
+    }
+    const double level = std::sqrt(sum / static_cast<double>(s.audio.size()));
+    std::printf("%s: %.2f s, peak %.3f, RMS %.4f\n", s.id.c_str(), s.audio.size() / kFs, peak,
+                level);
+    EXPECT_LT(peak, 1.0) << s.id;
+    EXPECT_GT(level, 0.005) << s.id;
+  }
+}
+
+}  // namespace
+}  // namespace artic::synth
