@@ -26,6 +26,7 @@ struct EvalArgs {
   std::string out;
   std::vector<std::string> overrides;
   int64_t window = 0, overlap = 0;
+  bool window_given = false;  // else the run's training.eval_window and eval_overlap
 };
 
 // The evaluated utterances with predictions in place of targets, in the corpus layout.
@@ -79,8 +80,10 @@ void run_eval(const EvalArgs& args) {
     sink = [&](size_t utt, const std::vector<float>& mm) { predicted[utt] = mm; };
   }
   EvalOptions options = evaluation_options(config, corpus.meta, 1, 0);
-  options.window = args.window;
-  options.overlap = args.overlap;
+  if (args.window_given) {
+    options.window = args.window;
+    options.overlap = args.overlap;
+  }
   const SplitResult r =
       evaluate_split(*trained.model, source, utts, trained.normalizer, options, torch::kCPU, sink);
   std::cout << args.split << " split of " << config.data.corpus << " (" << r.metrics.utterances
@@ -117,15 +120,22 @@ void add_eval_command(CLI::App& app) {
                   "write predictions as an HDF5 corpus (targets = predicted mm)");
   cmd->add_option("--out", args->out, "eval JSON path (default RUN_DIR/eval.json)");
   cmd->add_option("--set", args->overrides, "config override, e.g. --set data.corpus=other.h5");
-  cmd->add_option("--window", args->window,
-                  "predict in windows of N frames joined by a tapered overlap-add (0 = whole "
-                  "utterances)")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
-      ->capture_default_str();
-  cmd->add_option("--overlap", args->overlap, "frames shared by consecutive windows")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
-      ->capture_default_str();
-  cmd->callback([args] { run_eval(*args); });
+  auto* window = cmd->add_option("--window", args->window,
+                                 "predict in windows of N frames joined by a tapered overlap-add "
+                                 "(0 = whole utterances; default: the run's "
+                                 "training.eval_window)")
+                     ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  auto* overlap =
+      cmd->add_option("--overlap", args->overlap, "frames shared by consecutive windows")
+          ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
+          ->capture_default_str();
+  cmd->callback([args, window, overlap] {
+    if (overlap->count() > 0 && window->count() == 0) {
+      throw UserError("--overlap needs --window (the window length in frames)");
+    }
+    args->window_given = window->count() > 0;
+    run_eval(*args);
+  });
 }
 
 }  // namespace artic::cli

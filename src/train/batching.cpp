@@ -23,6 +23,8 @@ SamplerOptions evaluation_sampler_options(const Config& c, int world_size, int r
 EvalOptions evaluation_options(const Config& c, const CorpusMeta& meta, int world_size, int rank) {
   EvalOptions o;
   o.batching = evaluation_sampler_options(c, world_size, rank);
+  o.window = c.training.eval_window;
+  o.overlap = c.training.eval_overlap;
   const std::string& kind = meta.feature_kind;
   const std::string suffix = "logmel";
   if (kind.size() >= suffix.size() &&

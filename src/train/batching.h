@@ -30,7 +30,7 @@ struct EvalOptions {
 };
 
 // Evaluation of a corpus with `meta`'s features: speech frames are measured on log-power
-// features (log-mel), by the silence split's own decision.
+// features (log-mel), by the silence split's own decision; windows from training.eval_window.
 EvalOptions evaluation_options(const Config& config, const CorpusMeta& meta, int world_size,
                                int rank);
 

@@ -137,6 +137,11 @@ std::vector<Field> fields_of(Config& c) {
                 "CPU threads per rank (0 = cores / local ranks)"),
       int_field("training", "eval_every", &t.eval_every, 0, kMaxInt,
                 "validate every N steps (0 = at each epoch end)"),
+      int_field("training", "eval_window", &t.eval_window, 0, kMaxInt,
+                "validation and test predict in windows of N frames joined by a tapered "
+                "overlap-add (0 = whole utterances; artic eval --window overrides)"),
+      int_field("training", "eval_overlap", &t.eval_overlap, 0, kMaxInt,
+                "frames shared by consecutive eval_window windows"),
       int_field("training", "patience", &t.patience, 0, kMaxInt,
                 "validations without improvement before stopping (0 = never stop early)"),
       float_field("training", "min_delta", &t.min_delta, 0.0, kInf, false, false,
@@ -328,6 +333,11 @@ void validate_config(const Config& c) {
   if (!c.monitor.pushgateway.empty() && !is_host_port(c.monitor.pushgateway)) {
     fail("monitor.pushgateway must be \"host:port\" (e.g. \"pushgw.example.org:9091\"), got \"" +
          c.monitor.pushgateway + "\"");
+  }
+  if (c.training.eval_window > 0 && c.training.eval_overlap >= c.training.eval_window) {
+    fail("training.eval_overlap (" + std::to_string(c.training.eval_overlap) +
+         ") must be smaller than training.eval_window (" + std::to_string(c.training.eval_window) +
+         ")");
   }
   if (c.data.segments.mode != SplitMode::Full &&
       c.data.segments.min_length > c.data.segments.sequence_length) {

@@ -66,6 +66,9 @@ struct TrainingConfig {
   DeviceChoice device = DeviceChoice::Auto;
   int64_t threads = 0;
   int64_t eval_every = 0;
+  // > 0: validation and the test evaluation predict in windows of this many frames sharing
+  // eval_overlap frames (train/windowing.h), e.g. to select a chunk-trained model as it is used.
+  int64_t eval_window = 0, eval_overlap = 0;
   int64_t patience = 5;
   double min_delta = 0.0;
   int64_t max_bad_steps = 5;

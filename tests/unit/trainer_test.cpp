@@ -243,6 +243,26 @@ TEST(Loop, StepsValidationsCheckpointsAndWhatObserversReceive) {
   }
 }
 
+// training.eval_window: the same training, validated and tested in windows (recorded in eval.json).
+TEST(Loop, ValidationAndTestPredictInWindowsWhenEvalWindowIsSet) {
+  test::TempDir a, b;
+  LoopRun whole, windowed;
+  train(whole, tiny_config(a.path()));
+  train(windowed, tiny_config(b.path(), {"training.eval_window=40", "training.eval_overlap=10"}));
+  ASSERT_EQ(whole.seen.steps.size(), windowed.seen.steps.size());
+  for (size_t k = 0; k < whole.seen.steps.size(); ++k) {
+    EXPECT_EQ(whole.seen.steps[k].loss, windowed.seen.steps[k].loss) << k;
+  }
+  ASSERT_EQ(whole.seen.validations.size(), windowed.seen.validations.size());
+  EXPECT_NE(whole.seen.validations.back().loss, windowed.seen.validations.back().loss);
+  const EvalRecord w = read_eval_record(b.path() + "/loop/eval.json");
+  const EvalRecord f = read_eval_record(a.path() + "/loop/eval.json");
+  EXPECT_EQ(w.window, 40);
+  EXPECT_EQ(w.overlap, 10);
+  EXPECT_EQ(f.window, 0);
+  EXPECT_NE(w.metrics.mean.rmse_mm, f.metrics.mean.rmse_mm);
+}
+
 TEST(Loop, EarlyStoppingEndsTheRunAfterPatienceValidations) {
   test::TempDir dir;
   LoopRun run;
