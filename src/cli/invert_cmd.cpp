@@ -61,14 +61,14 @@ void add_invert_command(CLI::App& app) {
       ->check(CLI::IsMember(names_of(OutputFormat{})))
       ->capture_default_str();
   cmd->add_option("--checkpoint", o.checkpoint, "checkpoint file (default: best, else latest)");
-  cmd->add_option("--window", o.window,
-                  "predict in windows of N frames joined by a tapered overlap-add (0 = whole "
-                  "recordings)")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
-      ->capture_default_str();
-  cmd->add_option("--overlap", o.overlap, "frames shared by consecutive windows")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
-      ->capture_default_str();
+  auto* window = cmd->add_option("--window", o.window,
+                                 "predict in windows of N frames joined by a tapered overlap-add "
+                                 "(0 = whole recordings; default: the run's "
+                                 "training.eval_window, else 0)")
+                     ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  auto* overlap = cmd->add_option("--overlap", o.overlap, "frames shared by consecutive windows")
+                      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
+                      ->capture_default_str();
   cmd->add_option("--set", o.overrides, "override of the run's config, e.g. batching.max_frames=");
   cmd->add_flag("--force", o.force, "replace existing outputs");
   cmd->add_option("--progress", args->progress,
@@ -79,7 +79,13 @@ void add_invert_command(CLI::App& app) {
       "Under mpirun -np N the recordings are shared out over the ranks. Exit codes: 0 all "
       "written, 2 bad input (a recording that failed is listed with its reason; the others are "
       "still written), 1 internal error.");
-  cmd->callback([args] { run_job([&](const Topology& topo) { return run_invert(*args, topo); }); });
+  cmd->callback([args, window, overlap] {
+    if (overlap->count() > 0 && window->count() == 0) {
+      throw UserError("--overlap needs --window (the window length in frames)");
+    }
+    args->options.window_given = window->count() > 0;
+    run_job([&](const Topology& topo) { return run_invert(*args, topo); });
+  });
 }
 
 }  // namespace artic::cli

@@ -105,6 +105,7 @@ struct Job {
   std::vector<std::string> names;  // of `inputs`
   double frame_rate = 100;
   bool h5 = false;
+  int64_t window = 0, overlap = 0;  // as given, else the run's
 };
 
 Job prepare(const InvertOptions& o) {
@@ -115,6 +116,8 @@ Job prepare(const InvertOptions& o) {
   if (o.formats.empty()) throw UserError("--format names no output format");
   Job j;
   j.tm = load_trained_model(o.run, o.checkpoint, o.overrides);
+  j.window = o.window_given ? o.window : j.tm.config.training.eval_window;
+  j.overlap = o.window_given ? o.overlap : j.tm.config.training.eval_overlap;
   j.analysis = run_analysis(o.run, j.tm.config.data.corpus);
   // The analysis must give the model's inputs (a checkpoint used with another run's directory).
   j.feature_names =
@@ -142,8 +145,7 @@ Job prepare(const InvertOptions& o) {
 }
 
 // The features of one recording; DataError with the reason it cannot be inverted.
-Features analyse(const Job& j, const InvertOptions& o, const InvertInput& in, double* seconds,
-                 std::string* note) {
+Features analyse(const Job& j, const InvertInput& in, double* seconds, std::string* note) {
   const Audio audio = read_audio(in.path);
   const int want = j.analysis.features.sample_rate;
   if (audio.sample_rate < want) {
@@ -161,7 +163,7 @@ Features analyse(const Job& j, const InvertOptions& o, const InvertInput& in, do
                                  : std::string());
   Features f = compute_features(resample(audio, want).samples, j.analysis.features);
   const int64_t budget = j.tm.config.batching.max_frames;
-  if (o.window == 0 && f.frames > budget) {
+  if (j.window == 0 && f.frames > budget) {
     throw DataError(
         std::to_string(f.frames) + " frames (" +
         seconds_text(static_cast<double>(f.frames) / j.frame_rate) +
@@ -198,7 +200,7 @@ Share analyse_share(const Job& j, const InvertOptions& o, const std::vector<size
     try {
       double seconds = 0;
       std::string note;
-      const Features f = analyse(j, o, in, &seconds, &note);
+      const Features f = analyse(j, in, &seconds, &note);
       UtteranceInfo u;
       u.id = in.name;
       u.speaker = "unknown";
@@ -229,8 +231,8 @@ void predict_and_write(Job& j, const InvertOptions& o, Share& s, Progress& progr
   const FrameSource source{&s.corpus, nullptr};
   EvalOptions options = evaluation_options(j.tm.config, s.corpus.meta, 1, 0);
   options.silence_fraction = std::numeric_limits<double>::quiet_NaN();
-  options.window = o.window;
-  options.overlap = o.overlap;
+  options.window = j.window;
+  options.overlap = j.overlap;
   std::vector<size_t> all(s.corpus.utterances.size());
   std::iota(all.begin(), all.end(), size_t{0});
   const auto na = static_cast<int64_t>(s.corpus.meta.articulator_names.size());

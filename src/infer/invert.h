@@ -23,6 +23,7 @@ struct InvertOptions {
   std::vector<std::string> overrides;  // config overrides of the run (e.g. batching.max_frames)
   bool force = false;                  // replace existing outputs
   int64_t window = 0, overlap = 0;     // window 0: whole recordings
+  bool window_given = false;           // else the run's training.eval_window and eval_overlap
   bool bar = false;                    // a progress bar (a terminal) instead of plain lines
 };
 

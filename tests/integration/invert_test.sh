@@ -132,6 +132,14 @@ for id in "${held[@]}"; do ch_track -otype est_ascii -o "$TMP/invw/$id.txt" "$TM
 cat "$TMP/samew.out"
 check "windowed: equal to eval --window 60 --overlap 20" "tail -1 $TMP/samew.out | grep -qx ok"
 
+# A run selected on windows (training.eval_window, here set on the command line) is inverted in
+# its windows unless told otherwise.
+"$ARTIC" invert --run "$RUN" "${wavs[@]}" --format est,csv,h5 --set training.eval_window=60 \
+  --set training.eval_overlap=20 --out "$TMP/invrw" > /dev/null 2>&1
+for id in "${held[@]}"; do ch_track -otype est_ascii -o "$TMP/invrw/$id.txt" "$TMP/invrw/$id.ema"; done
+"$PY" "$TMP/same.py" "$TMP/invrw" "$TMP/eval_valid_w.h5" "$TMP/eval_test_w.h5" > "$TMP/samerw.out" 2>&1
+check "the run's training.eval_window is the default window" "tail -1 $TMP/samerw.out | grep -qx ok"
+
 # A folder of recordings (searched recursively) on 2 ranks against 1 rank.
 "${MPI[@]}" "$ARTIC" invert --run "$RUN" "$C/wav" --format est,h5 --out "$TMP/inv2" > "$TMP/inv2.out" 2>&1
 rc=$?
