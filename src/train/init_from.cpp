@@ -1,12 +1,12 @@
 #include "train/init_from.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "core/error.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/trained_model.h"
 
 namespace artic {
 namespace {
@@ -52,15 +52,11 @@ std::string resolve_init_checkpoint(const std::string& run_or_checkpoint) {
     }
     return p.string();
   }
-  const fs::path best = p / "checkpoints" / "best.pt";
-  if (fs::exists(best)) return best.string();
-  std::ifstream latest(p / "checkpoints" / "latest");
-  std::string name;
-  if (latest && std::getline(latest, name) && !name.empty()) {
-    return (p / "checkpoints" / name).string();
+  try {
+    return run_checkpoint(p.string());
+  } catch (const UserError& e) {
+    throw ConfigError("--init-from " + run_or_checkpoint + ": " + e.what());
   }
-  throw ConfigError("--init-from " + run_or_checkpoint +
-                    ": the run has no checkpoints/best.pt and no checkpoints/latest");
 }
 
 Normalizer init_from_checkpoint(const std::string& path, SequenceRegressorImpl& model,
