@@ -310,6 +310,10 @@ CheckpointData CheckpointReader::load(SequenceRegressorImpl& model,
   return d;
 }
 
+Normalizer CheckpointReader::normalizer() const {
+  return checkpoint_normalizer(*sections_, sections_->path());
+}
+
 void CheckpointReader::load_optimizer(torch::optim::Optimizer& optimizer) const {
   artic::load_optimizer(*sections_, sections_->path(), optimizer);
 }

@@ -67,6 +67,8 @@ class CheckpointReader {
   ~CheckpointReader();
   // Restores model and optimizer in place (optimizer = nullptr: weights only); returns the rest.
   CheckpointData load(SequenceRegressorImpl& model, torch::optim::Optimizer* optimizer) const;
+  // Its channel names say what model to build before load().
+  Normalizer normalizer() const;
   void load_optimizer(torch::optim::Optimizer& optimizer) const;
 
  private:

@@ -32,11 +32,12 @@ TrainedModel load_trained_model(const std::string& run_dir, const std::string& c
   t.config = load_config(config_path, overrides);
   t.checkpoint = checkpoint.empty() ? run_checkpoint(run_dir) : checkpoint;
   try {
-    t.normalizer = checkpoint_normalizer(t.checkpoint);
+    const CheckpointReader reader(t.checkpoint);
+    t.normalizer = reader.normalizer();
     const ModelShape shape{static_cast<int64_t>(t.normalizer.feature_names.size()),
                            static_cast<int64_t>(t.normalizer.articulator_names.size())};
     t.model = make_model(t.config.model, shape);
-    load_checkpoint(t.checkpoint, *t.model, nullptr);
+    reader.load(*t.model, nullptr);
   } catch (const CheckpointDamaged& e) {
     throw UserError(std::string(e.what()) + ". " +
                     intact_checkpoint_advice(t.checkpoint, "--checkpoint"));
