@@ -36,19 +36,13 @@ Corpus predictions_corpus(const FrameSource& source, const std::vector<size_t>& 
   out.meta = source.meta();
   out.meta.source = "artic eval predictions of " + source.meta().source;
   out.meta.created_by = std::string("artic ") + ARTIC_VERSION + " eval";
-  const auto nf = static_cast<int64_t>(out.meta.feature_names.size());
-  int64_t offset = 0;
   std::vector<float> f, y;
   for (size_t k = 0; k < utts.size(); ++k) {
-    UtteranceInfo u = source.utterances()[utts[k]];
-    f.resize(static_cast<size_t>(u.length * nf));
-    y.resize(static_cast<size_t>(u.length) * out.meta.articulator_names.size());
+    const UtteranceInfo& u = source.utterances()[utts[k]];
+    f.resize(static_cast<size_t>(u.length * out.num_features()));
+    y.resize(static_cast<size_t>(u.length * out.num_articulators()));
     source.read({static_cast<int64_t>(utts[k]), 0, u.length}, f.data(), y.data());
-    out.features.insert(out.features.end(), f.begin(), f.end());
-    out.targets.insert(out.targets.end(), predicted[k].begin(), predicted[k].end());
-    u.offset = offset;
-    offset += u.length;
-    out.utterances.push_back(u);
+    append_utterance(out, u, f.data(), predicted[k].data());
   }
   return out;
 }

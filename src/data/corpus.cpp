@@ -3,6 +3,7 @@
 #include <limits>
 #include <numeric>
 #include <set>
+#include <utility>
 
 #include "core/error.h"
 #include "data/corpus.h"
@@ -13,6 +14,20 @@ namespace artic {
 int64_t Corpus::total_frames() const {
   const int64_t f = num_features();
   return f > 0 ? static_cast<int64_t>(features.size()) / f : 0;
+}
+
+void append_utterance(Corpus& corpus, UtteranceInfo u, const float* features,
+                      const float* targets) {
+  u.offset = corpus.total_frames();
+  const auto nf = static_cast<size_t>(u.length * corpus.num_features());
+  const auto na = static_cast<size_t>(u.length * corpus.num_articulators());
+  corpus.features.insert(corpus.features.end(), features, features + nf);
+  if (targets != nullptr) {
+    corpus.targets.insert(corpus.targets.end(), targets, targets + na);
+  } else {
+    corpus.targets.resize(corpus.targets.size() + na, 0.0f);
+  }
+  corpus.utterances.push_back(std::move(u));
 }
 
 const float* Corpus::features_of(size_t utt) const {

@@ -44,6 +44,10 @@ struct Corpus {
   const float* targets_of(size_t utt) const;
 };
 
+// Appends an utterance after the last one: `u` with its offset set, u.length frames of `features`
+// and of `targets` (nullptr: zeros) copied.
+void append_utterance(Corpus& corpus, UtteranceInfo u, const float* features, const float* targets);
+
 // Checks the in-memory invariants (index contiguous-or-gapped but in range and
 // non-overlapping, sizes match, values finite, lengths > 0). Throws DataError with `origin`.
 void validate_corpus(const Corpus& corpus, const std::string& origin);

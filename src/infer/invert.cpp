@@ -120,10 +120,7 @@ Job prepare(const InvertOptions& o) {
   j.overlap = o.window_given ? o.overlap : j.tm.config.training.eval_overlap;
   j.analysis = run_analysis(o.run, j.tm.config.data.corpus);
   // The analysis must give the model's inputs (a checkpoint used with another run's directory).
-  j.feature_names =
-      compute_features(std::vector<float>(static_cast<size_t>(j.analysis.features.sample_rate), 0),
-                       j.analysis.features)
-          .names;
+  j.feature_names = feature_names(j.analysis.features);
   if (j.feature_names != j.tm.normalizer.feature_names) {
     throw UserError(j.analysis.origin + " gives " + std::to_string(j.feature_names.size()) +
                     " features, but " + j.tm.checkpoint + " reads " +
@@ -194,7 +191,6 @@ Share analyse_share(const Job& j, const InvertOptions& o, const std::vector<size
   meta.feature_kind = name_of(j.analysis.features.kind);
   meta.source = "artic invert of " + o.run;
   meta.created_by = std::string("artic ") + ARTIC_VERSION + " invert";
-  const auto na = static_cast<int64_t>(meta.articulator_names.size());
   for (size_t i : mine) {
     const InvertInput& in = j.inputs[i];
     try {
@@ -205,11 +201,8 @@ Share analyse_share(const Job& j, const InvertOptions& o, const std::vector<size
       u.id = in.name;
       u.speaker = "unknown";
       u.split = "test";
-      u.offset = s.corpus.total_frames();
       u.length = f.frames;
-      s.corpus.utterances.push_back(u);
-      s.corpus.features.insert(s.corpus.features.end(), f.values.begin(), f.values.end());
-      s.corpus.targets.resize(s.corpus.targets.size() + static_cast<size_t>(f.frames * na), 0.0f);
+      append_utterance(s.corpus, u, f.values.data(), nullptr);
       s.analysed.push_back(i);
       s.result.audio_seconds += seconds;
       progress.step(in.name + " (" + note + ")");
@@ -226,8 +219,7 @@ Share analyse_share(const Job& j, const InvertOptions& o, const std::vector<size
 
 // The model over the share in the evaluation's sequential batches; each recording's EST and CSV
 // files as soon as it is predicted, its trajectories kept for the HDF5 file.
-void predict_and_write(Job& j, const InvertOptions& o, Share& s, Progress& progress,
-                       InvertReport& report) {
+void predict_and_write(Job& j, const InvertOptions& o, Share& s, Progress& progress) {
   const FrameSource source{&s.corpus, nullptr};
   EvalOptions options = evaluation_options(j.tm.config, s.corpus.meta, 1, 0);
   options.silence_fraction = std::numeric_limits<double>::quiet_NaN();
@@ -249,7 +241,6 @@ void predict_and_write(Job& j, const InvertOptions& o, Share& s, Progress& progr
             const std::string path = output_path(o.out_dir, f, in.name);
             if (f == OutputFormat::Est) write_est(path, t);
             if (f == OutputFormat::Csv) write_csv(path, t);
-            report.outputs.push_back(path);
           }
           ++s.result.inverted;
           if (j.h5) {
@@ -297,7 +288,6 @@ void gather(const Job& j, const InvertOptions& o, const Share& s, const Topology
     const std::string path = output_path(o.out_dir, OutputFormat::H5, "");
     try {
       write_corpus(path, predictions_layout(t, f, s.corpus.meta));
-      report.outputs.push_back(path);
     } catch (const std::exception& e) {
       report.failures.push_back({path, e.what()});
     }
@@ -320,7 +310,7 @@ InvertReport invert_recordings(const InvertOptions& o, const Topology& topo,
   Share s = analyse_share(j, o, mine, analysing);
   InvertReport report;
   Progress predicting(progress, o.bar, topo.rank == 0, "model" + share, s.analysed.size());
-  predict_and_write(j, o, s, predicting, report);
+  predict_and_write(j, o, s, predicting);
   gather(j, o, s, topo, report);
   const double mine_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   report.seconds =

@@ -33,7 +33,6 @@ struct InvertReport {
   double audio_seconds = 0;
   double seconds = 0;  // wall time from the model loaded to the last output written
   std::vector<InvertFailure> failures;  // every rank's, by path
-  std::vector<std::string> outputs;     // this rank's files written
 };
 
 // Every rank of the job calls it with the same options: the recordings are dealt to ranks

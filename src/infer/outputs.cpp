@@ -62,18 +62,13 @@ Corpus predictions_layout(const std::vector<Trajectories>& tracks,
                           const std::vector<std::vector<float>>& features, const CorpusMeta& meta) {
   Corpus out;
   out.meta = meta;
-  int64_t offset = 0;
   for (size_t k = 0; k < tracks.size(); ++k) {
     UtteranceInfo u;
     u.id = tracks[k].name;
     u.speaker = "unknown";
     u.split = "test";
-    u.offset = offset;
     u.length = tracks[k].frames();
-    offset += u.length;
-    out.utterances.push_back(u);
-    out.features.insert(out.features.end(), features[k].begin(), features[k].end());
-    out.targets.insert(out.targets.end(), tracks[k].mm.begin(), tracks[k].mm.end());
+    append_utterance(out, u, features[k].data(), tracks[k].mm.data());
   }
   return out;
 }

@@ -141,11 +141,8 @@ PrepReport import_corpus(const PrepConfig& c, int threads,
     u.id = todo[i].id;
     u.speaker = todo[i].speaker;
     u.split = todo_split[i];
-    u.offset = corpus.total_frames();
     u.length = r.frames;
-    corpus.utterances.push_back(u);
-    corpus.features.insert(corpus.features.end(), r.features.begin(), r.features.end());
-    corpus.targets.insert(corpus.targets.end(), r.targets.begin(), r.targets.end());
+    append_utterance(corpus, u, r.features.data(), r.targets.data());
     report.utterances_per_split[u.split] += 1;
     report.frames_per_split[u.split] += u.length;
     report.utterances_per_speaker[u.speaker] += 1;

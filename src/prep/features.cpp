@@ -52,6 +52,18 @@ std::vector<float> mel_filterbank(int n_mels, int n_fft, int sample_rate, double
   return fb;
 }
 
+std::vector<std::string> feature_names(const FeatureOptions& o) {
+  std::vector<std::string> names;
+  if (o.kind == FeatureKind::Logmel) {
+    for (int m = 0; m < o.n_mels; ++m) names.push_back("logmel_" + std::to_string(m));
+    return names;
+  }
+  for (const char* prefix : {"mfcc_", "d_mfcc_", "dd_mfcc_"}) {
+    for (int i = 0; i < o.n_mfcc; ++i) names.push_back(prefix + std::to_string(i));
+  }
+  return names;
+}
+
 Features compute_features(const std::vector<float>& samples, const FeatureOptions& o) {
   check_feature_options(o, "compute_features");
   const int win = static_cast<int>(std::lround(o.window_ms * o.sample_rate / 1000.0));
@@ -77,10 +89,10 @@ Features compute_features(const std::vector<float>& samples, const FeatureOption
           .to(torch::kFloat64);
   const torch::Tensor logmel = torch::log(torch::clamp_min(power.matmul(filters.t()), 1e-10));
   Features f;
+  f.names = feature_names(o);
   torch::Tensor out;
   if (o.kind == FeatureKind::Logmel) {
     out = logmel;
-    for (int m = 0; m < n_mels; ++m) f.names.push_back("logmel_" + std::to_string(m));
   } else {
     // Orthonormal DCT-II: c_k = s_k * sum_n x_n cos(pi k (2n + 1) / (2N)).
     const torch::Tensor n = torch::arange(n_mels, torch::kFloat64);
@@ -91,9 +103,6 @@ Features compute_features(const std::vector<float>& samples, const FeatureOption
     const torch::Tensor c = logmel.matmul(dct.t());
     const torch::Tensor d = deltas(c);
     out = torch::cat({c, d, deltas(d)}, 1);
-    for (const char* prefix : {"mfcc_", "d_mfcc_", "dd_mfcc_"}) {
-      for (int i = 0; i < o.n_mfcc; ++i) f.names.push_back(prefix + std::to_string(i));
-    }
   }
   out = out.to(torch::kFloat32).contiguous();
   f.frames = out.size(0);

@@ -41,6 +41,9 @@ struct Features {
 // fmax above Nyquist, more MFCCs than mel bands...).
 void check_feature_options(const FeatureOptions& options, const std::string& origin);
 
+// The names of the features `options` computes, in order (logmel_0.., or mfcc_, d_mfcc_, dd_mfcc_).
+std::vector<std::string> feature_names(const FeatureOptions& options);
+
 // Throws what check_feature_options throws, and DataError for audio shorter than one window.
 Features compute_features(const std::vector<float>& samples, const FeatureOptions& options);
 
