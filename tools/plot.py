@@ -5,6 +5,10 @@
       One utterance: its features as a spectrogram on top, the articulator channels below in mm
       against seconds: predicted (P.h5, from `artic eval --predictions` or `artic invert --format
       h5`) and, when C.h5 holds the utterance, measured.
+  plot.py recording --wav X.wav --ema X.ema [--scale 10] --out X.png
+      A recording and its EMA tracks: the waveform's spectrogram (0 Hz to Nyquist, dB) on top,
+      each track channel below against seconds, times --scale (10: EST in cm, as MNGU0 and
+      `artic synth` write them, to mm).
   plot.py training --run RUN --out X.png
       RUN/metrics.jsonl: training loss and validation loss against step, and the learning rate.
   plot.py compare RUN... --out X.png
@@ -69,7 +73,10 @@ def trajectories(a):
     measured = None
     if a.corpus:
         _, measured = read_utterance(a.corpus, pred["id"])
-        if measured is not None and measured["targets"].shape != pred["targets"].shape:
+        # A recording inverted on its own may have a frame or two more than the corpus, which
+        # trims audio and tracks to the shorter; more than a second apart is another recording.
+        if measured is not None and abs(measured["targets"].shape[0] -
+                                        pred["targets"].shape[0]) > pred["rate"]:
             fail(f"{a.corpus}: utterance '{pred['id']}' has {measured['targets'].shape[0]} "
                  f"frames, {a.predictions} {pred['targets'].shape[0]}")
         if measured is not None and measured["channels"] != pred["channels"]:
@@ -87,16 +94,113 @@ def trajectories(a):
                    (" and measured (black)" if measured is not None else "") +
                    " articulator positions (mm)", fontsize=10)
     series = {"utterance": pred["id"], "time_s": t.tolist(), "channels": {}}
+    if measured is not None:
+        t_measured = np.arange(measured["targets"].shape[0]) / measured["rate"]
+        series["measured_time_s"] = t_measured.tolist()
     for c, name in enumerate(channels):
         ax = fig.add_subplot(grid[1 + c // 2, c % 2], sharex=spec)
         if measured is not None:
-            ax.plot(t, measured["targets"][:, c], color="black", lw=1.0, label="measured")
+            ax.plot(t_measured, measured["targets"][:, c], color="black", lw=1.0,
+                    label="measured")
         ax.plot(t, pred["targets"][:, c], color="tab:red", lw=1.0, label="predicted")
         ax.set_ylabel(name, fontsize=8)
         ax.tick_params(labelsize=7)
         series["channels"][name] = {
             "predicted": pred["targets"][:, c].tolist(),
             "measured": None if measured is None else measured["targets"][:, c].tolist()}
+    for ax in fig.axes[-2:]:
+        ax.set_xlabel("seconds", fontsize=8)
+    fig.tight_layout()
+    return fig, series
+
+
+def read_wav(path):
+    """(samples as float in [-1, 1], sample rate) of a 16-bit PCM WAV."""
+    import wave
+    try:
+        with wave.open(path, "rb") as w:
+            if w.getsampwidth() != 2:
+                fail(f"{path}: {8 * w.getsampwidth()}-bit samples; this figure reads 16-bit PCM")
+            rate, channels = w.getframerate(), w.getnchannels()
+            x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
+    except (OSError, EOFError, wave.Error) as e:
+        fail(f"{path}: cannot read as a WAV file ({e})")
+    x = x.reshape(-1, channels).mean(axis=1) / 32768.0
+    if x.size == 0:
+        fail(f"{path} holds no samples")
+    return x, rate
+
+
+def read_est(path):
+    """(times, channel names, values [frames, channels]) of an EST track, binary or ASCII."""
+    try:
+        data = open(path, "rb").read()
+    except OSError as e:
+        fail(f"{path}: cannot read ({e.strerror})")
+    end = data.find(b"EST_Header_End\n")
+    if not data.startswith(b"EST_File Track") or end < 0:
+        fail(f"{path}: not an EST track file (no 'EST_File Track' ... 'EST_Header_End')")
+    header = {}
+    for line in data[:end].decode("ascii", "replace").splitlines()[1:]:
+        key, _, value = line.strip().partition(" ")
+        header[key] = value.strip()
+    try:
+        frames, count = int(header["NumFrames"]), int(header["NumChannels"])
+    except (KeyError, ValueError):
+        fail(f"{path}: the header needs integer NumFrames and NumChannels")
+    names = [header.get(f"Channel_{c}", f"channel {c}") for c in range(count)]
+    breaks = header.get("BreaksPresent", "false") == "true"
+    width = count + (2 if breaks else 1)
+    body = data[end + len(b"EST_Header_End\n"):]
+    if header.get("DataType") == "binary":
+        order = {"01": "<", "10": ">"}.get(header.get("ByteOrder"), "=")
+        if len(body) != 4 * width * frames:
+            fail(f"{path}: {len(body)} bytes of frames; the header promises {4 * width * frames}")
+        rows = np.frombuffer(body, dtype=order + "f4").reshape(frames, width).astype(np.float64)
+    else:
+        try:
+            rows = np.array([[float(v) for v in line.split()] for line in
+                             body.decode("ascii").splitlines() if line.strip()])
+        except ValueError as e:
+            fail(f"{path}: a malformed ASCII frame ({e})")
+        if rows.shape != (frames, width):
+            fail(f"{path}: {rows.shape[0]} frames of {rows.shape[1] if rows.ndim == 2 else 0} "
+                 f"values; the header promises {frames} of {width}")
+    return rows[:, 0], names, rows[:, width - count:]
+
+
+def recording(a):
+    x, rate = read_wav(a.wav)
+    times, names, values = read_est(a.ema)
+    values = values * a.scale
+    win = int(0.025 * rate)
+    hop = int(0.010 * rate)
+    n_fft = 1 << (win - 1).bit_length()
+    frames = 1 + max(0, (x.size - win) // hop)
+    padded = np.pad(x, (0, max(0, win - x.size)))
+    index = np.arange(win)[None, :] + hop * np.arange(frames)[:, None]
+    power = np.abs(np.fft.rfft(padded[index] * np.hanning(win), n_fft)) ** 2
+    db = 10 * np.log10(power + 1e-12)
+    db = np.maximum(db, db.max() - 80)
+    duration = x.size / rate
+    rows = (len(names) + 1) // 2
+    fig = plt.figure(figsize=(11, 2.2 + 1.0 * rows))
+    grid = fig.add_gridspec(rows + 1, 2, height_ratios=[2.6] + [1] * rows)
+    spec = fig.add_subplot(grid[0, :])
+    spec.imshow(db.T, origin="lower", aspect="auto", cmap="magma",
+                extent=[0, duration, 0, rate / 2000.0])
+    spec.set_ylabel("kHz", fontsize=8)
+    spec.set_title(f"{os.path.basename(a.wav)}: spectrogram (dB) and EMA tracks "
+                   f"({os.path.basename(a.ema)}, x{a.scale:g})", fontsize=10)
+    series = {"wav": a.wav, "ema": a.ema, "sample_rate": rate, "time_s": times.tolist(),
+              "channels": {}}
+    for c, name in enumerate(names):
+        ax = fig.add_subplot(grid[1 + c // 2, c % 2], sharex=spec)
+        ax.plot(times, values[:, c], color="black", lw=0.9)
+        ax.set_ylabel(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+        series["channels"][name] = values[:, c].tolist()
+    spec.set_xlim(0, duration)
     for ax in fig.axes[-2:]:
         ax.set_xlabel("seconds", fontsize=8)
     fig.tight_layout()
@@ -188,6 +292,10 @@ def main():
     p.add_argument("--predictions", required=True)
     p.add_argument("--corpus")
     p.add_argument("--utterance")
+    p = sub.add_parser("recording")
+    p.add_argument("--wav", required=True)
+    p.add_argument("--ema", required=True)
+    p.add_argument("--scale", type=float, default=10.0)
     p = sub.add_parser("training")
     p.add_argument("--run", required=True)
     p = sub.add_parser("compare")
@@ -197,7 +305,8 @@ def main():
         p.add_argument("--series", help="also write the plotted data as JSON")
         p.add_argument("--dpi", type=int, default=80)
     a = ap.parse_args()
-    fig, series = {"trajectories": trajectories, "training": training, "compare": compare}[a.kind](a)
+    fig, series = {"trajectories": trajectories, "recording": recording, "training": training,
+                   "compare": compare}[a.kind](a)
     # A 256-colour palette keeps figures small enough to commit (a spectrogram in 24-bit colour
     # is most of a PNG's bytes); PIL comes with Debian's matplotlib.
     buf = io.BytesIO()

@@ -114,8 +114,7 @@ void print_info(const std::string& path, bool as_json) {
                 static_cast<long long>(s.lengths.back()));
   }
   if (!c.meta.recipe.empty()) {
-    std::printf("\nrecipe (the options that made it; artic synth --config reads them back):\n%s",
-                c.meta.recipe.c_str());
+    std::printf("\nrecipe (the options that made it):\n%s", c.meta.recipe.c_str());
   }
 }
 

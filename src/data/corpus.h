@@ -22,11 +22,11 @@ struct CorpusMeta {
   std::vector<std::string> feature_names;
   std::vector<std::string> articulator_names;
   double frame_rate_hz = 100.0;
-  std::string feature_kind;  // e.g. "logmel", "mfcc", "synthetic-logmel"
+  std::string feature_kind;  // e.g. "logmel", "mfcc"
   std::string source;        // where the data came from
   std::string created_by;    // tool and version that wrote the file
-  // The options that made the corpus as TOML, e.g. artic synth's [synth] table (which
-  // `artic synth --config` reads back); empty when the tool recorded none. Written as the root
+  // The options that made the corpus as TOML, e.g. artic prep's resolved configuration (whose
+  // [features] artic invert repeats); empty when the tool recorded none. Written as the root
   // attribute `recipe` only when non-empty.
   std::string recipe;
 };

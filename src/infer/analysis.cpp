@@ -15,13 +15,6 @@ namespace artic {
 namespace fs = std::filesystem;
 
 Analysis analysis_of_recipe(const std::string& recipe, const std::string& origin) {
-  static const std::regex synth_table(R"((^|\n)\s*\[synth\])");
-  if (std::regex_search(recipe, synth_table)) {
-    throw UserError(origin +
-                    ": the run's corpus was made by artic synth, whose features are synthetic, "
-                    "not computed from audio: there is no feature analysis to apply to a "
-                    "recording. Invert with a run trained on a corpus made by 'artic prep'");
-  }
   static const std::regex prep_table(R"((^|\n)\s*\[(prep|features)\])");
   if (!std::regex_search(recipe, prep_table)) {
     throw UserError(origin +

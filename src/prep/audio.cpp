@@ -3,6 +3,7 @@
 #include <samplerate.h>
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -47,6 +48,31 @@ Audio resample(const Audio& audio, int sample_rate) {
   if (rc != 0) throw DataError(std::string("resampling failed: ") + src_strerror(rc));
   out.samples.resize(static_cast<size_t>(d.output_frames_gen));
   return out;
+}
+
+int64_t write_wav_pcm16(const std::string& path, const Audio& audio) {
+  std::vector<int16_t> pcm(audio.samples.size());
+  int64_t clipped = 0;
+  for (size_t i = 0; i < pcm.size(); ++i) {
+    const double x = audio.samples[i];
+    if (!(std::abs(x) <= 1.0)) ++clipped;
+    const double v = std::isnan(x) ? 0.0 : std::clamp(x, -1.0, 1.0) * 32767.0;
+    pcm[i] = static_cast<int16_t>(std::lround(v));
+  }
+  SF_INFO info{};
+  info.samplerate = audio.sample_rate;
+  info.channels = 1;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+  if (f == nullptr) {
+    throw DataError(path + ": cannot write audio (" + sf_strerror(nullptr) + ")");
+  }
+  const sf_count_t wrote = sf_write_short(f, pcm.data(), static_cast<sf_count_t>(pcm.size()));
+  const int closed = sf_close(f);
+  if (wrote != static_cast<sf_count_t>(pcm.size()) || closed != 0) {
+    throw DataError(path + ": writing the audio failed (disk full?)");
+  }
+  return clipped;
 }
 
 }  // namespace artic

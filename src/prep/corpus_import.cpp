@@ -3,15 +3,13 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "core/error.h"
+#include "core/parallel_for.h"
 #include "data/corpus.h"
 #include "prep/import_utterance.h"
 #include "prep/pairing.h"
@@ -19,39 +17,6 @@
 
 namespace artic {
 namespace {
-
-std::vector<ImportedUtterance> import_all(const PrepConfig& c,
-                                          const std::vector<UtteranceFiles>& todo, int threads,
-                                          const std::function<void(int64_t, int64_t)>& progress) {
-  std::vector<ImportedUtterance> results(todo.size());
-  std::atomic<size_t> next{0};
-  std::mutex progress_mutex;
-  int64_t done = 0;
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto worker = [&] {
-    for (size_t i = next++; i < todo.size(); i = next++) {
-      try {
-        results[i] = import_utterance(c, todo[i]);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = todo.size();
-        return;
-      }
-      const std::lock_guard<std::mutex> lock(progress_mutex);
-      ++done;
-      if (progress) progress(done, static_cast<int64_t>(todo.size()));
-    }
-  };
-  const int n = std::max(1, std::min<int>(threads, static_cast<int>(todo.size())));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
-  return results;
-}
 
 std::vector<ChannelRange> channel_ranges(const Corpus& corpus) {
   const int64_t a = corpus.num_articulators(), n = corpus.total_frames();
@@ -95,7 +60,8 @@ void check_units(const PrepConfig& c, PrepReport& report) {
 }  // namespace
 
 PrepReport import_corpus(const PrepConfig& c, int threads,
-                         const std::function<void(int64_t, int64_t)>& progress) {
+                         const std::function<void(int64_t, int64_t)>& progress,
+                         const std::string& source) {
   PrepReport report;
   report.output = c.output;
   const PairingResult pairs = pair_files(c);
@@ -115,16 +81,23 @@ PrepReport import_corpus(const PrepConfig& c, int threads,
     throw DataError("no utterance of " + c.input_dir + " can be imported: " +
                     (report.skipped.empty() ? std::string("none found") : report.skipped.front()));
   }
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(1);  // one utterance per thread
-  std::vector<ImportedUtterance> results = import_all(c, todo, threads, progress);
+  std::vector<ImportedUtterance> results(todo.size());
+  parallel_for(
+      static_cast<int64_t>(todo.size()), threads,
+      [&](int64_t i) {
+        results[static_cast<size_t>(i)] = import_utterance(c, todo[static_cast<size_t>(i)]);
+      },
+      progress);
 
   Corpus corpus;
   for (const auto& [src, dst] : c.channels) corpus.meta.articulator_names.push_back(dst);
   corpus.meta.frame_rate_hz = 1000.0 / c.features.hop_ms;
   corpus.meta.feature_kind = name_of(c.features.kind);
-  corpus.meta.source = "artic prep of " + c.input_dir +
-                       (c.preset.empty() ? std::string() : " (preset " + c.preset + ")");
+  corpus.meta.source = !source.empty()
+                           ? source
+                           : "artic prep of " + c.input_dir +
+                                 (c.preset.empty() ? std::string() : " (preset " + c.preset + ")");
   corpus.meta.created_by = std::string("artic ") + ARTIC_VERSION + " prep";
   // The feature analysis travels with the corpus (and into runs): artic invert repeats it.
   corpus.meta.recipe = prep_config_to_toml(c);

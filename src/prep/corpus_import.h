@@ -33,10 +33,12 @@ struct PrepReport {
   std::vector<std::string> feature_names;
 };
 
-// progress(done, total) is called from worker threads, serialized. Throws ConfigError/DataError
-// when nothing can be imported or the output cannot be written.
+// progress(done, total) is called from worker threads, serialized. `source` is the corpus's
+// meta.source (default: "artic prep of INPUT_DIR (preset P)"). Throws ConfigError/DataError when
+// nothing can be imported or the output cannot be written.
 PrepReport import_corpus(const PrepConfig& config, int threads,
-                         const std::function<void(int64_t, int64_t)>& progress = {});
+                         const std::function<void(int64_t, int64_t)>& progress = {},
+                         const std::string& source = {});
 
 // The human-readable summary `artic prep` prints.
 std::string format_prep_report(const PrepReport& report);

@@ -1,23 +1,14 @@
-// Acoustics: a source-filter model of the physical vocal tract evaluated at mel-spaced band
-// centres, under per-utterance recording conditions, written as noisy log band powers.
+// Acoustics: the vocal tract's filter (formants, bandwidths, nasal branch, frication) from the
+// physical tract, the prosody of an utterance and the conditions it is recorded under.
 #pragma once
 
 #include <array>
-#include <vector>
 
 #include "core/rng.h"
 #include "synth/articulation.h"
 #include "synth/speaker.h"
 
 namespace artic::synth {
-
-struct Bands {
-  std::vector<double> hz, hz2, widen2, width;
-  std::vector<double> spread;  // log-std of a noise-excited band's power (periodogram variance)
-};
-
-// `count` bands, mel-spaced from 80 to 7600 Hz.
-Bands make_bands(int count);
 
 constexpr int kOralPoles = 8;
 constexpr int kNasalPoles = 4;
@@ -40,15 +31,18 @@ double turbulence(double gap);
 
 // Per-utterance recording conditions and prosody.
 struct UtteranceAcoustics {
-  std::vector<double> channel;      // microphone/channel gain per band
-  std::vector<double> noise_floor;  // background noise power per band
+  double channel_gain = 1.0;  // microphone and preamp gain
+  double channel_tilt = 0.0;  // one-pole spectral tilt of the channel, in (-1, 1)
+  double noise_level = 0.0;   // background noise RMS over a typical vowel's, at the microphone
+  double noise_colour = 0.0;  // one-pole low-pass of the background noise, in [0, 1)
   double f0_phase[2] = {0, 0};
   double f0_rate[2] = {0.3, 0.5};
   double effort_phase[2] = {0, 0};
   double effort_rate[2] = {0.2, 0.5};
 };
 
-UtteranceAcoustics make_utterance_acoustics(XoshiroRng& rng, double snr_db, const Bands& bands);
+// The vowel-to-noise ratio is `snr_db` +- 5 dB.
+UtteranceAcoustics make_utterance_acoustics(XoshiroRng& rng, double snr_db);
 
 // Slow vocal-effort drift in log power (about +-0.4).
 double effort_at(const UtteranceAcoustics& u, double t);
@@ -57,14 +51,5 @@ double f0_at(const UtteranceAcoustics& u, const Speaker& s, double gain, double 
 struct FrameSource {
   double voice, aspiration, flow, gain, pressure, f0, tilt_hz;
 };
-
-// Writes the harmonic (deterministic) and the noise-excited power of every band.
-void spectrum(const Physical& p, const Filter& f, const FrameSource& src, const Speaker& s,
-              const Bands& bands, double* harmonic, double* noisy);
-
-// Log band power: speech through the channel, noise-excited parts with periodogram-like
-// fluctuation, plus fluctuating background noise and Gaussian noise in the log domain.
-void write_features(const UtteranceAcoustics& ua, const Bands& bands, const double* harmonic,
-                    const double* noisy, double acoustic_noise, XoshiroRng& rng, float* out);
 
 }  // namespace artic::synth

@@ -106,7 +106,7 @@ void ema_frame(const Physical& p, const Speaker& s, float* out) {
 }  // namespace
 
 double frame_time(int64_t n, double fps) {
-  return (static_cast<double>(n) + 0.5) / fps;
+  return static_cast<double>(n) / fps;
 }
 
 std::vector<MotorVec> motor_trajectory(const std::vector<Segment>& segs, int64_t frames,

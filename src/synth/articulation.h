@@ -13,7 +13,7 @@
 
 namespace artic::synth {
 
-// Centre of frame n (s).
+// Time of frame n (s): frame n is the state at n / fps, as EST tracks and feature frames count.
 double frame_time(int64_t n, double fps);
 
 std::vector<MotorVec> motor_trajectory(const std::vector<Segment>& segs, int64_t frames,

@@ -1,5 +1,6 @@
 // The per-frame state of an utterance as the corpus renders it: the physical tract, its filter
-// and the source, at the corpus frame rate. The features and the waveform are both made from it.
+// and the source, at the articulation rate (the EMA tracks' 200 Hz). The tracks and the waveform
+// are both made from it.
 #pragma once
 
 #include <cstdint>

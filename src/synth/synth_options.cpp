@@ -33,7 +33,6 @@ schema::Schema synth_schema(SynthOptions& o) {
           int32_field(s, "utterances", &o.num_utterances, 1, 1000000, "number of utterances"),
           int32_field(s, "speakers", &o.num_speakers, 1, 999,
                       "number of speakers; utterance i belongs to speaker i mod speakers"),
-          int32_field(s, "features", &o.num_features, 40, 80, "log-mel-like feature bands"),
           float_field(s, "mean_length", &o.mean_length_s, 0.01, 3600, false, false,
                       "mean utterance length in seconds, within [min_length, max_length]"),
           float_field(s, "length_sigma", &o.length_sigma, 0, 3, false, false,
@@ -46,12 +45,9 @@ schema::Schema synth_schema(SynthOptions& o) {
                       "share of utterances in valid"),
           float_field(s, "test_fraction", &o.test_fraction, 0, 0.99, false, false,
                       "share of utterances in test (valid_fraction + test_fraction < 1)"),
-          float_field(s, "frame_rate", &o.frame_rate_hz, 10, 1000, false, false,
-                      "frames per second"),
-          float_field(s, "acoustic_noise", &o.acoustic_noise, 0, 10, false, false,
-                      "std of Gaussian noise added to every log-power feature"),
           float_field(s, "snr_db", &o.snr_db, -20, 120, false, false,
-                      "typical vowel peak over the background noise, in dB"),
+                      "a typical vowel's RMS over the background noise's in the recordings, in dB "
+                      "(+-5 per utterance)"),
           float_field(s, "ema_noise_mm", &o.ema_noise_mm, 0, 10, false, false,
                       "std of Gaussian sensor noise on every EMA coordinate, in mm"),
       },
@@ -98,6 +94,22 @@ SynthOptions load_synth_options(const std::string& path) {
 std::string synth_options_to_toml(const SynthOptions& options, bool with_help) {
   SynthOptions copy = options;
   return synth_schema(copy).to_toml(with_help);
+}
+
+std::string synth_flag(const std::string& key) {
+  std::string flag = "--" + key;
+  for (char& c : flag) c = c == '_' ? '-' : c;
+  return flag;
+}
+
+std::string synth_options_to_flags(const SynthOptions& options) {
+  SynthOptions copy = options;
+  const schema::Schema keys = synth_schema(copy);
+  std::string out;
+  for (const schema::Field& f : keys.fields()) {
+    out += (out.empty() ? "" : " ") + synth_flag(f.key) + " " + schema::value_text(f);
+  }
+  return out;
 }
 
 }  // namespace artic

@@ -17,24 +17,21 @@ struct SynthOptions {
   int64_t seed = 1;
   int num_utterances = 500;
   int num_speakers = 4;
-  int num_features = 60;       // log-mel-like bands, 40..80
   double mean_length_s = 6.0;  // mean utterance length
   double length_sigma = 0.5;   // lognormal shape; gives a tail to 20+ s
   double min_length_s = 1.0;
   double max_length_s = 30.0;
   double valid_fraction = 0.1;
   double test_fraction = 0.1;
-  double frame_rate_hz = 100.0;
-  double acoustic_noise = 0.1;  // std of Gaussian noise added to every log-power feature
-  double snr_db = 30.0;         // typical vowel peak over the background noise, in dB
-  double ema_noise_mm = 0.1;    // std of Gaussian sensor noise on every EMA coordinate
+  double snr_db = 30.0;       // a typical vowel's RMS over the background noise's, in dB
+  double ema_noise_mm = 0.1;  // std of Gaussian sensor noise on every EMA coordinate
 };
 
 // The fields of `options` (they point into it), all in section "synth".
 schema::Schema synth_schema(SynthOptions& options);
 
 // Throws UserError naming the first bad option: a key out of its schema range
-// ("synth: synth.features must be in [40, 80], got 12"), then the checks between keys.
+// ("synth: synth.ema_noise_mm must be in [0.0, 10.0], got 11.0"), then the checks between keys.
 void validate(const SynthOptions& options);
 
 // The defaults overridden by the [synth] table of a TOML document; ConfigError names the file,
@@ -45,5 +42,10 @@ SynthOptions load_synth_options(const std::string& path);
 // The options as a [synth] table that parse_synth_options reads back to the same values;
 // with_help adds a comment line per key.
 std::string synth_options_to_toml(const SynthOptions& options, bool with_help = false);
+
+// `artic synth`'s flag for a key: "--mean-length" for "mean_length".
+std::string synth_flag(const std::string& key);
+// The options as the flags that give them: "--seed 1 --utterances 500 ...".
+std::string synth_options_to_flags(const SynthOptions& options);
 
 }  // namespace artic

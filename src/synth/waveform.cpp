@@ -15,7 +15,7 @@ constexpr double kMinBandwidthHz = 20.0;
 constexpr double kMaxPole = 0.45;      // of the sample rate: higher poles are left out
 constexpr double kVoiceBarHz = 250.0;  // the voice bar radiated during a voiced closure
 constexpr double kVelarBandwidthHz = 600.0;
-constexpr double kOutputGain = 0.02;  // the corpus's levels to sample values
+constexpr double kOutputGain = 0.01;  // the corpus's levels to sample values
 
 // A frame as the renderer needs it: the filter, and the source as powers (spectrum()'s weights).
 struct Params {
@@ -223,10 +223,36 @@ class Synthesizer {
   Biquad voice_bar_, sibilant_, velar_;
 };
 
+// The recording: background noise, low-passed by a one-pole filter and scaled to
+// noise_level * kVowelRms, added to the speech at the microphone; then the channel's one-pole
+// tilt and gain act on both.
+class Channel {
+ public:
+  explicit Channel(const UtteranceAcoustics& r)
+      : gain_(r.channel_gain),
+        tilt_(r.channel_tilt),
+        colour_(r.noise_colour),
+        noise_scale_(r.noise_level * kVowelRms * std::sqrt(1.0 - r.noise_colour * r.noise_colour)) {
+  }
+
+  double operator()(double speech, double white) {
+    noise_ = colour_ * noise_ + noise_scale_ * white;
+    const double heard = speech + noise_;
+    const double tilted = heard - tilt_ * last_;
+    last_ = heard;
+    return gain_ * tilted;
+  }
+
+ private:
+  double gain_, tilt_, colour_, noise_scale_;
+  double last_ = 0.0, noise_ = 0.0;
+};
+
 }  // namespace
 
 std::vector<float> render_waveform(const UtteranceFrames& frames, const Speaker& speaker,
-                                   double frame_rate_hz, double sample_rate_hz, XoshiroRng& rng) {
+                                   const UtteranceAcoustics& recording, double frame_rate_hz,
+                                   double sample_rate_hz, XoshiroRng& rng) {
   const size_t count = frames.filter.size();
   if (!(sample_rate_hz >= 8000.0) || !(frame_rate_hz > 0.0) || frames.physical.size() != count ||
       frames.source.size() != count) {
@@ -243,15 +269,17 @@ std::vector<float> render_waveform(const UtteranceFrames& frames, const Speaker&
       std::llround(static_cast<double>(count) / frame_rate_hz * sample_rate_hz));
   std::vector<float> out(samples);
   Synthesizer synthesizer(sample_rate_hz);
+  Channel channel(recording);
   for (size_t n = 0; n < samples; ++n) {
-    const double pos = static_cast<double>(n) / sample_rate_hz * frame_rate_hz - 0.5;
+    const double pos = static_cast<double>(n) / sample_rate_hz * frame_rate_hz;
     const double k = std::floor(pos);
     const Params p =
         pos <= 0.0 ? params.front()
         : k + 1.0 >= static_cast<double>(count)
             ? params.back()
             : mix(params[static_cast<size_t>(k)], params[static_cast<size_t>(k) + 1], pos - k);
-    out[n] = static_cast<float>(synthesizer(p, rng));
+    const double speech = synthesizer(p, rng);
+    out[n] = static_cast<float>(channel(speech, rng.normal()));
   }
   return out;
 }

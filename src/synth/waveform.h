@@ -1,7 +1,8 @@
 // Speech audio from an utterance's frames (docs/synthetic-corpus.md §9): a glottal pulse train
 // following f0, aspiration and frication noise, oral formant resonators in cascade beside a nasal
-// branch, every parameter interpolated per sample between frame centres. Same frames, speaker and
-// rng state: the same samples, always finite. Not yet used by the corpus written to HDF5.
+// branch, every parameter interpolated per sample between frame times; then the recording: a
+// coloured channel and background noise. Same inputs and rng state: the same samples, always
+// finite.
 #pragma once
 
 #include <vector>
@@ -12,9 +13,13 @@
 
 namespace artic::synth {
 
-// Mono samples at `sample_rate_hz` (>= 8000) covering frames / `frame_rate_hz` seconds, within
-// [-1, 1] at the corpus's source levels; noise is drawn from `rng`.
+// Mono samples at `sample_rate_hz` (>= 8000) covering frames / `frame_rate_hz` seconds (frame n
+// at n / frame_rate_hz), recorded under `recording`; noise is drawn from `rng`. A vowel's RMS is
+// about kVowelRms (before the channel gain).
 std::vector<float> render_waveform(const UtteranceFrames& frames, const Speaker& speaker,
-                                   double frame_rate_hz, double sample_rate_hz, XoshiroRng& rng);
+                                   const UtteranceAcoustics& recording, double frame_rate_hz,
+                                   double sample_rate_hz, XoshiroRng& rng);
+
+constexpr double kVowelRms = 0.03;
 
 }  // namespace artic::synth

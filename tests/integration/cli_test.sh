@@ -38,23 +38,57 @@ expect no-subcommand 2 "artic: error:" -- "$ARTIC"
 expect unknown-subcommand 2 "artic: error:" -- "$ARTIC" frobnicate
 expect unknown-flag 2 "artic: error:" -- "$ARTIC" synth --out "$TMP/x.h5" --sed 3
 
-# synth: writes, is deterministic per seed, refuses to clobber, checks its options.
+# synth: speaks the corpus to disk and/or imports it, is deterministic per seed, refuses to
+# clobber, checks its options.
+# same_corpus A B: the frames, utterances and names of two corpora are equal (their recipes name
+# the folders they were imported from).
+same_corpus() {
+  "$PY" - "$1" "$2" <<'PYEOF'
+import sys
+import h5py
+import numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+for key in ("features", "targets", "utterances/id", "utterances/split", "utterances/speaker",
+            "utterances/length", "meta/feature_names", "meta/articulator_names"):
+    if not np.array_equal(a[key][()], b[key][()]):
+        sys.exit(f"{key} differs")
+PYEOF
+}
 expect synth-a 0 "wrote $TMP/a.h5" -- "$ARTIC" synth --out "$TMP/a.h5" --seed 11 --utterances 40
-expect synth-b 0 "" -- "$ARTIC" synth --out "$TMP/b.h5" --seed 11 --utterances 40
+cp "$TMP/a.h5" "$TMP/a1.h5"
+expect synth-b 0 "" -- "$ARTIC" synth --out "$TMP/a.h5" --seed 11 --utterances 40 --force
 expect synth-c 0 "" -- "$ARTIC" synth --out "$TMP/c.h5" --seed 12 --utterances 40
-expect synth-same-seed-same-bytes 0 "" -- cmp "$TMP/a.h5" "$TMP/b.h5"
-expect synth-other-seed-differs 1 "" -- cmp -s "$TMP/a.h5" "$TMP/c.h5"
+expect synth-same-seed-same-bytes 0 "" -- cmp "$TMP/a.h5" "$TMP/a1.h5"
+expect synth-other-seed-differs 1 "" -- same_corpus "$TMP/a.h5" "$TMP/c.h5"
 expect synth-no-clobber 2 "already exists; pass --force" -- "$ARTIC" synth --out "$TMP/a.h5"
-expect synth-force 0 "" -- "$ARTIC" synth --out "$TMP/a.h5" --seed 11 --utterances 40 --force
-expect synth-bad-option 2 "artic: error: --features: synth.features must be in [40, 80], got 7" \
-  -- "$ARTIC" synth --out "$TMP/d.h5" --features 7
+expect synth-no-staging-left 1 "" -- test -e "$TMP/a.h5.synth"
+expect synth-bad-option 2 "artic: error: --ema-noise-mm: synth.ema_noise_mm must be in [0.0, 10.0], got 11.0" \
+  -- "$ARTIC" synth --out "$TMP/d.h5" --ema-noise-mm 11
 expect synth-bad-type 2 "--utterances: synth.utterances must be an integer, got 'many'" \
   -- "$ARTIC" synth --out "$TMP/d.h5" --utterances many
 expect synth-negative-seed 2 "--seed: synth.seed must be >= 0, got -3" \
   -- "$ARTIC" synth --out "$TMP/d.h5" --seed -3
 expect synth-between-keys 2 "synth: max_length = 0.5 must be >= min_length = 1.0" \
   -- "$ARTIC" synth --out "$TMP/d.h5" --max-length 0.5
-expect synth-needs-out 2 "artic synth needs --out" -- "$ARTIC" synth --seed 3
+expect synth-needs-out 2 "artic synth needs --out-dir DIR" -- "$ARTIC" synth --seed 3
+
+# synth --out-dir: the recordings, tracks and lists; prep of them with configs/prep_synth.toml is
+# the corpus --out makes.
+expect synth-dir 0 "wrote $TMP/spoken: 40 utterances" \
+  -- "$ARTIC" synth --out-dir "$TMP/spoken" --seed 11 --utterances 40
+expect synth-dir-layout 0 "" -- test -s "$TMP/spoken/wav/spk01_0001.wav" -a -s \
+  "$TMP/spoken/ema/spk01_0001.ema" -a -s "$TMP/spoken/test.list" -a -s "$TMP/spoken/synth.toml"
+expect synth-dir-no-clobber 2 "$TMP/spoken already exists; pass --force" \
+  -- "$ARTIC" synth --out-dir "$TMP/spoken" --seed 11 --utterances 40
+expect synth-dir-prep 0 "40 utterances" -- "$ARTIC" prep --config "$HERE/configs/prep_synth.toml" \
+  --set prep.input_dir="$TMP/spoken" --set prep.output="$TMP/prepped.h5" \
+  --set split.train_list="$TMP/spoken/train.list" --set split.valid_list="$TMP/spoken/valid.list" \
+  --set split.test_list="$TMP/spoken/test.list"
+expect synth-dir-prep-is-out 0 "" -- same_corpus "$TMP/a.h5" "$TMP/prepped.h5"
+expect synth-dir-and-out 0 "wrote $TMP/both.h5" \
+  -- "$ARTIC" synth --out-dir "$TMP/spoken2" --out "$TMP/both.h5" --seed 11 --utterances 40
+expect synth-dir-and-out-same 0 "" -- same_corpus "$TMP/a.h5" "$TMP/both.h5"
+expect synth-dir-same-bytes 0 "" -- diff -r "$TMP/spoken" "$TMP/spoken2"
 
 # synth --config: a [synth] table with the flags' keys; flags given override the file.
 printf '[synth]\nseed = 4\nutterances = 30\nmean_length = 2.0\n' > "$TMP/recipe.toml"
@@ -68,22 +102,27 @@ expect synth-from-config 0 "12 utterances" \
   -- "$ARTIC" synth --config "$TMP/recipe.toml" --utterances 12 --out "$TMP/f.h5"
 expect synth-from-flags 0 "" \
   -- "$ARTIC" synth --seed 4 --utterances 12 --mean-length 2 --out "$TMP/g.h5"
-expect synth-config-same-as-flags 0 "" -- cmp "$TMP/f.h5" "$TMP/g.h5"
+expect synth-config-same-as-flags 0 "" -- same_corpus "$TMP/f.h5" "$TMP/g.h5"
 printf '[synth]\nseed = 4\nutterance = 30\n' > "$TMP/typo_recipe.toml"
 expect synth-config-typo 2 "$TMP/typo_recipe.toml:3: unknown key 'utterance' in [synth]; did you mean 'utterances'?" \
   -- "$ARTIC" synth --config "$TMP/typo_recipe.toml" --out "$TMP/d.h5"
-printf '[synth]\nfeatures = 90\n' > "$TMP/range_recipe.toml"
-expect synth-config-range 2 "$TMP/range_recipe.toml:2: synth.features must be in [40, 80], got 90" \
+printf '[synth]\nema_noise_mm = 20\n' > "$TMP/range_recipe.toml"
+expect synth-config-range 2 "$TMP/range_recipe.toml:2: synth.ema_noise_mm must be in [0.0, 10.0], got 20.0" \
   -- "$ARTIC" synth --config "$TMP/range_recipe.toml" --out "$TMP/d.h5"
-expect synth-errors-write-no-file 1 "" -- test -e "$TMP/d.h5" -o -e "$TMP/d.h5.tmp"
+printf '[synth]\nfeatures = 60\n' > "$TMP/old_recipe.toml"
+expect synth-config-retired-key 2 "$TMP/old_recipe.toml:2: unknown key 'features' in [synth]" \
+  -- "$ARTIC" synth --config "$TMP/old_recipe.toml" --out "$TMP/d.h5"
+expect synth-errors-write-no-file 1 "" -- test -e "$TMP/d.h5" -o -e "$TMP/d.h5.tmp" -o -e "$TMP/d.h5.synth"
 
-# The corpus records its options; `corpus info` shows them, and they remake the same file.
-expect corpus-info-recipe 0 "utterances = 12" -- "$ARTIC" corpus info "$TMP/f.h5"
+# The corpus records the command that made it and prep's recipe (the feature analysis invert
+# repeats); the recorded command remakes the same corpus.
+expect corpus-info-source 0 "artic synth --seed 4 --utterances 12" -- "$ARTIC" corpus info "$TMP/f.h5"
+expect corpus-info-recipe 0 "n_mels = 80" -- "$ARTIC" corpus info "$TMP/f.h5"
 "$ARTIC" corpus info --json "$TMP/f.h5" \
-  | "$PY" -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["recipe"])' > "$TMP/recorded.toml"
-expect synth-recorded-remakes 0 "" \
-  -- "$ARTIC" synth --config "$TMP/recorded.toml" --out "$TMP/h.h5"
-expect synth-recorded-same-bytes 0 "" -- cmp "$TMP/f.h5" "$TMP/h.h5"
+  | "$PY" -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["source"])' > "$TMP/recorded.txt"
+read -ra recorded < "$TMP/recorded.txt"
+expect synth-recorded-remakes 0 "" -- "$ARTIC" "${recorded[@]:1}" --out "$TMP/h.h5"
+expect synth-recorded-same-corpus 0 "" -- same_corpus "$TMP/f.h5" "$TMP/h.h5"
 expect synth-into-new-dir 0 "" -- "$ARTIC" synth --out "$TMP/new/dir/e.h5" --utterances 10
 
 # corpus info: table and JSON agree with an independent h5py read.

@@ -204,13 +204,18 @@ check "an empty folder: exit 2 naming it" "[[ $rc == 2 ]] && grep -q 'empty hold
 rc=$?
 check "a missing file: exit 2 naming it" "[[ $rc == 2 ]] && grep -q 'nothere.wav: no such audio file or folder' $TMP/missing.out"
 
-"$ARTIC" synth --out "$TMP/synth.h5" --seed 3 --utterances 30 --mean-length 2 > /dev/null 2>&1
+# The built-in corpus is made from audio: a run trained on it inverts its recordings.
+"$ARTIC" synth --out-dir "$TMP/spoken" --out "$TMP/synth.h5" --seed 3 --utterances 30 \
+  --mean-length 2 > /dev/null 2>&1
 sed -e "s|$TMP/mngu0.h5|$TMP/synth.h5|" -e 's|"prepped"|"synthetic"|' -e 's|max_epochs = 2|max_epochs = 1|' \
   "$TMP/train.toml" > "$TMP/synth.toml"
 "$ARTIC" train --config "$TMP/synth.toml" > /dev/null 2>&1
-"$ARTIC" invert --run "$TMP/runs/synthetic" "${wavs[0]}" --out "$TMP/invs" > "$TMP/synthrun.out" 2>&1
+first=$(head -n 1 "$TMP/spoken/test.list")
+"$ARTIC" invert --run "$TMP/runs/synthetic" "$TMP/spoken/wav/$first.wav" --out "$TMP/invs" \
+  > "$TMP/synthrun.out" 2>&1
 rc=$?
-cat "$TMP/synthrun.out"
-check "a run on a corpus not made from audio: exit 2 saying so" "[[ $rc == 2 ]] && grep -q 'made by artic synth, whose features are synthetic' $TMP/synthrun.out && [[ ! -e $TMP/invs ]]"
+[[ $rc == 0 ]] || cat "$TMP/synthrun.out"
+check "a run on the built-in corpus inverts one of its recordings" \
+  "[[ $rc == 0 && -s $TMP/invs/$first.ema ]]"
 
 finish "invert integration"

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """tools/plot.py against the data it draws: each kind of figure is made from inputs written here
-(a corpus and a predictions file in the artic layout, a metrics.jsonl, two eval.json); the PNG
+(a corpus and a predictions file in the artic layout, a metrics.jsonl, two eval.json, a WAV and
+EST tracks); the PNG
 must exist with the size its figure asks for, and the series the script says it drew
 (--series) must equal the inputs exactly. Bad inputs must end with a message, not a traceback.
 Usage: plot_test.py TOOLS/plot.py
@@ -89,6 +90,18 @@ def main():
           r.returncode == 0 and s["utterance"] == "utt_a" and
           s["channels"]["T1_x"]["measured"] is None)
 
+    # A recording inverted on its own has a frame more than the corpus (which trims audio and
+    # tracks to the shorter): each series is drawn over its own frames.
+    longer = os.path.join(tmp, "longer.h5")
+    write_corpus(longer, ["utt_a"], np.array([131]), rng.normal(size=(131, 16)),
+                 rng.normal(size=(131, len(channels))), channels)
+    r = run("trajectories", "--predictions", longer, "--corpus", corpus, "--out", png,
+            "--series", js)
+    s = json.load(open(js)) if r.returncode == 0 else {}
+    check("trajectories, a frame more than the corpus: each series over its own frames",
+          r.returncode == 0 and len(s["time_s"]) == 131 and len(s["measured_time_s"]) == 130
+          and len(s["channels"]["T1_x"]["measured"]) == 130, r.stderr)
+
     # (b) training curves from metrics.jsonl.
     run_dir = os.path.join(tmp, "run")
     os.makedirs(run_dir)
@@ -131,6 +144,48 @@ def main():
                                                                   for c in channels]
               for d, a in runs))
 
+    # (d) a recording's spectrogram over its EST tracks (binary and ASCII), scaled cm -> mm.
+    import wave
+    wav = os.path.join(tmp, "rec.wav")
+    x = (0.3 * np.sin(2 * np.pi * 440 * np.arange(8000) / 16000) * 32767).astype("<i2")
+    with wave.open(wav, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(x.tobytes())
+    names = ["T1_py", "T1_pz", "jaw_pz"]
+    frames = 100
+    times = np.arange(frames) / 200.0
+    cm = rng.normal(size=(frames, len(names))).astype(np.float32)
+    header = ("EST_File Track\nDataType {}\nByteOrder 01\nNumFrames {}\nNumChannels {}\n"
+              "BreaksPresent true\n" + "".join(f"Channel_{k} {c}\n" for k, c in enumerate(names))
+              + "EST_Header_End\n")
+    rows = np.column_stack([times, np.ones(frames), cm]).astype("<f4")
+    binary, ascii_ = os.path.join(tmp, "rec.ema"), os.path.join(tmp, "rec_ascii.ema")
+    with open(binary, "wb") as f:
+        f.write(header.format("binary", frames, len(names)).encode() + rows.tobytes())
+    with open(ascii_, "w") as f:
+        f.write(header.format("ascii", frames, len(names)))
+        f.writelines(" ".join(repr(float(v)) for v in row) + "\n" for row in rows)
+    want = cm.astype(np.float64) * 10
+    for label, ema in (("binary", binary), ("ASCII", ascii_)):
+        png, js = os.path.join(tmp, "rec.png"), os.path.join(tmp, "rec.json")
+        r = run("recording", "--wav", wav, "--ema", ema, "--out", png, "--series", js,
+                "--dpi", "40")
+        s = json.load(open(js)) if r.returncode == 0 else {}
+        rows_drawn = (len(names) + 1) // 2
+        check(f"recording ({label} EST): PNG of the figure's size", r.returncode == 0 and
+              png_size(png) == (11 * 40, int(round((2.2 + 1.0 * rows_drawn) * 40))),
+              r.stderr or png_size(png))
+        check(f"recording ({label} EST): tracks x10 and their times",
+              s.get("sample_rate") == 16000 and
+              np.allclose(s.get("time_s", []), times.astype(np.float32), rtol=0, atol=1e-9) and
+              list(s.get("channels", {})) == names and
+              all(np.allclose(s["channels"][c], want[:, k], rtol=0, atol=1e-6)
+                  for k, c in enumerate(names)))
+    with open(os.path.join(tmp, "short.ema"), "wb") as f:
+        f.write(header.format("binary", frames, len(names)).encode() + rows.tobytes()[:-8])
+
     # Bad inputs: a message naming the file, exit non-zero, no traceback.
     with open(os.path.join(tmp, "junk.h5"), "w") as f:
         f.write("not HDF5")
@@ -140,7 +195,13 @@ def main():
             ("an unknown utterance", ["trajectories", "--predictions", preds, "--utterance",
                                       "nope"], "has no utterance 'nope'"),
             ("a run without metrics", ["training", "--run", tmp], "metrics.jsonl: cannot read"),
-            ("a run without eval.json", ["compare", tmp], "eval.json: cannot read")):
+            ("a run without eval.json", ["compare", tmp], "eval.json: cannot read"),
+            ("a WAV that is not one", ["recording", "--wav", os.path.join(tmp, "junk.h5"),
+                                       "--ema", binary], "cannot read as a WAV file"),
+            ("a truncated EST track", ["recording", "--wav", wav, "--ema",
+                                       os.path.join(tmp, "short.ema")], "the header promises"),
+            ("a file that is not a track", ["recording", "--wav", wav, "--ema", wav],
+             "not an EST track file")):
         r = run(*args, "--out", os.path.join(tmp, "x.png"))
         check(f"bad input, {name}: a message", r.returncode != 0 and want in r.stderr and
               "Traceback" not in r.stderr, r.stderr[-300:])

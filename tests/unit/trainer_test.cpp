@@ -11,9 +11,10 @@
 #include <set>
 
 #include "core/error.h"
+#include "data/corpus.h"
 #include "data/dataset.h"
 #include "dist/communicator.h"
-#include "synth/synth.h"
+#include "synth/corpus_files.h"
 #include "test_util.h"
 #include "train/observer.h"
 #include "train/signals.h"
@@ -69,13 +70,15 @@ const Corpus& tiny_corpus() {
     SynthOptions o;
     o.seed = 7;
     o.num_utterances = 30;
-    o.num_features = 40;
     o.mean_length_s = 1.2;
     o.min_length_s = 0.6;
     o.max_length_s = 2.5;
     o.valid_fraction = 0.2;
     o.test_fraction = 0.2;
-    return synthesize(o);
+    test::TempDir dir;
+    const std::string path = dir.file("tiny.h5");
+    write_synth_corpus(path, o, 2);
+    return read_corpus(path);
   }();
   return corpus;
 }

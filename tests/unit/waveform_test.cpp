@@ -41,6 +41,15 @@ UtteranceAcoustics steady_prosody() {
   return ua;
 }
 
+// A recording that leaves the speech as the synthesizer makes it: unit gain, flat, no noise.
+UtteranceAcoustics clean_recording() {
+  UtteranceAcoustics r = steady_prosody();
+  r.channel_gain = 1.0;
+  r.channel_tilt = 0.0;
+  r.noise_level = 0.0;
+  return r;
+}
+
 struct Held {
   std::string phone;
   double seconds;
@@ -49,7 +58,7 @@ struct Held {
 };
 
 // Phones at their inventory targets (no speaker setting, no jitter), each held `seconds`;
-// `whispered`: no voice, full aspiration.
+// `whispered`: no voice, full aspiration. "sil" is a pause: no airflow.
 UtteranceFrames held_frames(const std::vector<Held>& phones, const Speaker& speaker,
                             bool whispered = false) {
   std::vector<Segment> segs;
@@ -62,7 +71,8 @@ UtteranceFrames held_frames(const std::vector<Held>& phones, const Speaker& spea
     s.target = ph.target;
     for (const auto& [motor, value] : h.set) s.target[motor] = value;
     s.strength = ph.strength;
-    s.source = {whispered ? 0.0 : ph.voice, whispered ? 1.0 : ph.aspiration, 1.0, 1.0};
+    const double flow = ph.cls == PhoneClass::kPause ? 0.0 : 1.0;
+    s.source = {whispered ? 0.0 : ph.voice, whispered ? 1.0 : ph.aspiration, flow, 1.0};
     segs.push_back(s);
     t = s.end;
   }
@@ -70,9 +80,10 @@ UtteranceFrames held_frames(const std::vector<Held>& phones, const Speaker& spea
 }
 
 std::vector<float> render(const UtteranceFrames& frames, const Speaker& speaker,
+                          const UtteranceAcoustics& recording = clean_recording(),
                           uint64_t seed = 1) {
   XoshiroRng rng(seed);
-  return render_waveform(frames, speaker, kFps, kFs, rng);
+  return render_waveform(frames, speaker, recording, kFps, kFs, rng);
 }
 
 double rms(const std::vector<float>& x, double from_s, double to_s) {
@@ -202,12 +213,12 @@ TEST(WaveformTest, VoicedClosureKeepsOnlyAWeakVoiceBar) {
   EXPECT_GT(db(vowel / closure), 15.0);
 }
 
-// Power-weighted mean frequency of [from_s, to_s): averaged periodograms of 256-sample Hann
-// windows.
-double centroid_hz(const std::vector<float>& x, double from_s, double to_s) {
+// Power per DFT bin (bin k at k * kFs / 256 Hz) of [from_s, to_s): averaged periodograms of
+// 256-sample Hann windows.
+std::vector<double> power_spectrum(const std::vector<float>& x, double from_s, double to_s) {
   constexpr int kN = 256;
   const double pi = std::acos(-1.0);
-  double weighted = 0.0, total = 0.0;
+  std::vector<double> power(kN / 2, 0.0);
   for (auto a = static_cast<size_t>(from_s * kFs); a + kN <= static_cast<size_t>(to_s * kFs);
        a += kN / 2) {
     for (int k = 1; k < kN / 2; ++k) {
@@ -217,11 +228,36 @@ double centroid_hz(const std::vector<float>& x, double from_s, double to_s) {
         re += w * x[a + n] * std::cos(2.0 * pi * k * n / kN);
         im -= w * x[a + n] * std::sin(2.0 * pi * k * n / kN);
       }
-      weighted += (re * re + im * im) * k * kFs / kN;
-      total += re * re + im * im;
+      power[k] += re * re + im * im;
     }
   }
+  return power;
+}
+
+double bin_hz(size_t k) {
+  return static_cast<double>(k) * kFs / 256.0;
+}
+
+// Power-weighted mean frequency of [from_s, to_s).
+double centroid_hz(const std::vector<float>& x, double from_s, double to_s) {
+  const std::vector<double> power = power_spectrum(x, from_s, to_s);
+  double weighted = 0.0, total = 0.0;
+  for (size_t k = 0; k < power.size(); ++k) {
+    weighted += power[k] * bin_hz(k);
+    total += power[k];
+  }
   return weighted / total;
+}
+
+// Power above 4 kHz over power below 1 kHz in [from_s, to_s), in dB.
+double high_over_low_db(const std::vector<float>& x, double from_s, double to_s) {
+  const std::vector<double> power = power_spectrum(x, from_s, to_s);
+  double high = 0.0, low = 0.0;
+  for (size_t k = 0; k < power.size(); ++k) {
+    if (bin_hz(k) < 1000.0) low += power[k];
+    if (bin_hz(k) >= 4000.0) high += power[k];
+  }
+  return 10.0 * std::log10(high / low);
 }
 
 // Frication at the tongue tip: /s/ hisses high, /S/ lower (tip retracted, lips rounded).
@@ -265,30 +301,85 @@ TEST(WaveformTest, RoundingLowersF2AndF3) {
   EXPECT_LT(v[1].measured[2], 0.9 * v[0].measured[2]) << "F3";
 }
 
-TEST(WaveformTest, SameSeedSameSamplesAndTheCorpusTargets) {
+// The background noise sits noise_level below a vowel's RMS, whatever its colour; the channel
+// gain scales the output and its tilt moves the spectrum.
+TEST(WaveformTest, RecordingConditionsAct) {
+  const Speaker speaker = test_speaker(1.0, 120.0);
+  double vowel_power = 0.0;
+  for (const Held& v : kVowels) {
+    const double level = rms(render(held_frames({v}, speaker), speaker), 0.15, 0.65);
+    std::printf("/%s/ RMS %.4f (%+.1f dB re kVowelRms)\n", v.phone.c_str(), level,
+                db(level / kVowelRms));
+    vowel_power += level * level / static_cast<double>(kVowels.size());
+  }
+  const double vowel = std::sqrt(vowel_power);
+  std::printf("vowels: RMS %.4f, %+.1f dB re kVowelRms\n", vowel, db(vowel / kVowelRms));
+  EXPECT_NEAR(db(vowel / kVowelRms), 0.0, 3.0);
+
+  const UtteranceFrames silence = held_frames({{"sil", 0.8}}, speaker);
+  const double quiet = rms(render(silence, speaker), 0.1, 0.7);
+  std::printf("silent plan, clean recording: RMS %.2g\n", quiet);
+  EXPECT_LT(quiet, 1e-3 * kVowelRms);
+  UtteranceAcoustics noisy = clean_recording();
+  noisy.noise_level = std::pow(10.0, -30.0 / 20.0);
+  for (double colour : {0.0, 0.5, 0.85}) {
+    noisy.noise_colour = colour;
+    const double noise = rms(render(silence, speaker, noisy), 0.1, 0.7);
+    std::printf("noise_level -30 dB, colour %.2f: %.1f dB below the vowels' RMS\n", colour,
+                db(vowel / noise));
+    EXPECT_NEAR(db(vowel / noise), 30.0, 3.0) << "colour " << colour;
+  }
+
+  const UtteranceFrames a = held_frames({{"a", 0.5}}, speaker);
+  const std::vector<float> unit = render(a, speaker);
+  UtteranceAcoustics loud = clean_recording();
+  loud.channel_gain = 2.5;
+  const std::vector<float> louder = render(a, speaker, loud);
+  ASSERT_EQ(louder.size(), unit.size());
+  double worst = 0.0;
+  for (size_t n = 0; n < unit.size(); ++n) {
+    worst = std::max(worst, std::abs(louder[n] - 2.5 * static_cast<double>(unit[n])));
+  }
+  EXPECT_LT(worst, 1e-6);
+  EXPECT_NEAR(rms(louder, 0.1, 0.4) / rms(unit, 0.1, 0.4), 2.5, 1e-4);
+
+  UtteranceAcoustics tilted = clean_recording();
+  double balance[3];
+  for (int i = 0; i < 3; ++i) {
+    tilted.channel_tilt = 0.5 * (i - 1);
+    balance[i] = high_over_low_db(render(a, speaker, tilted), 0.1, 0.4);
+    std::printf("channel_tilt %+.1f: power above 4 kHz %.1f dB re below 1 kHz\n",
+                tilted.channel_tilt, balance[i]);
+  }
+  EXPECT_LT(balance[0], balance[1] - 2.0) << "a negative tilt boosts the lows";
+  EXPECT_GT(balance[2], balance[1] + 2.0) << "a positive tilt boosts the highs";
+}
+
+TEST(WaveformTest, SameSeedSameSamplesOfTheListedLength) {
   SynthOptions o;
   o.num_utterances = 6;
   o.mean_length_s = 2.0;
+  const std::vector<SynthUtterance> list = synth_utterances(o);
   const SpokenUtterance a = speak_utterance(o, 3), b = speak_utterance(o, 3);
   ASSERT_EQ(a.audio.size(), b.audio.size());
   EXPECT_EQ(0, std::memcmp(a.audio.data(), b.audio.data(), a.audio.size() * sizeof(float)));
-  EXPECT_EQ(a.audio.size(), static_cast<size_t>(std::llround(a.frames / 100.0 * 16000.0)));
-  const Corpus corpus = synthesize(o);
-  const UtteranceInfo& u = corpus.utterances[3];
-  EXPECT_EQ(a.id, u.id);
-  EXPECT_EQ(a.frames, u.length);
-  ASSERT_EQ(a.ema.size(), static_cast<size_t>(u.length * kNumChannels));
-  EXPECT_EQ(0, std::memcmp(a.ema.data(), corpus.targets.data() + u.offset * kNumChannels,
-                           a.ema.size() * sizeof(float)));
+  ASSERT_EQ(a.ema.size(), b.ema.size());
+  EXPECT_EQ(0, std::memcmp(a.ema.data(), b.ema.data(), a.ema.size() * sizeof(float)));
+  const int64_t frames = list[3].frames;
+  EXPECT_EQ(a.audio.size(), static_cast<size_t>(frames * (kSynthAudioRateHz / kSynthLengthRateHz)));
+  EXPECT_EQ(a.ema.size(),
+            static_cast<size_t>(frames * (kSynthEmaRateHz / kSynthLengthRateHz) * kNumChannels));
   o.seed = 2;
   const SpokenUtterance c = speak_utterance(o, 3);
   EXPECT_NE(a.audio, c.audio);
+  EXPECT_NE(a.ema, c.ema);
   EXPECT_THROW(speak_utterance(o, 6), UserError);
-  EXPECT_THROW(speak_utterance(o, 0, 4000.0), UserError);
+  EXPECT_THROW(speak_utterance(o, -1), UserError);
 }
 
-// Utterance 0 of the default corpus as the renderer first spoke it (same C math library, same
-// bits; elsewhere within what another library could change).
+// Utterance 0 of the default corpus as the renderer speaks it since the recording moved into
+// render_waveform (same C math library, same bits; elsewhere within what another library could
+// change).
 TEST(WaveformTest, SamplesArePinned) {
   SynthOptions o;
   o.num_utterances = 1;
@@ -296,18 +387,20 @@ TEST(WaveformTest, SamplesArePinned) {
   double energy = 0.0;
   for (float x : s.audio) energy += static_cast<double>(x) * x;
   EXPECT_EQ(s.audio.size(), 101760u);
-  EXPECT_NEAR(energy, 103.427289, 1e-3);
-  EXPECT_NEAR(s.audio.at(20000), 0.0256974343, 1e-6);
-  EXPECT_NEAR(s.audio.at(40000), -0.0118108727, 1e-6);
+  EXPECT_NEAR(energy, 10.984559, 1e-3);
+  EXPECT_NEAR(s.audio.at(20000), 0.0078697642, 1e-6);
+  EXPECT_NEAR(s.audio.at(40000), -0.0173273664, 1e-6);
 }
 
 TEST(WaveformTest, BadArgumentsThrow) {
   const Speaker speaker = test_speaker(1.0, 120.0);
   UtteranceFrames frames = held_frames({{"a", 0.1}}, speaker);
+  const UtteranceAcoustics r = clean_recording();
   XoshiroRng rng(1);
-  EXPECT_THROW(render_waveform(frames, speaker, kFps, 4000.0, rng), std::invalid_argument);
+  EXPECT_THROW(render_waveform(frames, speaker, r, kFps, 4000.0, rng), std::invalid_argument);
+  EXPECT_THROW(render_waveform(frames, speaker, r, 0.0, kFs, rng), std::invalid_argument);
   frames.source.pop_back();
-  EXPECT_THROW(render_waveform(frames, speaker, kFps, kFs, rng), std::invalid_argument);
+  EXPECT_THROW(render_waveform(frames, speaker, r, kFps, kFs, rng), std::invalid_argument);
 }
 
 // Whole utterances of every speaker: finite, within [-1, 1], not silent.
@@ -315,19 +408,20 @@ TEST(WaveformTest, UtterancesAreFiniteAndBounded) {
   SynthOptions o;
   o.num_utterances = 8;
   o.mean_length_s = 4.0;
+  const std::vector<SynthUtterance> list = synth_utterances(o);
   for (int i = 0; i < o.num_utterances; ++i) {
     const SpokenUtterance s = speak_utterance(o, i);
+    const std::string& id = list[static_cast<size_t>(i)].id;
     double peak = 0.0, sum = 0.0;
     for (float x : s.audio) {
-      ASSERT_TRUE(std::isfinite(x)) << s.id;
+      ASSERT_TRUE(std::isfinite(x)) << id;
       peak = std::max(peak, std::abs(static_cast<double>(x)));
       sum += static_cast<double>(x) * x;
     }
     const double level = std::sqrt(sum / static_cast<double>(s.audio.size()));
-    std::printf("%s: %.2f s, peak %.3f, RMS %.4f\n", s.id.c_str(), s.audio.size() / kFs, peak,
-                level);
-    EXPECT_LT(peak, 1.0) << s.id;
-    EXPECT_GT(level, 0.005) << s.id;
+    std::printf("%s: %.2f s, peak %.3f, RMS %.4f\n", id.c_str(), s.audio.size() / kFs, peak, level);
+    EXPECT_LT(peak, 1.0) << id;
+    EXPECT_GT(level, 0.005) << id;
   }
 }
 
