@@ -36,7 +36,9 @@ TEST(ParallelFor, TheFirstFailureStopsTheRestAndIsRethrown) {
                                 if (i > 3) ++after;
                               }),
                  std::runtime_error);
-    if (threads == 1) EXPECT_EQ(after.load(), 0) << "items were taken after the failure";
+    if (threads == 1) {
+      EXPECT_EQ(after.load(), 0) << "items were taken after the failure";
+    }
   }
 }
 
