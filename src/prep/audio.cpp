@@ -4,7 +4,9 @@
 #include <sndfile.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
 
@@ -67,10 +69,13 @@ int64_t write_wav_pcm16(const std::string& path, const Audio& audio) {
   if (f == nullptr) {
     throw DataError(path + ": cannot write audio (" + sf_strerror(nullptr) + ")");
   }
+  errno = 0;
   const sf_count_t wrote = sf_write_short(f, pcm.data(), static_cast<sf_count_t>(pcm.size()));
+  const int cause = errno;
   const int closed = sf_close(f);
   if (wrote != static_cast<sf_count_t>(pcm.size()) || closed != 0) {
-    throw DataError(path + ": writing the audio failed (disk full?)");
+    throw DataError(path + ": writing the audio failed (" +
+                    (cause != 0 ? std::string(std::strerror(cause)) : "disk full?") + ")");
   }
   return clipped;
 }

@@ -107,7 +107,12 @@ SynthFilesReport write_synth_files(const std::string& dir, const SynthOptions& o
 
   SynthFilesReport report;
   report.utterances = static_cast<int64_t>(utterances.size());
-  report.clipped_samples = write_recordings(staging, options, utterances, threads, progress);
+  try {
+    report.clipped_samples = write_recordings(staging, options, utterances, threads, progress);
+  } catch (...) {
+    fs::remove_all(staging, ec);  // a full disk or a bad folder: no half corpus is left
+    throw;
+  }
   std::string lists[3];
   const char* const kSplits[3] = {"train", "valid", "test"};
   for (const SynthUtterance& u : utterances) {
@@ -128,11 +133,10 @@ SynthFilesReport write_synth_files(const std::string& dir, const SynthOptions& o
 }
 
 PrepConfig synth_prep_config(const std::string& dir, const std::string& output) {
-  const std::string& d = dir;
   return parse_prep_config(
       kSynthPrepConfigToml, "configs/prep_synth.toml (compiled in)",
-      {"prep.input_dir=" + d, "prep.output=" + output, "split.train_list=" + d + "/train.list",
-       "split.valid_list=" + d + "/valid.list", "split.test_list=" + d + "/test.list"});
+      {"prep.input_dir=" + dir, "prep.output=" + output, "split.train_list=" + dir + "/train.list",
+       "split.valid_list=" + dir + "/valid.list", "split.test_list=" + dir + "/test.list"});
 }
 
 std::string synth_command(const SynthOptions& options) {

@@ -113,4 +113,18 @@ rc=$?
 check "damaged best.pt: eval exits 2 naming it and an intact --checkpoint" \
   "[[ $rc -eq 2 ]] && grep -q '$D/best.pt: checkpoint is damaged' $TMP/d_eval.log && grep -q 'use it with --checkpoint $D/step-' $TMP/d_eval.log"
 
+# A corpus that does not fit: artic synth stops with the disk's reason and leaves no half corpus
+# (neither the folder nor its staging copy, nor an HDF5 file or its folder).
+mkdir -p "$TMP/small_disk" && mount -t tmpfs -o size=1m tmpfs "$TMP/small_disk" \
+  && MOUNTS+=("$TMP/small_disk")
+"$ARTIC" synth --out-dir "$TMP/small_disk/spoken" --seed 3 --utterances 20 > "$TMP/s_full.log" 2>&1
+rc=$?
+check "synth --out-dir on a full disk: exit 2 naming the file and the reason" \
+  "[[ $rc -eq 2 ]] && grep -q 'small_disk/spoken.partial/.*No space left on device' $TMP/s_full.log"
+check "... and leaves nothing behind" "[[ -z \$(ls -A $TMP/small_disk) ]]"
+"$ARTIC" synth --out "$TMP/small_disk/c.h5" --seed 3 --utterances 20 > "$TMP/s_full2.log" 2>&1
+rc=$?
+check "synth --out on a full disk: exit 2, nothing behind" \
+  "[[ $rc -eq 2 && -z \$(ls -A $TMP/small_disk) ]]"
+
 finish disk_faults_test

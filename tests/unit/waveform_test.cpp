@@ -301,6 +301,23 @@ TEST(WaveformTest, RoundingLowersF2AndF3) {
   EXPECT_LT(v[1].measured[2], 0.9 * v[0].measured[2]) << "F3";
 }
 
+// Many to one: rounding the lips of /a/ (protrusion +5 mm) and backing its tongue body by 5 mm
+// lower F2 alike, so the two sound alike in F2 although the tongue and lips stand 5 mm apart;
+// F1 (rounding lowers it a little) and F3 are what tell them apart.
+TEST(WaveformTest, RoundingAndBackingLowerF2Alike) {
+  const std::vector<Vowel> v = measure_vowels(
+      {{"a", 0.8}, {"a", 0.8, {{kLipPro, 5.5}}, "a+round"}, {"a", 0.8, {{kBodyX, -7.0}}, "a+back"}},
+      {test_speaker(1.0, 110.0)}, false);
+  ASSERT_EQ(v.size(), 3u);
+  for (const Vowel& x : v) {
+    std::printf("%-12s F1 %4.0f F2 %4.0f F3 %4.0f Hz\n", x.name.c_str(), x.measured[0],
+                x.measured[1], x.measured[2]);
+  }
+  EXPECT_LT(v[1].measured[1], 0.85 * v[0].measured[1]) << "rounding lowers F2";
+  EXPECT_LT(v[2].measured[1], 0.85 * v[0].measured[1]) << "backing lowers F2";
+  EXPECT_NEAR(v[1].measured[1] / v[2].measured[1], 1.0, 0.03) << "and by the same";
+}
+
 // The background noise sits noise_level below a vowel's RMS, whatever its colour; the channel
 // gain scales the output and its tilt moves the spectrum.
 TEST(WaveformTest, RecordingConditionsAct) {
