@@ -1,23 +1,17 @@
 #include "infer/inputs.h"
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 
 #include "core/error.h"
+#include "core/file_walk.h"
 
 namespace artic {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
@@ -25,33 +19,21 @@ std::string joined(const std::vector<std::string>& v) {
   return out;
 }
 
-void add_folder(const std::string& dir, const std::set<std::string>& extensions,
-                const std::vector<std::string>& wanted, std::vector<std::string>& out) {
-  std::error_code ec;
-  size_t found = 0;
-  for (auto it = fs::recursive_directory_iterator(dir,
-                                                  fs::directory_options::follow_directory_symlink |
-                                                      fs::directory_options::skip_permission_denied,
-                                                  ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    if (extensions.count(lower(it->path().extension().string())) == 0) continue;
-    out.push_back(it->path().string());
-    ++found;
-  }
-  if (ec) throw UserError(dir + ": cannot read the folder (" + ec.message() + ")");
-  if (found == 0) {
-    throw UserError(dir + " holds no audio files (looked for " + joined(wanted) +
+void add_folder(const std::string& dir, const std::vector<std::string>& extensions,
+                std::vector<std::string>& out) {
+  const std::vector<std::string> found = find_files(dir, extensions);
+  if (found.empty()) {
+    throw UserError(dir + " holds no audio files (looked for " + joined(extensions) +
                     ", the extensions of the run's corpus recipe)");
   }
+  out.insert(out.end(), found.begin(), found.end());
 }
 
-void add_path(const std::string& p, const std::set<std::string>& extensions,
-              const std::vector<std::string>& wanted, std::vector<std::string>& out,
-              const std::string& where) {
+void add_path(const std::string& p, const std::vector<std::string>& extensions,
+              std::vector<std::string>& out, const std::string& where) {
   std::error_code ec;
   if (fs::is_directory(p, ec)) {
-    add_folder(p, extensions, wanted, out);
+    add_folder(p, extensions, out);
   } else if (fs::exists(p, ec)) {
     out.push_back(p);
   } else {
@@ -64,10 +46,8 @@ void add_path(const std::string& p, const std::set<std::string>& extensions,
 std::vector<InvertInput> collect_inputs(const std::vector<std::string>& paths,
                                         const std::string& list,
                                         const std::vector<std::string>& extensions) {
-  std::set<std::string> ext;
-  for (const auto& e : extensions) ext.insert(lower(e));
   std::vector<std::string> files;
-  for (const auto& p : paths) add_path(p, ext, extensions, files, "");
+  for (const auto& p : paths) add_path(p, extensions, files, "");
   if (!list.empty()) {
     std::ifstream in(list);
     if (!in) throw UserError(list + ": cannot open the list of recordings");
@@ -77,7 +57,7 @@ std::vector<InvertInput> collect_inputs(const std::vector<std::string>& paths,
       const size_t first = line.find_first_not_of(" \t");
       if (first == std::string::npos || line[first] == '#') continue;
       const size_t last = line.find_last_not_of(" \t");
-      add_path(line.substr(first, last - first + 1), ext, extensions, files,
+      add_path(line.substr(first, last - first + 1), extensions, files,
                list + ":" + std::to_string(n) + ": ");
     }
     if (in.bad()) throw UserError(list + ": cannot read the list of recordings");

@@ -1,23 +1,18 @@
 #include "prep/pairing.h"
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
 #include "core/error.h"
+#include "core/file_walk.h"
 
 namespace artic {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 void add_unique(std::map<std::string, std::string>& by_id, const std::string& id,
                 const std::string& path, const char* kind) {
@@ -69,18 +64,16 @@ PairingResult pair_files(const PrepConfig& c) {
     throw DataError("prep.input_dir '" + c.input_dir + "' is not a folder");
   }
   std::set<std::string> audio_ext;
-  for (const auto& e : c.audio_extensions) audio_ext.insert(lower(e));
-  const std::string track_ext = lower(c.track_extension);
+  for (const auto& e : c.audio_extensions) audio_ext.insert(lowercase(e));
+  const std::string track_ext = lowercase(c.track_extension);
+  std::vector<std::string> extensions = c.audio_extensions;
+  extensions.push_back(c.track_extension);
   std::map<std::string, std::string> audio, track;
-  for (auto it = fs::recursive_directory_iterator(
-           c.input_dir, fs::directory_options::follow_directory_symlink |
-                            fs::directory_options::skip_permission_denied);
-       it != fs::recursive_directory_iterator(); ++it) {
-    if (!it->is_regular_file(ec)) continue;
-    const fs::path& p = it->path();
-    const std::string ext = lower(p.extension().string());
-    if (audio_ext.count(ext) != 0) add_unique(audio, p.stem().string(), p.string(), "audio");
-    if (ext == track_ext) add_unique(track, p.stem().string(), p.string(), "track");
+  for (const std::string& file : find_files(c.input_dir, extensions)) {
+    const fs::path p(file);
+    const std::string ext = lowercase(p.extension().string());
+    if (audio_ext.count(ext) != 0) add_unique(audio, p.stem().string(), file, "audio");
+    if (ext == track_ext) add_unique(track, p.stem().string(), file, "track");
   }
   std::string wanted_audio;
   for (const auto& e : c.audio_extensions) wanted_audio += (wanted_audio.empty() ? "" : "/") + e;

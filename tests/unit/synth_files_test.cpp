@@ -19,6 +19,7 @@
 #include "prep/audio.h"
 #include "prep/est_track.h"
 #include "synth/synth.h"
+#include "synth_options_util.h"
 #include "test_util.h"
 
 namespace artic {
@@ -282,31 +283,10 @@ TEST(SynthFilesTest, RefusesAnExistingFolderAndLeavesNoPartial) {
 // synth.toml parses back to the options that made the corpus; the lists hold its splits.
 TEST(SynthFilesTest, OptionsAndListsDescribeTheCorpus) {
   test::TempDir dir;
-  SynthOptions o;
-  o.seed = 9'000'000'000'000'000'000;
-  o.num_utterances = 7;
-  o.num_speakers = 3;
-  o.mean_length_s = 1.0 / 3.0 + 1.0;
-  o.length_sigma = 0.1;
-  o.min_length_s = 0.75;
-  o.max_length_s = 2.5;
-  o.valid_fraction = 0.2;
-  o.test_fraction = 0.3;
-  o.snr_db = 27.25;
-  o.ema_noise_mm = 1e-3;
+  const SynthOptions o = unusual_options();
   write_synth_files(dir.file("c"), o, 2, false);
   const SynthOptions back = load_synth_options(dir.file("c/synth.toml"));
-  EXPECT_EQ(back.seed, o.seed);
-  EXPECT_EQ(back.num_utterances, o.num_utterances);
-  EXPECT_EQ(back.num_speakers, o.num_speakers);
-  EXPECT_EQ(back.mean_length_s, o.mean_length_s);
-  EXPECT_EQ(back.length_sigma, o.length_sigma);
-  EXPECT_EQ(back.min_length_s, o.min_length_s);
-  EXPECT_EQ(back.max_length_s, o.max_length_s);
-  EXPECT_EQ(back.valid_fraction, o.valid_fraction);
-  EXPECT_EQ(back.test_fraction, o.test_fraction);
-  EXPECT_EQ(back.snr_db, o.snr_db);
-  EXPECT_EQ(back.ema_noise_mm, o.ema_noise_mm);
+  expect_same_options(back, o);
   EXPECT_EQ(synth_options_to_toml(back), synth_options_to_toml(o));
 
   std::map<std::string, std::string> lists;
