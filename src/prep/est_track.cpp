@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/file_read.h"
 
@@ -258,9 +259,7 @@ std::string format_est_track(const EstTrack& t, EstEncoding encoding) {
 }
 
 void write_est_track(const std::string& path, const EstTrack& track, EstEncoding encoding) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << format_est_track(track, encoding);
-  if (!out) throw DataError(path + ": cannot write EST track file");
+  write_file_atomically(path, {format_est_track(track, encoding)}, "EST track file");
 }
 
 }  // namespace artic

@@ -30,7 +30,9 @@ EstTrack read_est_track(const std::string& path);
 
 enum class EstEncoding { Ascii, BinaryLittleEndian, BinaryBigEndian };
 
-// Writes a track with breaks present (one valid flag per frame), as speech-tools does.
+// Writes a track with breaks present (one valid flag per frame), as speech-tools does;
+// write_est_track writes it atomically (PATH.tmp renamed into place), a failure naming the cause
+// ("No space left on device").
 std::string format_est_track(const EstTrack& track, EstEncoding encoding);
 void write_est_track(const std::string& path, const EstTrack& track, EstEncoding encoding);
 
