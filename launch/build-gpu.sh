@@ -44,8 +44,11 @@ ENV_LINES=()
 # NCCL: the nvidia-nccl wheel PyTorch was built with, so that one NCCL is loaded (LibTorch's
 # libtorch_cuda already links it); CUDA's own only for a LibTorch without that wheel.
 if [[ -z ${NCCL_ROOT:-} ]]; then
-  NCCL_ROOT=$("$PY" -c 'import nvidia.nccl, os; print(os.path.dirname(nvidia.nccl.__file__))' \
-    2> /dev/null || true)
+  NCCL_ROOT=$(bash launch/find-nccl.sh "$PY" || true)
+  if [[ -z $NCCL_ROOT ]] && "$PY" -c 'import sys, torch; sys.exit(torch.version.cuda is None)' 2> /dev/null; then
+    echo "build-gpu: $PY's CUDA PyTorch has no nvidia-nccl wheel; set NCCL_ROOT to the NCCL it" \
+      "links, or CUDA's own will be used" >&2
+  fi
 fi
 # CMake's CUDA language (LibTorch's CMake package enables it) needs nvcc.
 if [[ -z ${CUDACXX:-} ]]; then

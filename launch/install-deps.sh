@@ -27,6 +27,8 @@ PACKAGES=(
   slurm-wlm munge
   # The simulated cluster (tests/cluster): nodes as network namespaces, links shaped with tc.
   iproute2 util-linux
+  # The LibTorch 2.x leg (launch/test-libtorch2.sh): a Debian 13 root made with debootstrap.
+  debootstrap
 )
 
 missing=()

@@ -26,7 +26,7 @@ struct DistConfig {
   double bucket_mb = 25.0;
   bool check_consistency = false;
   double timeout_s = 300.0;
-  bool allow_shared_gpu = false;
+  bool allow_shared_gpu = false;  // removed: true is refused (NCCL refuses two ranks on one GPU)
   Overlap overlap = Overlap::Auto;
 };
 

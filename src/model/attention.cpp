@@ -62,8 +62,11 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const Attention
   }
   const double p = is_training() ? dropout_ : 0.0;
 #if TORCH_VERSION_MAJOR >= 2
-  const torch::Tensor context =
-      at::scaled_dot_product_attention(q, k, v, mask.combined(q.scalar_type()), p, false);
+  // "No mask" is an empty optional: LibTorch 2.6 refuses an undefined tensor.
+  const torch::Tensor bias = mask.combined(q.scalar_type());
+  const torch::Tensor context = bias.defined()
+                                    ? at::scaled_dot_product_attention(q, k, v, bias, p, false)
+                                    : at::scaled_dot_product_attention(q, k, v, {}, p, false);
 #else
   // In-place adds are safe here: matmul's backward does not need its output.
   torch::Tensor scores =

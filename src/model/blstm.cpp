@@ -2,8 +2,12 @@
 
 #include "model/autocast_off.h"
 
+#include <algorithm>
+#include <functional>
+#include <numeric>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace artic {
 namespace {
@@ -34,7 +38,26 @@ void check_host_lengths(const torch::Tensor& lengths, int64_t batch, int64_t len
   }
 }
 
+// A host tensor on `device` without a host wait: a pageable copy to a GPU waits for the stream,
+// a pinned non-blocking one does not.
+torch::Tensor to_device_without_wait(const torch::Tensor& host, const torch::Device& device) {
+  if (!device.is_cuda()) return host.to(device);
+  return host.pin_memory().to(device, /*non_blocking=*/true);
+}
+
 }  // namespace
+
+torch::Tensor longest_first(const torch::Tensor& host_lengths) {
+  const torch::Tensor lengths = host_lengths.contiguous();
+  const auto n = lengths.size(0);
+  const int64_t* len = lengths.data_ptr<int64_t>();
+  if (std::is_sorted(len, len + n, std::greater<>())) return {};
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return len[a] > len[b]; });
+  return torch::tensor(order, torch::kLong);
+}
 
 BlstmRegressorImpl::BlstmRegressorImpl(const ModelConfig& config, const ModelShape& shape)
     : SequenceRegressorImpl(config, shape) {
@@ -73,15 +96,27 @@ torch::Tensor BlstmRegressorImpl::run(const torch::Tensor& x, const torch::Tenso
     // the LSTM or falls back to per-timestep kernels. The projections around it stay in autocast.
     const AutocastOff fp32_recurrence;
     h = h.to(torch::promote_types(h.scalar_type(), torch::kFloat32));
-    if (!pad.defined()) {
+    // A batch without padding runs unpacked: the same numbers as no mask at all (LibTorch 2.x's
+    // packed kernels round differently from the dense ones) and no packing cost.
+    if (!pad.defined() ||
+        (host_lengths.numel() > 0 && host_lengths.min().item<int64_t>() == length)) {
       h = std::get<0>(lstm_->forward(h));
     } else {
+      // Packed longest first, sorted here on the host: LibTorch's enforce_sorted = false sorts
+      // on the host too but copies the order to the device with a host wait every forward.
       namespace rnn = torch::nn::utils::rnn;
+      const torch::Tensor order = longest_first(host_lengths);
+      torch::Tensor index, lengths = host_lengths;
+      if (order.defined()) {
+        index = to_device_without_wait(order, h.device());
+        h = h.index_select(0, index);
+        lengths = host_lengths.index_select(0, order);
+      }
       const rnn::PackedSequence packed =
-          rnn::pack_padded_sequence(h, host_lengths, /*batch_first=*/true,
-                                    /*enforce_sorted=*/false);
+          rnn::pack_padded_sequence(h, lengths, /*batch_first=*/true, /*enforce_sorted=*/true);
       const rnn::PackedSequence out = std::get<0>(lstm_->forward_with_packed_input(packed));
       h = std::get<0>(rnn::pad_packed_sequence(out, /*batch_first=*/true, 0.0, length));
+      if (order.defined()) h = torch::empty_like(h).index_copy_(0, index, h);
     }
   }
   const torch::Tensor y = head_(dropout_(h));

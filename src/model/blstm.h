@@ -28,4 +28,8 @@ class BlstmRegressorImpl : public SequenceRegressorImpl {
   torch::nn::Linear head_{nullptr};
 };
 
+// The order that sorts a batch longest first (stable), or undefined when it is already sorted.
+// host_lengths: CPU int64 [B].
+torch::Tensor longest_first(const torch::Tensor& host_lengths);
+
 }  // namespace artic

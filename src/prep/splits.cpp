@@ -77,8 +77,9 @@ void by_speaker(const PrepConfig& c, const std::vector<UtteranceFiles>& utts,
   std::set<std::string> speakers;
   for (const auto& u : utts) speakers.insert(u.speaker);
   std::map<std::string, std::string> split_of;
-  for (const auto& [list, name] :
-       {std::make_pair(&c.valid_speakers, "valid"), std::make_pair(&c.test_speakers, "test")}) {
+  const std::pair<const std::vector<std::string>*, const char*> lists[] = {
+      {&c.valid_speakers, "valid"}, {&c.test_speakers, "test"}};
+  for (const auto& [list, name] : lists) {
     for (const auto& s : *list) {
       if (speakers.count(s) == 0) {
         throw ConfigError("split." + std::string(name) + "_speakers names '" + s +

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "dist/grad_sync.h"
 #include "train/checkpoint_file.h"
+#include "train/optimizer_state.h"
 
 namespace artic {
 namespace {
@@ -212,24 +213,6 @@ void copy_module_state(torch::nn::Module& module, torch::serialize::InputArchive
   if (auto* lstm = dynamic_cast<torch::nn::LSTMImpl*>(&module)) lstm->flatten_parameters();
 }
 
-// The optimizer's state tensors (AdamW's moments) onto the device of the parameter they belong
-// to: a fresh optimizer has no state to copy into, so the loaded state is moved instead.
-void move_optimizer_state(torch::optim::Optimizer& optimizer) {
-  for (auto& group : optimizer.param_groups()) {
-    for (auto& p : group.params()) {
-      auto it = optimizer.state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
-      if (it == optimizer.state().end()) continue;
-      if (auto* adam = dynamic_cast<torch::optim::AdamWParamState*>(it->second.get())) {
-        adam->exp_avg(adam->exp_avg().to(p.device()));
-        adam->exp_avg_sq(adam->exp_avg_sq().to(p.device()));
-        if (adam->max_exp_avg_sq().defined()) {
-          adam->max_exp_avg_sq(adam->max_exp_avg_sq().to(p.device()));
-        }
-      }
-    }
-  }
-}
-
 // Reading a verified section can still fail when it does not fit this build (a key missing in a
 // checkpoint of another version, a model of another shape).
 template <typename F>
@@ -255,8 +238,7 @@ void load_optimizer(const Sections& sections, const std::string& path,
                     torch::optim::Optimizer& optimizer) {
   section_read(path, "optimizer state", [&] {
     auto a = sections.archive("optimizer");
-    optimizer.load(a);
-    move_optimizer_state(optimizer);
+    load_adamw_state(optimizer, a);
     return 0;
   });
 }
@@ -269,7 +251,7 @@ void save_checkpoint(const std::string& path, const SequenceRegressorImpl& model
   write_string(meta, "format", "artic-checkpoint");
   write_int(meta, "param_hash", static_cast<int64_t>(parameter_hash(state_tensors(model))));
   model.save(model_archive);
-  optimizer.save(optimizer_archive);
+  save_adamw_state(optimizer, optimizer_archive);
   write_progress(progress, data.progress);
   write_normalizer(normalizer, data.normalizer);
   write_checkpoint_file(path, {{"meta", archive_bytes(meta)},

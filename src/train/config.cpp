@@ -161,7 +161,7 @@ std::vector<Field> fields_of(Config& c) {
       float_field("dist", "timeout_s", &x.timeout_s, 0.0, kInf, true, false,
                   "abort a collective that has not finished after this many seconds"),
       bool_field("dist", "allow_shared_gpu", &x.allow_shared_gpu,
-                 "allow more ranks on a node than GPUs"),
+                 "removed (must be false): NCCL refuses two ranks on one GPU"),
 
       int_field("monitor", "port", &mo.port, 0, 65535,
                 "Prometheus /metrics port of local rank 0; rank r uses port + r (0 = off)"),
@@ -316,6 +316,12 @@ void validate_config(const Config& c) {
     fail("data.sequence_overlap (" + std::to_string(c.data.segments.sequence_overlap) +
          ") must be smaller than data.sequence_length (" +
          std::to_string(c.data.segments.sequence_length) + ")");
+  }
+  if (c.dist.allow_shared_gpu) {
+    fail(
+        "dist.allow_shared_gpu = true cannot work: NCCL refuses two ranks on one GPU and the MPI "
+        "backend does not take CUDA tensors; remove the key and start one rank per GPU "
+        "(launch/artic-run does)");
   }
   if (c.model.d_model % c.model.num_heads != 0) {
     fail("model.d_model (" + std::to_string(c.model.d_model) +

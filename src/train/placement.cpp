@@ -34,16 +34,15 @@ ThreadChoice choose_threads(int configured, int local_ranks) {
 }
 
 std::string shared_gpu_problem(const std::vector<std::string>& hosts,
-                               const std::vector<std::string>& gpu_ids, bool allow_shared) {
-  if (allow_shared) return {};
+                               const std::vector<std::string>& gpu_ids) {
   for (size_t a = 0; a < gpu_ids.size(); ++a) {
     for (size_t b = a + 1; b < gpu_ids.size(); ++b) {
       if (gpu_ids[a].empty() || gpu_ids[a] != gpu_ids[b] || hosts.at(a) != hosts.at(b)) continue;
       return "ranks " + std::to_string(a) + " and " + std::to_string(b) + " on " + hosts[a] +
              " would share GPU " + gpu_ids[a] +
              ": start at most one rank per GPU on each node (launch/artic-run does; under Slurm "
-             "request GPUs per node, e.g. --gpus-per-node, so that every rank sees all of them) "
-             "or set dist.allow_shared_gpu = true to let ranks share GPUs";
+             "request GPUs per node, e.g. --gpus-per-node, so that every rank sees all of them); "
+             "GPUs cannot be shared: NCCL refuses two ranks on one GPU";
     }
   }
   return {};

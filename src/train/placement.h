@@ -35,10 +35,10 @@ struct RankChoice {
 std::string rank_disagreement(const std::vector<RankChoice>& ranks);
 
 // Empty when no two ranks use the same physical GPU (same host and PCI bus id; gpu_ids[r] is
-// empty for a CPU rank), or sharing is allowed; else the error to show, naming the ranks, the
-// host, the GPU and both ways out. Identity, not counting: under Slurm's per-task GPU binding each
-// rank sees one GPU with index 0, and those are different GPUs.
+// empty for a CPU rank); else the error to show, naming the ranks, the host, the GPU and the way
+// out (NCCL refuses two ranks on one GPU). Identity, not counting: under Slurm's per-task GPU
+// binding each rank sees one GPU with index 0, and those are different GPUs.
 std::string shared_gpu_problem(const std::vector<std::string>& hosts,
-                               const std::vector<std::string>& gpu_ids, bool allow_shared);
+                               const std::vector<std::string>& gpu_ids);
 
 }  // namespace artic

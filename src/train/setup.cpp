@@ -171,7 +171,7 @@ void check_ranks_agree(const Config& config, const torch::Device& device, const 
   }
   const std::string problem = rank_disagreement(ranks);
   if (!problem.empty()) throw ConfigError(problem);
-  const std::string shared = shared_gpu_problem(hosts, gpus, config.dist.allow_shared_gpu);
+  const std::string shared = shared_gpu_problem(hosts, gpus);
   if (!shared.empty()) throw ConfigError(shared);
 }
 

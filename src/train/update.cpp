@@ -1,8 +1,10 @@
 #include "train/update.h"
 
+#include <torch/version.h>
+
 #include <cmath>
-#include <sstream>
-#include <type_traits>
+
+#include "train/optimizer_state.h"
 
 namespace artic {
 namespace {
@@ -15,42 +17,33 @@ std::vector<torch::Tensor> with_gradients(const std::vector<torch::Tensor>& para
   return out;
 }
 
-// The key under which LibTorch files a parameter's optimizer state: the TensorImpl address,
-// printed (1.x) or as a pointer (2.x).
-template <typename Key>
-Key state_key(const torch::Tensor& p) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream os;
-    os << static_cast<const void*>(p.unsafeGetTensorImpl());
-    return os.str();
-  } else {
-    return static_cast<Key>(p.unsafeGetTensorImpl());
-  }
-}
-
 torch::optim::AdamWParamState* adamw_state(torch::optim::AdamW& optimizer, const torch::Tensor& p) {
-  auto& states = optimizer.state();
-  using Key = typename std::decay_t<decltype(states)>::key_type;
-  const auto it = states.find(state_key<Key>(p));
-  if (it == states.end()) return nullptr;
-  return static_cast<torch::optim::AdamWParamState*>(it->second.get());
+  return static_cast<torch::optim::AdamWParamState*>(optimizer_state(optimizer, p));
 }
 
 }  // namespace
 
 torch::Tensor gradient_norm(const std::vector<torch::Tensor>& params) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> norms;
-  for (const auto& p : with_gradients(params)) norms.push_back(p.grad().norm(2));
-  if (norms.empty()) return torch::zeros({});
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : with_gradients(params)) grads.push_back(p.grad());
+  if (grads.empty()) return torch::zeros({});
+  const std::vector<torch::Tensor> norms = at::_foreach_norm(grads, 2);
   return norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
 }
 
 void clip_gradients(const std::vector<torch::Tensor>& params, const torch::Tensor& norm,
                     double max_norm) {
+  if (!std::isfinite(max_norm)) return;
   torch::NoGradGuard no_grad;
-  const torch::Tensor coef = torch::clamp(max_norm / (norm + 1e-6), c10::nullopt, 1.0);
-  for (const auto& p : with_gradients(params)) p.grad().mul_(coef);
+  const torch::Tensor coef = torch::clamp_max(max_norm / (norm + 1e-6), 1.0);
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : with_gradients(params)) grads.push_back(p.grad());
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  at::_foreach_mul_(grads, coef);
+#else
+  for (auto& g : grads) g.mul_(coef);  // 1.x has no foreach multiply by a tensor
+#endif
 }
 
 void adamw_step(torch::optim::AdamW& optimizer) {

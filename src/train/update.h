@@ -12,7 +12,8 @@ namespace artic {
 
 // The 2-norm over every defined gradient, as a scalar tensor on their device (0 without any).
 torch::Tensor gradient_norm(const std::vector<torch::Tensor>& params);
-// Scales every gradient by min(1, max_norm / (norm + 1e-6)); max_norm = infinity leaves them.
+// Scales every gradient by min(1, max_norm / (norm + 1e-6)), one multi-tensor kernel on 2.x;
+// max_norm = infinity (no clipping) launches nothing.
 void clip_gradients(const std::vector<torch::Tensor>& params, const torch::Tensor& norm,
                     double max_norm);
 // One AdamW step over the parameters with gradients. Falls back to optimizer.step() where the

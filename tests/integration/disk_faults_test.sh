@@ -79,7 +79,8 @@ check "full disk: the error names the checkpoint and 'No space left on device'" 
 # (Steps may finish another checkpoint between `latest` appearing and the disk filling: compare
 # with the checkpoint that failed, not with the first one.)
 # (The write that fails may be a step checkpoint or best.pt.)
-failed_ckpt=$(grep -o '[a-z0-9-]*\.pt: cannot write checkpoint' "$TMP/full.log" | head -1 | cut -d: -f1)
+# (-a: Open MPI 5's mpirun can forward a NUL byte when the job ends, making the log "binary".)
+failed_ckpt=$(grep -a -o '[a-z0-9-]*\.pt: cannot write checkpoint' "$TMP/full.log" | head -1 | cut -d: -f1)
 kept=$(cat "$TMP/full/f/checkpoints/latest" 2> /dev/null)
 check "full disk: latest still names a complete checkpoint ($kept, not the failed $failed_ckpt), and no .tmp is left" \
   "[[ -n '$kept' && -n '$failed_ckpt' && '$kept' != '$failed_ckpt' && -s $TMP/full/f/checkpoints/$kept && -z \$(ls $TMP/full/f/checkpoints | grep '\\.tmp$') ]]"

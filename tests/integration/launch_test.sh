@@ -42,6 +42,9 @@ out=$(CUDA_VISIBLE_DEVICES=0,1,2 "$RUN" --artic "$ARTIC" --dry-run -- -c x.toml)
 check "dry-run: one rank per visible GPU by default" "has '$out' '-np 3'"
 check "dry-run: CUDA_VISIBLE_DEVICES is not forwarded (each node's own applies)" \
   "lacks '$out' '-x CUDA_VISIBLE_DEVICES'"
+CUDA_VISIBLE_DEVICES=0 "$RUN" -n 2 --artic "$ARTIC" --dry-run -- -c x.toml > "$TMP/err" 2>&1
+check "2 GPU ranks on 1 GPU: refused (exit 2), one rank per GPU said, no setting offered" \
+  "[[ $? -eq 2 ]] && grep -q 'NCCL refuses two ranks on one GPU' $TMP/err && grep -q -- '-n 1 or fewer' $TMP/err && ! grep -q allow_shared_gpu $TMP/err"
 out=$(CUDA_VISIBLE_DEVICES= "$RUN" -n 2 --artic "$ARTIC" --dry-run -- -c x.toml 2>&1)
 check "no GPU: falls back to CPU ranks and says so" "[[ '$out' == *'no GPU found'* ]]"
 

@@ -10,6 +10,7 @@
 #include "test_util.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_file.h"
+#include "train/optimizer_state.h"
 
 namespace artic {
 namespace {
@@ -81,6 +82,83 @@ TEST(Checkpoint, RestoresModelOptimizerAndProgressExactly) {
     t->optimizer->step();
   }
   for (size_t k = 0; k < pa.size(); ++k) EXPECT_TRUE(torch::equal(pa[k], pb[k]));
+}
+
+// Every parameter's AdamW state, as the bytes of its tensors and its step, in parameter order.
+std::vector<std::string> adamw_states(const torch::optim::AdamW& optimizer,
+                                      const std::vector<torch::Tensor>& params) {
+  std::vector<std::string> out;
+  for (const auto& p : params) {
+    const auto* s =
+        static_cast<const torch::optim::AdamWParamState*>(optimizer_state(optimizer, p));
+    if (s == nullptr) {
+      out.push_back("none");
+      continue;
+    }
+    std::ostringstream os;
+    os << s->step() << ":";
+    for (const auto& t : {s->exp_avg(), s->exp_avg_sq()}) {
+      const auto c = t.contiguous();
+      os.write(static_cast<const char*>(c.data_ptr()), c.numel() * c.element_size());
+    }
+    out.push_back(os.str());
+  }
+  return out;
+}
+
+torch::serialize::InputArchive reopened(torch::serialize::OutputArchive& out) {
+  std::ostringstream bytes;
+  out.save_to(bytes);
+  std::istringstream in(bytes.str());
+  torch::serialize::InputArchive a;
+  a.load_from(in);
+  return a;
+}
+
+// Checkpoints written before the parameter-order layout hold LibTorch's own optimizer archive
+// (keyed by address text: hexadecimal from 1.x, decimal from 2.x); they still load, by the
+// parameter list that archive holds, into another optimizer whose tensors live elsewhere.
+TEST(OptimizerState, LibTorchsOwnLayoutLoadsByParameterOrder) {
+  Trained a = trained(1), b = trained(2);
+  b.optimizer->param_groups()[0].options().set_lr(0.5);
+  torch::serialize::OutputArchive legacy;
+  a.optimizer->save(legacy);
+  auto in = reopened(legacy);
+  load_adamw_state(*b.optimizer, in);
+  EXPECT_EQ(adamw_states(*b.optimizer, b.model->parameters()),
+            adamw_states(*a.optimizer, a.model->parameters()));
+  EXPECT_EQ(b.optimizer->param_groups()[0].options().get_lr(), 1e-2);
+}
+
+// A parameter without state (no step taken for it) stays without; another model is refused.
+TEST(OptimizerState, ParameterOrderLayoutRoundTripsAndRefusesAnotherModel) {
+  Trained a = trained(1), b = trained(2);
+  torch::optim::AdamW partial(a.model->parameters(), torch::optim::AdamWOptions(1e-3));
+  auto params = a.model->parameters();
+  params[0].mutable_grad() = torch::ones_like(params[0]);
+  for (size_t k = 1; k < params.size(); ++k) params[k].mutable_grad() = torch::Tensor();
+  partial.step();
+  torch::serialize::OutputArchive out;
+  save_adamw_state(partial, out);
+  auto in = reopened(out);
+  load_adamw_state(*b.optimizer, in);
+  const auto states = adamw_states(*b.optimizer, b.model->parameters());
+  EXPECT_EQ(states, adamw_states(partial, params));
+  EXPECT_NE(states[0], "none");
+  EXPECT_EQ(states[1], "none");
+
+  ModelConfig deeper = tiny_model();
+  deeper.num_layers = 2;
+  auto c = make_model(deeper, {6, 4});
+  torch::optim::AdamW other(c->parameters(), torch::optim::AdamWOptions(1e-3));
+  auto again = reopened(out);
+  try {
+    load_adamw_state(other, again);
+    ADD_FAILURE() << "loaded the state of another model";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("parameters and the optimizer's has"), std::string::npos)
+        << e.what();
+  }
 }
 
 // The BLSTM's weights are copied into its existing tensors too (and re-flattened for cuDNN).

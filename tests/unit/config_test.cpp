@@ -128,6 +128,11 @@ TEST(Config, CrossFieldChecks) {
   EXPECT_NE(msg.find("divisible by model.num_heads"), std::string::npos) << msg;
   msg = parse_error("[optim]\nlearning_rate = 1e-4\n[schedule]\nmin_lr = 1e-3\n");
   EXPECT_NE(msg.find("schedule.min_lr"), std::string::npos) << msg;
+  msg = parse_error("[dist]\nallow_shared_gpu = true\n");
+  EXPECT_NE(msg.find("dist.allow_shared_gpu = true cannot work: NCCL refuses two ranks on one GPU"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(parse_error("[dist]\nallow_shared_gpu = false\n"), "");
   msg = parse_error("[training]\neval_window = 100\neval_overlap = 100\n");
   EXPECT_NE(msg.find("training.eval_overlap (100) must be smaller than training.eval_window (100)"),
             std::string::npos)

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "model/attention.h"
+#include "model/blstm.h"
 #include "model/flops.h"
 #include "model/transformer.h"
 #include "model/weights.h"
@@ -488,6 +489,35 @@ TEST(Model, HostLengthsGiveTheSameOutputAsTheMask) {
     EXPECT_TRUE(
         torch::equal(model->forward(x, mask), model->forward_with_lengths(x, mask, lengths)))
         << name_of(config.kind);
+  }
+}
+
+// The BLSTM packs a batch longest first in an order made on the host (LibTorch's
+// enforce_sorted = false would copy its order to the device with a host wait every forward): an
+// unsorted batch gives the sorted batch's outputs bit for bit, and each utterance's own.
+TEST(Blstm, PacksLongestFirstInAnOrderMadeOnTheHost) {
+  EXPECT_FALSE(longest_first(torch::tensor({9, 7, 7, 2}, torch::kLong)).defined());
+  EXPECT_TRUE(torch::equal(longest_first(torch::tensor({4, 9, 7, 9}, torch::kLong)),
+                           torch::tensor({1, 3, 2, 0}, torch::kLong)));
+  torch::manual_seed(5);
+  SequenceRegressor model = make_model(blstm_config(), kShape);
+  model->eval();
+  const torch::Tensor lengths = torch::tensor({4, 9, 7}, torch::kLong);
+  const torch::Tensor sorted_order = torch::tensor({1, 2, 0}, torch::kLong);
+  const torch::Tensor x = torch::randn({3, 9, kFeatures});
+  auto mask_of = [](const torch::Tensor& l) {
+    return torch::arange(9).unsqueeze(0) >= l.unsqueeze(1);
+  };
+  const torch::Tensor y = model->forward_with_lengths(x, mask_of(lengths), lengths);
+  const torch::Tensor sorted_lengths = lengths.index_select(0, sorted_order);
+  const torch::Tensor y_sorted = model->forward_with_lengths(
+      x.index_select(0, sorted_order), mask_of(sorted_lengths), sorted_lengths);
+  EXPECT_TRUE(torch::equal(y.index_select(0, sorted_order), y_sorted));
+  for (int64_t b = 0; b < 3; ++b) {
+    const int64_t n = lengths[b].item<int64_t>();
+    const torch::Tensor alone = model->forward(x[b].slice(0, 0, n).unsqueeze(0), torch::Tensor());
+    EXPECT_TRUE(torch::allclose(y[b].slice(0, 0, n), alone[0], 1e-5, 1e-6)) << "utterance " << b;
+    EXPECT_TRUE(torch::equal(y[b].slice(0, n), torch::zeros({9 - n, kArticulators})));
   }
 }
 

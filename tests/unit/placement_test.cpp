@@ -31,20 +31,23 @@ TEST(Threads, UnboundRanksShareTheNode) {
   EXPECT_EQ(choose_threads(0, nullptr, 0, 2, 1).threads, 2);
 }
 
-TEST(Placement, RanksSharingAPhysicalGpuNeedPermission) {
+// Two ranks on one GPU are refused, with no setting offered that would allow it: NCCL refuses
+// them and the MPI backend does not take CUDA tensors.
+TEST(Placement, RanksSharingAPhysicalGpuAreRefused) {
   const std::vector<std::string> hosts = {"n1", "n1", "n2", "n2"};
   // One GPU per rank under per-task binding: every rank sees "its" GPU as index 0.
-  EXPECT_EQ(shared_gpu_problem(
-                hosts, {"0000:1b:00.0", "0000:1c:00.0", "0000:1b:00.0", "0000:1c:00.0"}, false),
-            "")
+  EXPECT_EQ(
+      shared_gpu_problem(hosts, {"0000:1b:00.0", "0000:1c:00.0", "0000:1b:00.0", "0000:1c:00.0"}),
+      "")
       << "the same bus id on two hosts is two GPUs";
-  EXPECT_EQ(shared_gpu_problem(hosts, {"", "", "", ""}, false), "") << "CPU ranks";
+  EXPECT_EQ(shared_gpu_problem(hosts, {"", "", "", ""}), "") << "CPU ranks";
   const std::vector<std::string> shared = {"0000:1b:00.0", "0000:1c:00.0", "0000:1b:00.0",
                                            "0000:1b:00.0"};
-  EXPECT_EQ(shared_gpu_problem(hosts, shared, true), "");
-  const std::string e = shared_gpu_problem(hosts, shared, false);
+  const std::string e = shared_gpu_problem(hosts, shared);
   EXPECT_NE(e.find("ranks 2 and 3 on n2 would share GPU 0000:1b:00.0"), std::string::npos) << e;
-  EXPECT_NE(e.find("dist.allow_shared_gpu"), std::string::npos) << e;
+  EXPECT_EQ(e.find("allow_shared_gpu"), std::string::npos)
+      << "offers a setting that cannot work: " << e;
+  EXPECT_NE(e.find("NCCL refuses two ranks on one GPU"), std::string::npos) << e;
   EXPECT_NE(e.find("--gpus-per-node"), std::string::npos) << e;
 }
 

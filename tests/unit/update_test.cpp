@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "model/model.h"
+#include "train/optimizer_state.h"
 
 namespace artic {
 namespace {
@@ -53,6 +54,19 @@ TEST(Update, ClippingEqualsLibTorchBitForBit) {
   }
 }
 
+// No clipping (optim.grad_clip = 0 means an infinite bound) launches nothing: no gradient is
+// written, so their version counters stay where they were.
+TEST(Update, NoClippingTouchesNoGradient) {
+  auto m = small_model();
+  set_gradients(m, 11, 1.0);
+  std::vector<int64_t> before;
+  for (const auto& p : m->parameters()) before.push_back(p.grad()._version());
+  clip_gradients(m->parameters(), gradient_norm(m->parameters()), INFINITY);
+  std::vector<int64_t> after;
+  for (const auto& p : m->parameters()) after.push_back(p.grad()._version());
+  EXPECT_EQ(after, before);
+}
+
 TEST(Update, MultiTensorAdamWEqualsLibTorchAdamWBitForBit) {
   auto a = small_model(), b = small_model();
   const auto options = torch::optim::AdamWOptions(1e-3).betas({0.9, 0.98}).weight_decay(0.01);
@@ -72,10 +86,9 @@ TEST(Update, MultiTensorAdamWEqualsLibTorchAdamWBitForBit) {
   }
   const auto pa = a->parameters(), pb = b->parameters();
   for (size_t i = 0; i < pa.size(); ++i) {
-    const auto& sa = static_cast<torch::optim::AdamWParamState&>(
-        *reference.state().at(c10::guts::to_string(pa[i].unsafeGetTensorImpl())));
-    const auto& sb = static_cast<torch::optim::AdamWParamState&>(
-        *ours.state().at(c10::guts::to_string(pb[i].unsafeGetTensorImpl())));
+    const auto& sa =
+        static_cast<torch::optim::AdamWParamState&>(*optimizer_state(reference, pa[i]));
+    const auto& sb = static_cast<torch::optim::AdamWParamState&>(*optimizer_state(ours, pb[i]));
     EXPECT_EQ(sa.step(), 6);
     EXPECT_EQ(sb.step(), 6);
     EXPECT_TRUE(torch::equal(sa.exp_avg(), sb.exp_avg()));
