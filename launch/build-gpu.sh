@@ -37,6 +37,9 @@ if [[ -z $TORCH ]]; then
   }
 fi
 ARGS=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CUDA_ARCHITECTURES=$ARCH" "-DARTIC_BUILD_TESTS=$TESTS")
+# The test oracles run with the Python that holds this machine's PyTorch (numpy, h5py, torch).
+ORACLE=$(command -v "$PY" || true)
+[[ -n $ORACLE ]] && ARGS+=("-DARTIC_ORACLE_PYTHON=$ORACLE")
 PREFIXES=("$TORCH")
 LIBPATH=()
 ENV_LINES=()

@@ -3,8 +3,9 @@
 # in a cache folder outside the checkout and reused while its package list is unchanged
 # (docs/testing.md, "The LibTorch 2.x leg"). Needs root (debootstrap, chroot, mounts).
 # Usage: launch/trixie-root.sh ensure [ROOT]        make or update the root, print its path
-#        launch/trixie-root.sh ensure-cuda [ROOT]   the same with LibTorch 2.6 for CUDA 12.4, NCCL
-#                                                   2.22 and nvcc instead of the CPU LibTorch
+#        launch/trixie-root.sh ensure-cuda [ROOT]   the same with LibTorch 2.6 and PyTorch 2.6 for
+#                                                   CUDA 12.4, NCCL 2.22 and nvcc instead of the
+#                                                   CPU LibTorch
 #                                                   (a copy of the CPU root; 12 GB)
 #        launch/trixie-root.sh run ROOT DIR CMD...  run CMD in the root with the checkout DIR
 #                                                   bound at /artic (proc, sys, dev mounted)
@@ -27,7 +28,7 @@ PACKAGES=(
 )
 
 # The CUDA root: these replace libtorch-dev and python3-torch (apt removes them: they conflict).
-CUDA_PACKAGES=(libtorch-cuda-dev libnccl-dev nvidia-cuda-toolkit)
+CUDA_PACKAGES=(libtorch-cuda-dev python3-torch-cuda libnccl-dev nvidia-cuda-toolkit)
 
 die() {
   echo "trixie-root: $*" >&2

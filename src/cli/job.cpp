@@ -21,6 +21,8 @@ void run_job(const std::function<int(const Topology&)>& body) {
   int code = 0;
   try {
     code = body(topo);
+  } catch (const CollectiveTimeout& e) {
+    end_job_after_timeout(e.what());
   } catch (const UserError& e) {
     fail(topo, "artic: error: ", e.what(), kExitUser);
   } catch (const std::exception& e) {

@@ -1,10 +1,11 @@
 // Collectives run on a dedicated non-blocking CUDA stream that first waits for the device's
 // current torch stream (where the gradients were produced, whatever stream guard is active).
 // Started all-reduces are waited for on the device: the compute stream waits on an event, the
-// host does not. A watchdog thread holds the deadline: past dist.timeout_s (or on an NCCL error)
-// it aborts the communicator, which releases every kernel and host wait on it, and the next call
-// on this communicator throws, so a dead peer ends in an error, never a hang. Set-up and the
-// synchronous collectives still wait on the host, with the same deadline.
+// host does not. Their deadline is kept by a CollectiveWatch (dist/collective_watch.h): each
+// launch starts its own; past it, or on an NCCL error, the watchdog aborts the communicator
+// (never while a thread is inside an NCCL call), which releases every kernel and host wait on it,
+// and the next call throws (CollectiveTimeout: the job ends with exit 76 naming the ranks that no
+// longer answer). Set-up and the synchronous collectives wait on the host, with the same deadline.
 #include "dist/nccl_communicator.h"
 
 #include <cuda_runtime_api.h>
@@ -16,13 +17,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
 #include "core/log.h"
+#include "dist/collective_watch.h"
 #include "dist/topology.h"
 
 namespace artic {
@@ -73,20 +74,26 @@ class NcclCommunicator : public Communicator {
     config.blocking = 0;
     const ncclResult_t rc = ncclCommInitRankConfig(&comm_, topo.world_size, id, topo.rank, &config);
     if (rc != ncclSuccess && rc != ncclInProgress) nccl_check(rc, "ncclCommInitRankConfig");
-    wait_comm("ncclCommInitRankConfig");
+    try {
+      wait_comm("ncclCommInitRankConfig");
+    } catch (const std::exception&) {
+      ncclCommAbort(comm_);
+      aborted_ = true;
+      throw;
+    }
     cuda_check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     cuda_check(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming), "cudaEventCreate");
     cuda_check(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), "cudaEventCreate");
-    watchdog_ = std::thread([this] { watch(); });
+    watch_ = std::make_unique<CollectiveWatch>(
+        timeout_s_, [this](std::string* why) { return poll(why); },
+        [this] {
+          ncclCommAbort(comm_);
+          aborted_ = true;
+        });
   }
 
   ~NcclCommunicator() override {
-    {
-      std::lock_guard<std::mutex> lock(watch_mutex_);
-      stop_watching_ = true;
-    }
-    watch_changed_.notify_all();
-    watchdog_.join();
+    watch_.reset();  // the watchdog stops before the communicator goes
     if (comm_ && !aborted_) ncclCommDestroy(comm_);
     if (stream_) cudaStreamDestroy(stream_);
     if (ready_) cudaEventDestroy(ready_);
@@ -96,19 +103,19 @@ class NcclCommunicator : public Communicator {
   std::string name() const override { return "nccl"; }
 
   void all_reduce_flat(torch::Tensor& flat) override {
-    begin(flat);
-    launch(ncclAllReduce(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
-                         nccl_type(flat.scalar_type()), ncclSum, comm_, stream_),
-           "ncclAllReduce");
-    finish("ncclAllReduce");
+    start_all_reduce_flat(flat);
+    started_ = false;
+    watch_->wait("ncclAllReduce");
   }
 
   void broadcast_flat(torch::Tensor& flat, int root) override {
     begin(flat);
-    launch(ncclBroadcast(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
-                         nccl_type(flat.scalar_type()), root, comm_, stream_),
-           "ncclBroadcast");
-    finish("ncclBroadcast");
+    watch_->launch("ncclBroadcast", [&] {
+      enqueue(ncclBroadcast(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
+                            nccl_type(flat.scalar_type()), root, comm_, stream_),
+              "ncclBroadcast");
+    });
+    watch_->wait("ncclBroadcast");
   }
 
   void barrier() override { host_barrier(); }
@@ -118,9 +125,11 @@ class NcclCommunicator : public Communicator {
   // orders after all earlier ones.
   void start_all_reduce_flat(torch::Tensor& flat) override {
     begin(flat);
-    launch(ncclAllReduce(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
-                         nccl_type(flat.scalar_type()), ncclSum, comm_, stream_),
-           "ncclAllReduce");
+    watch_->launch("ncclAllReduce", [&] {
+      enqueue(ncclAllReduce(flat.data_ptr(), flat.data_ptr(), static_cast<size_t>(flat.numel()),
+                            nccl_type(flat.scalar_type()), ncclSum, comm_, stream_),
+              "ncclAllReduce");
+    });
     started_ = true;
   }
 
@@ -130,67 +139,26 @@ class NcclCommunicator : public Communicator {
     raise_if_failed();
     // Later kernels on the compute stream see the reduced gradients; the host goes on.
     cuda_check(cudaStreamWaitEvent(compute_stream(), done_, 0), "cudaStreamWaitEvent");
-    {
-      std::lock_guard<std::mutex> lock(watch_mutex_);
-      watching_ = true;
-      watch_deadline_ = start_deadline();
-    }
-    watch_changed_.notify_all();
   }
 
-  void raise_if_failed() override {
-    if (!aborted_) return;
-    std::lock_guard<std::mutex> lock(watch_mutex_);
-    throw std::runtime_error(failure_);
-  }
+  void raise_if_failed() override { watch_->raise_if_failed(); }
 
  private:
-  // The watchdog: until the last waited-for collective is done, checks it every millisecond and
-  // aborts the communicator past its deadline or on an asynchronous NCCL error.
-  void watch() {
-    cudaSetDevice(device_);  // the runtime's current device is per thread
-    std::unique_lock<std::mutex> lock(watch_mutex_);
-    while (!stop_watching_) {
-      if (!watching_) {
-        watch_changed_.wait(lock);
-        continue;
-      }
-      const cudaError_t q = cudaEventQuery(done_);
-      ncclResult_t state = ncclSuccess;
-      ncclCommGetAsyncError(comm_, &state);
-      if (q == cudaSuccess) {
-        watching_ = false;
-      } else if (q != cudaErrorNotReady || (state != ncclSuccess && state != ncclInProgress)) {
-        abort_locked(std::string("ncclAllReduce failed: ") +
-                     (q != cudaErrorNotReady ? cudaGetErrorString(q) : ncclGetErrorString(state)));
-      } else if (std::chrono::steady_clock::now() > watch_deadline_) {
-        abort_locked(timeout_message("ncclAllReduce"));
-      } else {
-        watch_changed_.wait_for(lock, std::chrono::milliseconds(1));
-      }
+  // The last enqueued collective's state, for the watchdog.
+  CollectiveWatch::State poll(std::string* why) {
+    const cudaError_t q = cudaEventQuery(done_);
+    if (q == cudaSuccess) return CollectiveWatch::State::Done;
+    ncclResult_t state = ncclSuccess;
+    ncclCommGetAsyncError(comm_, &state);
+    if (q != cudaErrorNotReady) {
+      *why = cudaGetErrorString(q);
+      return CollectiveWatch::State::Failed;
     }
-  }
-
-  // Aborts the communicator once (from either thread, holding watch_mutex_).
-  void abort_locked(const std::string& why) {
-    if (aborted_) return;
-    failure_ = why + "; the NCCL communicator was aborted";
-    log_error(failure_);
-    ncclCommAbort(comm_);
-    aborted_ = true;
-    watching_ = false;
-  }
-
-  [[noreturn]] void abort_and_throw(const std::string& why) {
-    std::lock_guard<std::mutex> lock(watch_mutex_);
-    abort_locked(why);
-    throw std::runtime_error(failure_);
-  }
-
-  std::string timeout_message(const char* what) const {
-    return std::string(what) +
-           " did not finish within dist.timeout_s = " + std::to_string(timeout_s_) +
-           " s (a peer rank died or hangs)";
+    if (state != ncclSuccess && state != ncclInProgress) {
+      *why = ncclGetErrorString(state);
+      return CollectiveWatch::State::Failed;
+    }
+    return CollectiveWatch::State::Pending;
   }
 
   void nccl_check(ncclResult_t rc, const char* what) {
@@ -218,60 +186,40 @@ class NcclCommunicator : public Communicator {
 #endif
   }
 
-  void launch(ncclResult_t rc, const char* what) {
+  // Inside CollectiveWatch::launch (the watchdog cannot abort meanwhile).
+  void enqueue(ncclResult_t rc, const char* what) {
     if (rc != ncclSuccess && rc != ncclInProgress) nccl_check(rc, what);
     wait_comm(what);
     cuda_check(cudaEventRecord(done_, stream_), "cudaEventRecord");
   }
 
-  void finish(const char* what) {
-    const auto deadline = start_deadline();
-    while (true) {
-      const cudaError_t q = cudaEventQuery(done_);
-      if (q == cudaSuccess) return;
-      if (q != cudaErrorNotReady) cuda_check(q, what);
-      poll_or_abort(deadline, what);
-    }
-  }
-
   // Waits until the non-blocking communicator has no operation in progress.
   void wait_comm(const char* what) {
-    const auto deadline = start_deadline();
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::microseconds(static_cast<int64_t>(timeout_s_ * 1e6));
     while (true) {
       ncclResult_t state = ncclSuccess;
       nccl_check(ncclCommGetAsyncError(comm_, &state), "ncclCommGetAsyncError");
       if (state == ncclSuccess) return;
       if (state != ncclInProgress) {
-        abort_and_throw(std::string(what) + " failed: " + ncclGetErrorString(state));
+        throw std::runtime_error(std::string(what) + " failed: " + ncclGetErrorString(state));
       }
-      poll_or_abort(deadline, what);
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw CollectiveTimeout(std::string(what) + " could not be queued within dist.timeout_s");
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
     }
-  }
-
-  std::chrono::steady_clock::time_point start_deadline() const {
-    return std::chrono::steady_clock::now() +
-           std::chrono::microseconds(static_cast<int64_t>(timeout_s_ * 1e6));
-  }
-
-  void poll_or_abort(std::chrono::steady_clock::time_point deadline, const char* what) {
-    if (std::chrono::steady_clock::now() > deadline) abort_and_throw(timeout_message(what));
-    std::this_thread::sleep_for(std::chrono::microseconds(20));
   }
 
   int device_;
   double timeout_s_;
   bool started_ = false;
-  std::thread watchdog_;
-  std::mutex watch_mutex_;  // guards the watch_* fields, stop_watching_ and failure_
-  std::condition_variable watch_changed_;
-  bool watching_ = false, stop_watching_ = false;
-  std::chrono::steady_clock::time_point watch_deadline_;
-  std::string failure_;
   std::atomic<bool> aborted_{false};
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ready_ = nullptr;
   cudaEvent_t done_ = nullptr;
+  std::unique_ptr<CollectiveWatch> watch_;  // last: stops before the members it uses go
 };
 
 }  // namespace

@@ -181,23 +181,29 @@ void wait_with_deadline(MPI_Request* requests, int count, const char* what) {
     if (now > deadline) break;
     if (now > spin_until) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
+  end_job_after_timeout(std::string(what) + " did not finish within dist.timeout_s = " +
+                        std::to_string(static_cast<int64_t>(g_timeout_s)) + " s");
+}
+
+void end_job_after_timeout(const std::string& what_happened) {
+  using Clock = std::chrono::steady_clock;
   // Who is still there? Every surviving rank reaches this point within about a step of the
   // others (all wait in the same collective); each sends a token to every rank and listens for
   // everyone's for a grace period, on a communicator of its own so that nothing pending matches.
-  const int n = g_topology.world_size;
+  const int n = alone() ? 1 : g_topology.world_size;
   const double grace = std::min(30.0, std::max(5.0, g_timeout_s / 4));
   std::vector<MPI_Request> sends(static_cast<size_t>(n), MPI_REQUEST_NULL);
   std::vector<MPI_Request> recvs(static_cast<size_t>(n), MPI_REQUEST_NULL);
   std::vector<int> tokens(static_cast<size_t>(n), 0);
   int mine = 1;
-  for (int r = 0; r < n; ++r) {
+  for (int r = 0; r < n && n > 1; ++r) {
     if (r == g_topology.rank) continue;
     MPI_Irecv(&tokens[r], 1, MPI_INT, r, kAliveTag, g_probe_comm, &recvs[r]);
     MPI_Isend(&mine, 1, MPI_INT, r, kAliveTag, g_probe_comm, &sends[r]);
   }
   const auto probe_end =
       Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(grace * 1e3));
-  while (Clock::now() < probe_end) {
+  while (n > 1 && Clock::now() < probe_end) {
     int all = 0;
     MPI_Testall(n, recvs.data(), &all, MPI_STATUSES_IGNORE);
     if (all) break;
@@ -208,13 +214,13 @@ void wait_with_deadline(MPI_Request* requests, int count, const char* what) {
     if (r != g_topology.rank && tokens[r] != 1) quiet.push_back(r);
   }
   const std::string silent = ranks_with_hosts(quiet, g_topology.hosts);
-  const std::string waited = std::to_string(static_cast<int64_t>(g_timeout_s));
-  abort_job(std::string(what) + " did not finish within dist.timeout_s = " + waited + " s; " +
-                (silent.empty() ? std::string("every rank still answers (one of them is stuck "
-                                              "elsewhere, or the network drops large messages)")
-                                : "no answer from rank(s) " + silent +
-                                      ": lost (node down, process killed), link broken or too "
-                                      "slow, or stuck outside MPI") +
+  abort_job(what_happened + "; " +
+                (n == 1           ? std::string("the job has no other rank to ask")
+                 : silent.empty() ? std::string("every rank still answers (one of them is stuck "
+                                                "elsewhere, or the network drops large messages)")
+                                  : "no answer from rank(s) " + silent +
+                                        ": lost (node down, process killed), link broken or too "
+                                        "slow, or stuck outside MPI") +
                 "; ending the job with exit code " + std::to_string(kExitPeerLost) +
                 " (the Slurm scripts requeue it; it resumes from the last checkpoint)",
             kExitPeerLost);

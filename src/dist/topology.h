@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,16 @@ std::string ranks_with_hosts(const std::vector<int>& ranks, const std::vector<st
 
 // Prints "[rank R@host] message" to stderr and ends every rank of the job with exit_code.
 [[noreturn]] void abort_job(const std::string& message, int exit_code);
+
+// A device backend's collective that did not finish within dist.timeout_s (its watchdog aborted
+// the communicator): the job ends with end_job_after_timeout, as a timed-out MPI collective does.
+struct CollectiveTimeout : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Asks every rank whether it is still there (on a private communicator, for a short grace
+// period), names those that do not answer, and ends the job with kExitPeerLost. `what_happened`
+// starts the message ("ncclAllReduce did not finish within dist.timeout_s = 30 s").
+[[noreturn]] void end_job_after_timeout(const std::string& what_happened);
 
 // Deadline for every collective from now on (dist.timeout_s; 300 s until set). A collective
 // not finished by then ends the job with kExitPeerLost, naming the ranks that do not answer.

@@ -72,7 +72,10 @@ class PrometheusSink : public MetricsSink {
     memory_peak_ = &memory.Add({{"device", id.device}, {"kind", "peak"}});
     auto& phases = prometheus::BuildHistogram()
                        .Name("artic_step_seconds")
-                       .Help("Time of each step phase on this rank")
+                       .Help(
+                           "Time of each step phase on this rank; on a GPU forward, backward and "
+                           "allreduce are device time (CUDA events), data and optimizer host time "
+                           "(the optimizer's kernels are launched, not waited for)")
                        .Labels(labels_)
                        .Register(*registry_);
     for (const char* p : {"data", "forward", "backward", "allreduce", "optimizer"}) {

@@ -1,19 +1,17 @@
 #include "train/accumulate.h"
 
-#include <chrono>
+#include <array>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 #include "dist/grad_sync.h"
 #include "train/autocast.h"
+#include "train/phase_clock.h"
 #include "train/update.h"
 
 namespace artic {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // The step's loss sum (fp64) and this rank's FLOPs, carried in the gradients' dtype so they can
 // ride in the last gradient bucket: each value as a high and a low part (hi + lo keeps ~48 bits
@@ -70,10 +68,12 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
     if (micro[k].real_frames > 0) last = k;
   }
   torch::Tensor figures;  // summed over ranks with the gradients
+  PhaseClock clock(params.front().device());
+  std::vector<std::array<size_t, 3>> passes;  // forward start, forward end, backward end
   for (size_t k = 0; k < micro.size(); ++k) {
     const MicroBatch& m = micro[k];
     if (m.real_frames == 0) continue;
-    auto t0 = std::chrono::steady_clock::now();
+    const size_t forward_start = clock.mark();
     torch::Tensor prediction;
     {
       const CudaBf16Autocast autocast(bf16_autocast);
@@ -83,16 +83,15 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
     }
     const torch::Tensor sse = masked_sse(prediction, m.targets, m.pad_mask);
     sse_sum += sse.detach().to(torch::kFloat64);
-    r.forward_seconds += seconds_since(t0);
+    const size_t forward_end = clock.mark();
     if (overlap != nullptr && k == last) {
       figures = pack_figures(sse_sum, local_flops, options);
       overlap->arm(figures);
     }
-    t0 = std::chrono::steady_clock::now();
     (sse * scale).backward();
-    r.backward_seconds += seconds_since(t0);
+    passes.push_back({forward_start, forward_end, clock.mark()});
   }
-  const auto t0 = std::chrono::steady_clock::now();
+  const size_t allreduce_start = clock.mark();
   if (overlap != nullptr) {
     if (!figures.defined()) figures = pack_figures(sse_sum, local_flops, options);
     r.allreduce_bytes = overlap->finish(figures);
@@ -101,13 +100,21 @@ AccumulateResult accumulate_gradients(SequenceRegressorImpl& model,
     r.allreduce_bytes = reduce_gradients(comm, params, bucket_bytes, figures);
   }
   r.grad_norm_tensor = gradient_norm(params);
+  // On a GPU the all-reduce phase ends here on the device's timeline; on a CPU, after the copy
+  // below, which waits for it.
+  size_t allreduce_end = clock.mark();
   // The step's only device-to-host copy: it waits for backward and the all-reduce to finish.
   const torch::Tensor host =
       torch::cat({figures.to(torch::kFloat64), r.grad_norm_tensor.to(torch::kFloat64).reshape(1)})
           .to(torch::kCPU);
   comm.raise_if_failed();  // a collective that timed out has released the copy above
   const double* h = host.data_ptr<double>();
-  r.allreduce_seconds = seconds_since(t0);
+  if (!clock.on_device()) allreduce_end = clock.mark();
+  for (const auto& [start, middle, end] : passes) {
+    r.forward_seconds += clock.seconds(start, middle);
+    r.backward_seconds += clock.seconds(middle, end);
+  }
+  r.allreduce_seconds = clock.seconds(allreduce_start, allreduce_end);
   r.loss = (h[0] + h[1]) * scale;
   r.global_model_flops = h[2] + h[3];
   r.grad_norm = h[4];

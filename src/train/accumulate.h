@@ -41,6 +41,8 @@ struct AccumulateResult {
   double grad_norm = 0;            // 2-norm of the summed gradients
   torch::Tensor grad_norm_tensor;  // the same, on the gradients' device (for clipping)
   int64_t allreduce_bytes = 0;
+  // Phase times as the device ran them (train/phase_clock.h): CUDA events on a GPU, the host
+  // clock on a CPU. allreduce: from the last backward to the summed gradients' norm.
   double forward_seconds = 0, backward_seconds = 0, allreduce_seconds = 0;
 };
 
