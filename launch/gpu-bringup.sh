@@ -3,10 +3,11 @@
 # "Bring-up"): the machine's facts; the CUDA build of artic alone, then the test programs of the
 # GPU paths; the NCCL tests and those unit tests; a corpus from artic synth; a 200-step bf16
 # training of configs/gpu_full_utterance.toml on one GPU; bench/run.sh --gpu. Every step runs
-# under `timeout` with its log in DIR/<step>.log and its exit code and seconds in DIR/summary.txt;
-# a failed step does not stop the later ones that do not need it. At the end all logs go into
-# DIR/bringup-logs.tar.gz (one file: a lease returns at most 8) and the last 40 lines of every
-# failed step's log are printed (a lease returns the last 12,000 characters).
+# under `timeout` with its log in a work folder (<step>.log; exit code and seconds in summary.txt);
+# a failed step does not stop the later ones that do not need it. At the end OUTDIR holds three
+# files (a lease returns at most 8): bringup-logs.tar.gz (every log), summary.txt and bench.md;
+# and the last 40 lines of every failed step's log are printed (a lease returns the last 12,000
+# characters).
 # Usage: launch/gpu-bringup.sh [--no-gpu] [--debs DIR] [--torch DIR] [--build DIR] [OUTDIR]
 #   (OUTDIR defaults to $OUT, the lease's folder that comes back, else gpu-bringup)
 #   --no-gpu  rehearsal on a machine without a GPU: facts and builds, then each GPU step is
@@ -27,16 +28,18 @@ while (($#)); do
     --debs) DEBS=$2; shift ;;
     --torch) TORCH_ARGS=(--torch "$2"); shift ;;
     --build) BUILD=$2; shift ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) echo "gpu-bringup: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) DIR=$1 ;;
   esac
   shift
 done
-DIR=${DIR:-${OUT:-gpu-bringup}}
+OUTDIR=${DIR:-${OUT:-gpu-bringup}}
 [[ -z $DEBS && -d .debs ]] && DEBS=.debs
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
+mkdir -p "$OUTDIR"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+# Logs, corpus and runs in a folder of their own: only three files go to OUTDIR.
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/artic-bringup.XXXXXX")
 : > "$DIR/summary.txt"
 FAILED=()
 PY=${PYTHON:-python3}
@@ -97,11 +100,11 @@ if step configure 120 bash launch/build-gpu.sh "${BUILD_ARGS[@]}" &&
     --set "data.corpus=$CORPUS" --set "run.output_dir=$DIR/runs" --set training.max_steps=200 \
     --set training.precision=\"bf16\" --set training.device=\"cuda\"
   gpu_step bench 150 bash bench/run.sh --gpu --build "$BUILD" --steps 20 --repeat 1 --out "$DIR/bench"
-  cp "$DIR/bench/bench.md" "$DIR/bench.md" 2> /dev/null
+  cp "$DIR/bench/bench.md" "$OUTDIR/bench.md" 2> /dev/null
 fi
 
-tar -czf "$DIR/bringup-logs.tar.gz" -C "$DIR" --exclude bringup-logs.tar.gz --exclude corpus.h5 \
-  --exclude '*.pt' . 2> /dev/null
+tar -czf "$OUTDIR/bringup-logs.tar.gz" -C "$DIR" --exclude corpus.h5 --exclude '*.pt' . 2> /dev/null
+cp "$DIR/summary.txt" "$OUTDIR/summary.txt"
 for name in "${FAILED[@]}"; do
   echo "---- $name.log (last 40 lines)"
   tail -n 40 "$DIR/$name.log"

@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 
 # What the 2.x leg builds and tests with: the compiler, LibTorch 2.6 (CPU) and python3-torch 2.6
 # for the model oracle, the same libraries as launch/install-deps.sh, and the integration tests'
-# tools (espeak-ng and speech-tools for the prep fixture, curl, procps, Prometheus, Slurm).
+# tools (espeak-ng and speech-tools for the prep fixture, curl, procps, Prometheus, Slurm) and
+# GNU time for bench/.
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libtorch-dev libopenblas0-openmp
@@ -23,7 +24,7 @@ PACKAGES=(
   libhdf5-dev nlohmann-json3-dev libtomlplusplus-dev prometheus-cpp-dev libmicrohttpd-dev
   libxxhash-dev libgtest-dev libcli11-dev libsndfile1-dev libsamplerate0-dev
   python3-numpy python3-h5py python3-torch python3-scipy python3-matplotlib
-  espeak-ng speech-tools curl procps
+  espeak-ng speech-tools curl procps time
   prometheus prometheus-pushgateway slurm-wlm munge
 )
 
@@ -71,13 +72,17 @@ in_root() {  # in_root ROOT CMD...
     DEBIAN_FRONTEND=noninteractive OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$@"
 }
 
+# up_to_date ROOT WANT: whether the root was last made from what WANT hashes (then says so).
+up_to_date() {
+  [[ -f $1/etc/artic-root-packages && $(cat "$1/etc/artic-root-packages") == "$2" ]] || return 1
+  echo "trixie-root: $1 is up to date (cached)" >&2
+}
+
 ensure() {  # ensure ROOT
-  local root=$1 stamp want
+  local root=$1 want
   [[ $(id -u) -eq 0 ]] || die "needs root (debootstrap, chroot, mounts); run it with sudo"
   want=$(printf '%s\n' "${PACKAGES[@]}" | sort | sha256sum | cut -c1-16)
-  stamp="$root/etc/artic-root-packages"
-  if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
-    echo "trixie-root: $root is up to date (cached)" >&2
+  if up_to_date "$root" "$want"; then
     echo "$root"
     return
   fi
@@ -99,7 +104,7 @@ ensure() {  # ensure ROOT
   in_root "$root" apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" > /dev/null
   umount_all "$root"
   trap - EXIT
-  echo "$want" > "$stamp"
+  echo "$want" > "$root/etc/artic-root-packages"
   echo "$root"
 }
 
@@ -107,11 +112,10 @@ ensure() {  # ensure ROOT
 # install time (it cannot work offline): an empty package of that name stands in for it. What
 # libtorch_cuda.so then lacks is libcudnn.so.9 itself: launch/cudnn-stand-in.sh makes one.
 ensure_cuda() {  # ensure_cuda ROOT
-  local root=$1 cpu stamp want
-  want=$(printf '%s\n' "${PACKAGES[@]}" "${CUDA_PACKAGES[@]}" | sort | sha256sum | cut -c1-16)
-  stamp="$root/etc/artic-root-packages"
-  if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
-    echo "trixie-root: $root is up to date (cached)" >&2
+  local root=$1 cpu want
+  want=$({ printf '%s\n' "${PACKAGES[@]}" "${CUDA_PACKAGES[@]}" | sort; cat launch/cudnn-stand-in.sh; } |
+    sha256sum | cut -c1-16)
+  if up_to_date "$root" "$want"; then
     echo "$root"
     return
   fi
@@ -153,10 +157,10 @@ CONTROL
   in_root "$root" apt-get install -y -qq --no-install-recommends "${others[@]}" \
     "${CUDA_PACKAGES[@]}" > /dev/null
   echo "trixie-root: a stand-in libcudnn.so.9 in $root/usr/local/lib" >&2
-  in_root "$root" bash /artic-cudnn-stand-in.sh
+  in_root "$root" bash /artic-cudnn-stand-in.sh >&2
   umount_all "$root"
   trap - EXIT
-  echo "$want" > "$stamp"
+  echo "$want" > "$root/etc/artic-root-packages"
   echo "$root"
 }
 
