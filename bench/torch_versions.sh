@@ -6,10 +6,11 @@
 # round), and each version's share of its own fp32 matmul peak; then the peak memory (max RSS) of
 # artic training on 3,000-frame utterances (one per batch) with each LibTorch: 1.13's explicit
 # masked softmax against 2.6's scaled_dot_product_attention. Needs root (the trixie root) and
-# both builds. Usage: bench/torch_versions.sh [--steps N=20] [--warmup N=3] [--rounds R=2]
+# both builds. Usage: bench/torch_versions.sh [--steps N=12] [--warmup N=3] [--rounds R=2]
+# (warm-up + steps must not exceed the 18 batches of the corpus's epoch at this budget)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEPS=20
+STEPS=12
 WARMUP=3
 ROUNDS=2
 while (($#)); do
@@ -31,9 +32,10 @@ THREADS=$(nproc)
 export OMP_NUM_THREADS=$THREADS
 
 build/artic synth --out "$W/corpus.h5" --seed 1 --utterances 200 > /dev/null
-COMMON="--set data.corpus=$W/corpus.h5 --set run.log_every=1 --set monitor.port=0
-  --set training.max_steps=$((WARMUP + STEPS)) --set training.max_epochs=1
-  --set batching.max_frames=6000 --set training.threads=$THREADS"
+# One line each: they are also passed inside `bash -c` strings to the root.
+COMMON="--set data.corpus=$W/corpus.h5 --set run.log_every=1 --set monitor.port=0"
+COMMON+=" --set training.max_steps=$((WARMUP + STEPS)) --set training.max_epochs=1"
+COMMON+=" --set batching.max_frames=6000 --set training.threads=$THREADS"
 build/artic corpus batches --config configs/default.toml $COMMON --export "$W/plan.json" > /dev/null
 build/artic config show configs/default.toml $COMMON > "$W/ref.toml"
 
@@ -57,21 +59,22 @@ for r in $(seq "$ROUNDS"); do
   echo "== round $r"
   build/artic train -c configs/default.toml $COMMON --set "run.output_dir=$W/runs" \
     --set "run.name=a113_$r" > "$W/a113_$r.log" 2>&1
-  in_root "build-torch2/artic train -c configs/default.toml $COMMON --set run.output_dir=$W/runs \
-    --set run.name=a26_$r > $W/a26_$r.log 2>&1"
+  in_root "build-torch2/artic train -c configs/default.toml $COMMON --set run.output_dir=$W/runs" \
+    "--set run.name=a26_$r > $W/a26_$r.log 2>&1"
   /usr/bin/python3 bench/reference/train_ref.py --config "$W/ref.toml" --batches "$W/plan.json" \
     --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" --out "$W/r113_$r.json" > "$W/r113_$r.log" 2>&1
-  in_root "python3 bench/reference/train_ref.py --config $W/ref.toml --batches $W/plan.json \
-    --steps $STEPS --warmup $WARMUP --threads $THREADS --out $W/r26_$r.json > $W/r26_$r.log 2>&1"
+  in_root "python3 bench/reference/train_ref.py --config $W/ref.toml --batches $W/plan.json" \
+    "--steps $STEPS --warmup $WARMUP --threads $THREADS --out $W/r26_$r.json > $W/r26_$r.log 2>&1"
 done
 /usr/bin/python3 -c "$PEAK" > "$W/peak113.txt"
 in_root "python3 -c '$PEAK' > $W/peak26.txt"
 
 # Memory: 3,000-frame utterances, one per batch, 3 steps.
 build/artic synth --out "$W/long.h5" --seed 2 --utterances 12 --mean-length 30 --max-length 30 > /dev/null
-LONG="-c configs/default.toml --set data.corpus=$W/long.h5 --set monitor.port=0
-  --set training.max_steps=3 --set training.max_epochs=1 --set batching.max_frames=3000
-  --set batching.quadratic_frames=3000 --set training.threads=$THREADS --set run.output_dir=$W/runs"
+LONG="-c configs/default.toml --set data.corpus=$W/long.h5 --set monitor.port=0"
+LONG+=" --set training.max_steps=3 --set training.max_epochs=1 --set batching.max_frames=6500"
+LONG+=" --set batching.quadratic_frames=3000 --set training.threads=$THREADS"
+LONG+=" --set run.output_dir=$W/runs"
 /usr/bin/time -f "%M" -o "$W/mem113.txt" build/artic train $LONG --set run.name=m113 > "$W/m113.log" 2>&1
 in_root "/usr/bin/time -f %M -o $W/mem26.txt build-torch2/artic train $LONG --set run.name=m26 > $W/m26.log 2>&1"
 
