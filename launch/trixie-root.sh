@@ -9,6 +9,7 @@
 #                                                   (a copy of the CPU root; 12 GB)
 #        launch/trixie-root.sh run ROOT DIR CMD...  run CMD in the root with the checkout DIR
 #                                                   bound at /artic (proc, sys, dev mounted)
+#        launch/trixie-root.sh remove ROOT          unmount what is left mounted, then delete it
 # ROOT defaults to $ARTIC_TRIXIE_ROOT or /var/cache/artic/trixie-libtorch2 (-cuda for ensure-cuda).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,7 @@ mirror() {
 
 mount_all() {  # mount_all ROOT [DIR]
   local root=$1 dir=${2:-}
+  umount_all "$root"  # what a killed run left mounted
   mount -t proc proc "$root/proc"
   mount --rbind /sys "$root/sys"
   mount --make-rslave "$root/sys"
@@ -169,6 +171,14 @@ shift || true
 case $cmd in
   ensure) ensure "${1:-${ARTIC_TRIXIE_ROOT:-/var/cache/artic/trixie-libtorch2}}" ;;
   ensure-cuda) ensure_cuda "${1:-${ARTIC_TRIXIE_CUDA_ROOT:-/var/cache/artic/trixie-libtorch2-cuda}}" ;;
+  remove)
+    # Never plain rm -rf: a root a killed run left mounted would take the host's /dev with it.
+    (($# == 1)) || die "usage: trixie-root.sh remove ROOT"
+    [[ -f $1/etc/artic-root-packages || -d $1.partial ]] || die "$1 is not a root this script made"
+    umount_all "$1"
+    ! grep -q " $1/" /proc/mounts || die "$1 still has mounts inside; not removing it"
+    rm -rf --one-file-system "$1" "$1.partial" "$1.debootstrap.log"
+    ;;
   run)
     (($# >= 3)) || die "usage: trixie-root.sh run ROOT DIR CMD..."
     root=$1 dir=$(cd "$2" && pwd)
@@ -178,5 +188,5 @@ case $cmd in
     trap 'umount_all "$root"' EXIT
     in_root "$root" "$@"
     ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
 esac
