@@ -190,13 +190,13 @@ void end_job_after_timeout(const std::string& what_happened) {
   // Who is still there? Every surviving rank reaches this point within about a step of the
   // others (all wait in the same collective); each sends a token to every rank and listens for
   // everyone's for a grace period, on a communicator of its own so that nothing pending matches.
-  const int n = alone() ? 1 : g_topology.world_size;
+  const int n = g_topology.world_size;
   const double grace = std::min(30.0, std::max(5.0, g_timeout_s / 4));
   std::vector<MPI_Request> sends(static_cast<size_t>(n), MPI_REQUEST_NULL);
   std::vector<MPI_Request> recvs(static_cast<size_t>(n), MPI_REQUEST_NULL);
   std::vector<int> tokens(static_cast<size_t>(n), 0);
   int mine = 1;
-  for (int r = 0; r < n && n > 1; ++r) {
+  for (int r = 0; r < n; ++r) {
     if (r == g_topology.rank) continue;
     MPI_Irecv(&tokens[r], 1, MPI_INT, r, kAliveTag, g_probe_comm, &recvs[r]);
     MPI_Isend(&mine, 1, MPI_INT, r, kAliveTag, g_probe_comm, &sends[r]);
