@@ -47,23 +47,26 @@ void CollectiveWatch::wait(const char* what) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (aborted_) throw_failure_locked();
       if (!watching_) return;
-      std::string why;
-      const State s = poll_(&why);
-      if (s == State::Done) {
-        watching_ = false;
+      if (!pending_locked(what)) {
+        if (aborted_) throw_failure_locked();
         return;
-      }
-      if (s == State::Failed) {
-        abort_locked(std::string(what) + " failed: " + why, false);
-        throw_failure_locked();
-      }
-      if (Clock::now() > deadline_) {
-        abort_locked(timeout_message(what), true);
-        throw_failure_locked();
       }
     }
     std::this_thread::sleep_for(std::chrono::microseconds(20));
   }
+}
+
+bool CollectiveWatch::pending_locked(const char* what) {
+  std::string why;
+  const State s = poll_(&why);
+  if (s == State::Done) {
+    watching_ = false;
+  } else if (s == State::Failed) {
+    abort_locked(std::string(what) + " failed: " + why, false);
+  } else if (Clock::now() > deadline_) {
+    abort_locked(timeout_message(what), true);
+  }
+  return watching_;
 }
 
 void CollectiveWatch::raise_if_failed() {
@@ -83,17 +86,7 @@ void CollectiveWatch::watch() {
       changed_.wait(lock);
       continue;
     }
-    std::string why;
-    const State s = poll_(&why);
-    if (s == State::Done) {
-      watching_ = false;
-    } else if (s == State::Failed) {
-      abort_locked(std::string(what_) + " failed: " + why, false);
-    } else if (Clock::now() > deadline_) {
-      abort_locked(timeout_message(what_), true);
-    } else {
-      changed_.wait_for(lock, std::chrono::milliseconds(1));
-    }
+    if (pending_locked(what_)) changed_.wait_for(lock, std::chrono::milliseconds(1));
   }
 }
 

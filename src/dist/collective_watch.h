@@ -38,6 +38,9 @@ class CollectiveWatch {
 
  private:
   void watch();
+  // Polls the last collective: done (stops watching), failed or past its deadline (aborts);
+  // whether it is still being watched.
+  bool pending_locked(const char* what);
   void abort_locked(const std::string& why, bool timed_out);
   [[noreturn]] void throw_failure_locked() const;
   std::string timeout_message(const char* what) const;
