@@ -29,6 +29,8 @@ PACKAGES=(
   iproute2 util-linux
   # The LibTorch 2.x leg (launch/test-libtorch2.sh): a Debian 13 root made with debootstrap.
   debootstrap
+  # tests/integration/run_safety_test.sh: SIGKILL at an exact write (strace's fault injection).
+  strace
 )
 
 missing=()

@@ -24,11 +24,12 @@ void add_config_command(CLI::App& app) {
   group->require_subcommand(1);
   auto args = std::make_shared<ConfigArgs>();
 
-  auto* check = group->add_subcommand("check", "Validate a config file and its overrides");
+  auto* check = group->add_subcommand(
+      "check", "Validate a config file and its overrides, and that its corpus file exists");
   check->add_option("file", args->file, "config TOML file")->required();
   check->add_option("--set", args->overrides, "override, e.g. --set data.sequence_length=500");
   check->callback([args] {
-    resolve(*args);
+    check_corpus_exists(resolve(*args));
     std::cout << args->file << ": ok\n";
   });
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/corpus.h"
 #include "data/dataset.h"
@@ -162,9 +163,7 @@ void export_plan(const BatchesArgs& args, const Config& config,
                                     {"world_size", args.world_size},
                                     {"epoch", args.epoch},
                                     {"batches", batches}};
-  std::ofstream out(args.export_path);
-  out << v.dump() << "\n";
-  if (!out) throw UserError(args.export_path + ": cannot write the batch plan");
+  write_file_atomically(args.export_path, {v.dump(), "\n"}, "the batch plan");
 }
 
 void print_batches(const BatchesArgs& args) {

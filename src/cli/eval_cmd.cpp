@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -27,7 +29,58 @@ struct EvalArgs {
   std::vector<std::string> overrides;
   int64_t window = 0, overlap = 0;
   bool window_given = false;  // else the run's training.eval_window and eval_overlap
+  bool force = false;
 };
+
+// RUN/eval.json for the test split (the record training wrote and artic compare reads),
+// RUN/eval-SPLIT.json for the others.
+std::string default_record(const std::string& run, const std::string& split) {
+  return (fs::path(run) / (split == "test" ? "eval.json" : "eval-" + split + ".json")).string();
+}
+
+// Refuses, before any work, an output that cannot be written or would replace what it must not:
+// the run's corpus, or a test record of another checkpoint, window or config (without --force).
+void check_outputs(const EvalArgs& args, const TrainedModel& trained, const std::string& out) {
+  std::error_code ec;
+  for (const std::string& path : {out, args.predictions}) {
+    if (path.empty()) continue;
+    if (fs::equivalent(path, trained.config.data.corpus, ec)) {
+      throw UserError(path + " is the run's corpus (data.corpus); write to another file");
+    }
+    const fs::path parent = fs::absolute(path).parent_path();
+    if (!fs::is_directory(parent, ec) || access(parent.c_str(), W_OK | X_OK) != 0) {
+      throw UserError("cannot write " + path + ": " + parent.string() +
+                      " is not a writable directory");
+    }
+  }
+  for (const std::string& path : {args.out, args.predictions}) {
+    if (!path.empty() && !args.force && fs::exists(path)) {
+      throw UserError(path + " already exists; pass --force to replace it");
+    }
+  }
+  if (args.force || !args.out.empty() || !fs::exists(out)) return;
+  EvalRecord recorded;
+  try {
+    recorded = read_eval_record(out);
+  } catch (const UserError& e) {
+    throw UserError(std::string(e.what()) + "; replace it with --force, or write to --out FILE");
+  }
+  std::string differs;
+  if (recorded.split != args.split) differs = "the " + recorded.split + " split";
+  if (!fs::equivalent(recorded.checkpoint, trained.checkpoint, ec)) {
+    differs = "checkpoint " + recorded.checkpoint + " (this one: " + trained.checkpoint + ")";
+  }
+  if (args.window_given && (args.window != recorded.window || args.overlap != recorded.overlap)) {
+    differs = "window " + std::to_string(recorded.window) + "/" + std::to_string(recorded.overlap) +
+              " (this one: " + std::to_string(args.window) + "/" + std::to_string(args.overlap) +
+              ")";
+  }
+  if (!args.overrides.empty()) differs = "the run's own config (this one adds --set)";
+  if (differs.empty()) return;
+  throw UserError(out + " records an evaluation of " + differs +
+                  ", which artic compare reads as this run's result; write this one elsewhere "
+                  "with --out FILE, or replace that record with --force");
+}
 
 // The evaluated utterances with predictions in place of targets, in the corpus layout.
 Corpus predictions_corpus(const FrameSource& source, const std::vector<size_t>& utts,
@@ -54,6 +107,8 @@ void run_eval(const EvalArgs& args) {
   }
   TrainedModel trained = load_trained_model(args.run, args.checkpoint, args.overrides);
   const Config& config = trained.config;
+  const std::string out = args.out.empty() ? default_record(args.run, args.split) : args.out;
+  check_outputs(args, trained, out);
   const Corpus corpus = read_corpus(config.data.corpus);
   const FrameSource source{&corpus, nullptr};
   const auto utts = split_indices(corpus.utterances, args.split);
@@ -87,7 +142,6 @@ void run_eval(const EvalArgs& args) {
   if (r.speech.utterances > 0) {
     std::cout << speech_line(r.speech, r.metrics.frames);
   }
-  const std::string out = args.out.empty() ? (fs::path(args.run) / "eval.json").string() : args.out;
   write_record(out, eval_record(args.split, trained.checkpoint, r, options));
   std::cout << "wrote " << out << "\n";
   if (!args.predictions.empty()) {
@@ -112,7 +166,12 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--checkpoint", args->checkpoint, "checkpoint file (default: best, else latest)");
   cmd->add_option("--predictions", args->predictions,
                   "write predictions as an HDF5 corpus (targets = predicted mm)");
-  cmd->add_option("--out", args->out, "eval JSON path (default RUN_DIR/eval.json)");
+  cmd->add_option("--out", args->out,
+                  "eval JSON path (default RUN_DIR/eval.json for the test split, which artic "
+                  "compare reads; RUN_DIR/eval-SPLIT.json for the others)");
+  cmd->add_flag("--force", args->force,
+                "replace an existing --out or --predictions file, or RUN_DIR/eval.json although "
+                "it records another checkpoint, window or config");
   cmd->add_option("--set", args->overrides, "config override, e.g. --set data.corpus=other.h5");
   auto* window = cmd->add_option("--window", args->window,
                                  "predict in windows of N frames joined by a tapered overlap-add "

@@ -24,19 +24,23 @@ int run_invert(InvertArgs& a, const Topology& topo) {
           (a.progress == "auto" && topo.world_size == 1 && isatty(STDOUT_FILENO) != 0);
   const InvertReport r = invert_recordings(o, topo, std::cout);
   if (topo.rank != 0) return r.failures.empty() ? 0 : kExitUser;
-  char rate[160];
-  std::snprintf(rate, sizeof rate,
-                "%.1f s of audio in %.1f s on %d rank(s): %.1fx real time (seconds of audio per "
-                "second of compute)",
-                r.audio_seconds, r.seconds, topo.world_size,
-                r.seconds > 0 ? r.audio_seconds / r.seconds : 0.0);
   std::cout << "inverted " << r.inverted << " of " << r.recordings << " recording(s) into "
-            << o.out_dir << ": " << rate << "\n";
+            << o.out_dir;
+  if (r.inverted > 0) {
+    char rate[160];
+    std::snprintf(rate, sizeof rate,
+                  ": %.1f s of audio in %.1f s on %d rank(s): %.1fx real time (seconds of audio "
+                  "per second of compute)",
+                  r.audio_seconds, r.seconds, topo.world_size,
+                  r.seconds > 0 ? r.audio_seconds / r.seconds : 0.0);
+    std::cout << rate;
+  }
+  std::cout << "\n";
   for (const auto& f : r.failures)
     std::cerr << "artic invert: " << f.path << ": " << f.reason << "\n";
   if (!r.failures.empty()) {
-    std::cerr << "artic invert: " << r.failures.size()
-              << " recording(s) failed (listed above); the others were written\n";
+    std::cerr << "artic invert: " << r.failures.size() << " recording(s) failed (listed above); "
+              << (r.inverted > 0 ? "the others were written" : "nothing was written") << "\n";
     return kExitUser;
   }
   return 0;
@@ -69,6 +73,9 @@ void add_invert_command(CLI::App& app) {
   auto* overlap = cmd->add_option("--overlap", o.overlap, "frames shared by consecutive windows")
                       ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
                       ->capture_default_str();
+  cmd->add_flag("--no-window", o.no_window,
+                "refuse a recording over the run's frame budget (batching.max_frames) instead of "
+                "predicting it in windows of the budget sharing a fifth of it");
   cmd->add_option("--set", o.overrides, "override of the run's config, e.g. batching.max_frames=");
   cmd->add_flag("--force", o.force, "replace existing outputs");
   cmd->add_option("--progress", args->progress,
@@ -84,6 +91,9 @@ void add_invert_command(CLI::App& app) {
       throw UserError("--overlap needs --window (the window length in frames)");
     }
     args->options.window_given = window->count() > 0;
+    if (args->options.no_window && args->options.window_given) {
+      throw UserError("--no-window and --window exclude each other");
+    }
     run_job([&](const Topology& topo) { return run_invert(*args, topo); });
   });
 }

@@ -1,5 +1,8 @@
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -38,6 +41,13 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "artic: internal error: %s\n", e.what());
     return artic::kExitInternal;
+  }
+  // Output to a full disk or a closed pipe is an error, not a silent success.
+  std::cout.flush();
+  if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    std::fprintf(stderr, "artic: error: cannot write to standard output (%s)\n",
+                 std::strerror(errno));
+    return artic::kExitUser;
   }
   return artic::kExitOk;
 }

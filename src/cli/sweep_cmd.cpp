@@ -1,7 +1,9 @@
 #include <fcntl.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <cerrno>
@@ -27,6 +29,39 @@ struct SweepShowArgs {
   std::string sweep, config, variant, print = "table";
 };
 
+namespace fs = std::filesystem;
+
+// The sweep file, or one sentence for a training config given in its place.
+Sweep read_sweep(const std::string& path) {
+  try {
+    return load_sweep(path);
+  } catch (const ConfigError&) {
+    bool training_config = false;
+    try {
+      training_config = config_to_toml(load_config(path)) != config_to_toml(Config{});
+    } catch (const ConfigError&) {
+    }
+    if (!training_config) throw;
+    throw ConfigError(path +
+                      " is a training config, not a sweep file: a sweep file names one with "
+                      "config = \"...\" and lists [[variant]] tables (docs/launching.md); train "
+                      "this one with artic train -c " +
+                      path);
+  }
+}
+
+// The base config: --config as given, else the sweep file's (resolved from the file's folder).
+std::string base_config(const Sweep& sweep, const std::string& given, const std::string& origin) {
+  if (!given.empty()) return given;
+  std::error_code ec;
+  if (!sweep.config.empty() && !fs::exists(sweep.config, ec)) {
+    throw ConfigError(origin + ": config names " + sweep.config +
+                      ", which does not exist (a relative config path is read from the sweep "
+                      "file's folder); fix the path or pass --config");
+  }
+  return sweep.config;
+}
+
 // Every variant must load on top of its base config: a bad override fails here, not in a job.
 void check_variants(const Sweep& sweep, const std::string& config, const std::string& origin) {
   for (size_t i = 0; i < sweep.variants.size(); ++i) {
@@ -39,8 +74,8 @@ void check_variants(const Sweep& sweep, const std::string& config, const std::st
 }
 
 void show(const SweepShowArgs& a) {
-  const Sweep sweep = load_sweep(a.sweep);
-  const std::string config = !a.config.empty() ? a.config : sweep.config;
+  const Sweep sweep = read_sweep(a.sweep);
+  const std::string config = base_config(sweep, a.config, a.sweep);
   if (!config.empty()) check_variants(sweep, config, a.sweep);
   const std::vector<SweepTask> tasks = sweep_tasks(sweep);
   if (a.print == "count") {
@@ -68,8 +103,6 @@ void show(const SweepShowArgs& a) {
     for (const auto& o : task.overrides) std::cout << o << "\n";
   }
 }
-
-namespace fs = std::filesystem;
 
 struct SweepRunArgs {
   std::string sweep, config, output_dir;
@@ -133,12 +166,9 @@ std::vector<VariantJob> plan(const SweepRunArgs& a, const Sweep& sweep, const st
 }
 
 // Starts argv with stdout and stderr in `log` and OMP_NUM_THREADS=threads unless already set.
+// The child gets SIGTERM when the sweep dies (it checkpoints and stops), so a killed sweep leaves
+// no trainer behind that a second sweep would race on the same run directory.
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log, int threads) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   std::vector<std::string> env_text;
   for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
   if (std::getenv("OMP_NUM_THREADS") == nullptr) {
@@ -149,16 +179,42 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log, int th
   args.push_back(nullptr);
   for (const auto& e : env_text) env.push_back(const_cast<char*>(e.c_str()));
   env.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw UserError("cannot start " + argv[0] + ": " + std::strerror(rc));
+  const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out < 0) throw UserError("cannot open " + log + ": " + std::strerror(errno));
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) {
+    close(out);
+    throw UserError(std::string("cannot start a variant: ") + std::strerror(errno));
+  }
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls until exec.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    dup2(out, STDOUT_FILENO);
+    dup2(out, STDERR_FILENO);
+    execvpe(args[0], args.data(), env.data());
+    const int err = errno;
+    (void)!write(ready[1], &err, sizeof err);
+    _exit(127);
+  }
+  close(out);
+  close(ready[1]);
+  int err = 0;
+  const ssize_t got = pid > 0 ? read(ready[0], &err, sizeof err) : -1;
+  close(ready[0]);
+  if (pid < 0) throw UserError(std::string("cannot start a variant: ") + std::strerror(errno));
+  if (got == static_cast<ssize_t>(sizeof err)) {
+    waitpid(pid, nullptr, 0);
+    throw UserError("cannot start " + argv[0] + ": " + std::strerror(err));
+  }
   return pid;
 }
 
 int run_sweep(const SweepRunArgs& a) {
-  const Sweep sweep = load_sweep(a.sweep);
-  const std::string config = !a.config.empty() ? a.config : sweep.config;
+  const Sweep sweep = read_sweep(a.sweep);
+  const std::string config = base_config(sweep, a.config, a.sweep);
   if (config.empty()) {
     throw ConfigError(a.sweep + ": names no config; pass --config or add config = \"...\"");
   }
@@ -243,6 +299,7 @@ void add_sweep_command(CLI::App& app) {
                          "(docs/launching.md); 'sweep show' lists and checks variants");
   cmd->require_subcommand(0, 1);
   cmd->add_option("--sweep,-s", run->sweep, "sweep TOML file");
+  cmd->add_option("file", run->sweep, "sweep TOML file (as --sweep)");
   cmd->add_option("-c,--config", run->config, "base config (default: the sweep file's config)");
   cmd->add_option("--set", run->overrides, "override for every variant (after the variant's own)");
   cmd->add_option("-j,--jobs", run->jobs, "variants trained at the same time")
@@ -271,7 +328,7 @@ void add_sweep_command(CLI::App& app) {
   cmd->callback([cmd, run] {
     if (cmd->got_subcommand("show")) return;
     if (run->sweep.empty())
-      throw UserError("artic sweep needs --sweep FILE (or 'artic sweep show')");
+      throw UserError("artic sweep needs a sweep file: artic sweep FILE (or 'artic sweep show')");
     const int code = run_sweep(*run);
     if (code != 0) throw ExitRequest{code};
   });

@@ -59,6 +59,10 @@ void run_synth(const SynthArgs& args) {
         "artic synth needs --out-dir DIR (the recordings and tracks), --out FILE.h5 (the corpus "
         "imported with configs/prep_synth.toml), or both; --print-config shows the options");
   }
+  if (!args.out.empty() && fs::is_directory(args.out)) {
+    throw UserError(args.out + " is a folder; --out names the corpus file (e.g. " + args.out +
+                    ".h5)");
+  }
   if (!args.out.empty() && fs::exists(args.out) && !args.force) {
     throw UserError(args.out + " already exists; pass --force to overwrite it");
   }

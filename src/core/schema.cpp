@@ -329,7 +329,9 @@ const Field& Schema::field_at(const std::string& section, const std::string& key
 }
 
 void Schema::read_section(const std::string& section, const toml::node& node,
-                          const std::string& where, const std::string& origin) const {
+                          const std::string& where, const std::string& origin,
+                          const std::set<std::string>* skip,
+                          std::map<std::string, std::string>* origins) const {
   check_section(section, where);
   const toml::table* table = node.as_table();
   if (table == nullptr) {
@@ -338,11 +340,19 @@ void Schema::read_section(const std::string& section, const toml::node& node,
   }
   for (auto&& [key, value] : *table) {
     const std::string key_where = location(origin, key.source());
-    assign(field_at(section, std::string(key.str()), key_where), value, key_where);
+    const Field& f = field_at(section, std::string(key.str()), key_where);
+    if (skip != nullptr && skip->count(f.name()) > 0) continue;
+    assign(f, value, key_where);
+    if (origins != nullptr) (*origins)[f.name()] = key_where;
   }
 }
 
-void Schema::apply_override(const std::string& assignment) const {
+std::string override_key(const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  return eq == std::string::npos ? std::string() : assignment.substr(0, eq);
+}
+
+const Field& Schema::apply_override(const std::string& assignment) const {
   const std::string where = "--set " + assignment;
   const size_t eq = assignment.find('=');
   if (eq == std::string::npos) {
@@ -356,7 +366,9 @@ void Schema::apply_override(const std::string& assignment) const {
   }
   const std::string section = path.substr(0, dot), key = path.substr(dot + 1);
   check_section(section, where);
-  assign_text(field_at(section, key, where), text, where);
+  const Field& f = field_at(section, key, where);
+  assign_text(f, text, where);
+  return f;
 }
 
 std::string Schema::to_toml(bool with_help) const {

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,13 +92,17 @@ class Schema {
   // ConfigError naming `where` unless `section` is one of the schema's.
   void check_section(const std::string& section, const std::string& where) const;
   // Reads every key of a section's table (`node` must be a table) at their lines in `origin`.
+  // Keys named in `skip` ("section.key", e.g. those a --set will replace) are checked to exist but
+  // not read; `origins`, when given, records "FILE:LINE" for each key read.
   void read_section(const std::string& section, const toml::node& node, const std::string& where,
-                    const std::string& origin) const;
+                    const std::string& origin, const std::set<std::string>* skip = nullptr,
+                    std::map<std::string, std::string>* origins = nullptr) const;
   // The field that `section.key` names, or a ConfigError (unknown key, nearest match).
   const Field& field_at(const std::string& section, const std::string& key,
                         const std::string& where) const;
-  // "section.key=value": a bare word or TOML value (strings may be unquoted).
-  void apply_override(const std::string& assignment) const;
+  // "section.key=value": a bare word or TOML value (strings may be unquoted). Returns the field
+  // set.
+  const Field& apply_override(const std::string& assignment) const;
   const std::vector<Field>& fields() const { return fields_; }
   // Every field as TOML by section; with_help adds a comment line per key.
   std::string to_toml(bool with_help) const;
@@ -105,6 +111,9 @@ class Schema {
   std::vector<Field> fields_;
   std::vector<std::string> sections_;
 };
+
+// "section.key" of an override "section.key=value"; empty when it has no '=' before a dot.
+std::string override_key(const std::string& assignment);
 
 // Checks a TOML value against a field and stores it. `where` prefixes errors.
 void assign(const Field& field, const toml::node& value, const std::string& where);

@@ -1,6 +1,8 @@
 #include "core/sweep.h"
 
 #include <toml++/toml.h>
+
+#include <filesystem>
 #include <set>
 
 #include "core/error.h"
@@ -121,7 +123,12 @@ Sweep load_sweep(const std::string& path) {
   const FileRead file = read_whole_file(path, 16ull << 20);
   if (!file.error.empty())
     throw ConfigError(path + ": cannot open sweep file (" + file.error + ")");
-  return parse_sweep(file.bytes, path);
+  Sweep sweep = parse_sweep(file.bytes, path);
+  namespace fs = std::filesystem;
+  if (!sweep.config.empty() && fs::path(sweep.config).is_relative()) {
+    sweep.config = (fs::path(path).parent_path() / sweep.config).lexically_normal().string();
+  }
+  return sweep;
 }
 
 std::vector<std::string> variant_overrides(const Sweep& sweep, size_t index) {

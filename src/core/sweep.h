@@ -1,7 +1,7 @@
 // Sweep files: named variants of one training config, each a list of `section.key=value`
 // overrides. `artic sweep` and slurm/sweep.sbatch read the same format (docs/launching.md):
 //
-//   config = "configs/default.toml"      # optional base config
+//   config = "default.toml"              # optional base config, relative to the sweep file
 //   set = ["training.max_epochs=20"]     # optional overrides for every variant
 //   seeds = [1, 2, 3, 4, 5]              # optional: every variant once per run.seed
 //   [[variant]]
@@ -21,7 +21,7 @@ struct SweepVariant {
 };
 
 struct Sweep {
-  std::string config;  // "" when the file names none
+  std::string config;  // "" when the file names none; load_sweep resolves it from the file's folder
   std::vector<std::string> common;
   std::vector<SweepVariant> variants;
   std::vector<int64_t> seeds;  // empty: each variant once, at its config's run.seed

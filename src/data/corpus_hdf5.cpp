@@ -53,6 +53,9 @@ void write_file(const std::string& path, const Corpus& c, const CorpusWriteOptio
   h5::write_strings(meta.get(), "feature_names", c.meta.feature_names, path);
   h5::write_strings(meta.get(), "articulator_names", c.meta.articulator_names, path);
   h5::flush(root, path);
+  utts = Handle();
+  meta = Handle();
+  h5::close_file(std::move(file), path);
 }
 
 std::string optional_string_attr(hid_t file, const char* name, const std::string& path) {

@@ -128,7 +128,13 @@ std::string attr_label(hid_t obj, const char* name) {
 std::unique_lock<std::mutex> lock() {
   std::unique_lock<std::mutex> held(library_mutex());
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  // No library clean-up at exit: after a write that failed (a full disk), libhdf5 1.10 keeps a
+  // half-closed file that its exit handler dereferences (SIGSEGV). Every file is closed
+  // explicitly before then; nothing is left for that handler to do.
+  std::call_once(once, [] {
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  });
   return held;
 }
 
@@ -166,6 +172,10 @@ Handle create_file(const std::string& path) {
 
 void flush(hid_t file, const std::string& path) {
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), path + ": cannot flush file");
+}
+
+void close_file(Handle file, const std::string& path) {
+  check(H5Fclose(file.release()), path + ": cannot close file (disk full?)");
 }
 
 // ---------------------------------------------------------------- writing

@@ -30,6 +30,8 @@ class Handle {
     if (id_ >= 0 && close_) close_(id_);
   }
   hid_t get() const { return id_; }
+  // Gives up ownership (the caller closes the identifier).
+  hid_t release() { return std::exchange(id_, -1); }
   bool valid() const { return id_ >= 0; }
 
  private:
@@ -51,6 +53,8 @@ Handle open_read_only(const std::string& path);
 Handle open_image(const std::string& image);
 Handle create_file(const std::string& path);
 void flush(hid_t file, const std::string& path);
+// Closes a file, a DataError if the last writes fail (a destructor cannot report them).
+void close_file(Handle file, const std::string& path);
 
 // ---------------------------------------------------------------- writing
 // Groups and datasets are written without modification times, so the same content gives the

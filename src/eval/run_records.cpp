@@ -307,4 +307,21 @@ EvalRecord read_eval_record(const std::string& path) {
   return read_json_file<EvalRecord>(path, "an evaluation record (eval.json)");
 }
 
+std::string metrics_kept_at(const std::string& text, int64_t step) {
+  std::string kept;
+  if (step < 0) return kept;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) break;  // a last line without its newline was cut short
+    const std::string_view line(text.data() + start, end - start);
+    const Json j = Json::parse(line, nullptr, false);
+    const bool keep = j.is_object() && (!j.contains("step") || !j["step"].is_number_integer() ||
+                                        j["step"].get<int64_t>() <= step);
+    if (keep) kept.append(line).push_back('\n');
+    start = end + 1;
+  }
+  return kept;
+}
+
 }  // namespace artic

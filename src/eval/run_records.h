@@ -175,4 +175,9 @@ void write_record(const std::string& path, const EvalRecord& r);
 RunSummary read_run_summary(const std::string& path);
 EvalRecord read_eval_record(const std::string& path);
 
+// metrics.jsonl text that a resume from `step` keeps: every line of a record at or before that
+// step (and records without one); lines of steps the resumed run will take again, and a torn or
+// unreadable line (a writer killed mid-line), are left out. step < 0: nothing is kept.
+std::string metrics_kept_at(const std::string& text, int64_t step);
+
 }  // namespace artic

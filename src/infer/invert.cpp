@@ -142,7 +142,8 @@ Job prepare(const InvertOptions& o) {
 }
 
 // The features of one recording; DataError with the reason it cannot be inverted.
-Features analyse(const Job& j, const InvertInput& in, double* seconds, std::string* note) {
+Features analyse(const Job& j, const InvertInput& in, bool no_window, double* seconds,
+                 std::string* note) {
   const Audio audio = read_audio(in.path);
   const int want = j.analysis.features.sample_rate;
   if (audio.sample_rate < want) {
@@ -161,14 +162,18 @@ Features analyse(const Job& j, const InvertInput& in, double* seconds, std::stri
   Features f = compute_features(resample(audio, want).samples, j.analysis.features);
   const int64_t budget = j.tm.config.batching.max_frames;
   if (j.window == 0 && f.frames > budget) {
-    throw DataError(
-        std::to_string(f.frames) + " frames (" +
-        seconds_text(static_cast<double>(f.frames) / j.frame_rate) +
-        ") are more than the run's frame budget (batching.max_frames = " + std::to_string(budget) +
-        ") for one whole recording: pass --window N --overlap M (e.g. --window " +
-        std::to_string(budget) + " --overlap " + std::to_string(budget / 5) +
-        "), or --set batching.max_frames=" + std::to_string(f.frames) +
-        " if the memory allows whole-recording attention");
+    if (no_window) {
+      throw DataError(std::to_string(f.frames) + " frames (" +
+                      seconds_text(static_cast<double>(f.frames) / j.frame_rate) +
+                      ") are more than the run's frame budget (batching.max_frames = " +
+                      std::to_string(budget) +
+                      ") for one whole recording, and --no-window asks for whole recordings: "
+                      "drop --no-window to predict it in windows, or --set batching.max_frames=" +
+                      std::to_string(f.frames) + " if the memory allows whole-recording attention");
+    }
+    *note += "; over the frame budget (batching.max_frames = " + std::to_string(budget) +
+             "): predicted in windows of " + std::to_string(budget) + " frames sharing " +
+             std::to_string(budget / 5);
   }
   return f;
 }
@@ -196,7 +201,7 @@ Share analyse_share(const Job& j, const InvertOptions& o, const std::vector<size
     try {
       double seconds = 0;
       std::string note;
-      const Features f = analyse(j, in, &seconds, &note);
+      const Features f = analyse(j, in, o.no_window, &seconds, &note);
       UtteranceInfo u;
       u.id = in.name;
       u.speaker = "unknown";
@@ -218,42 +223,51 @@ Share analyse_share(const Job& j, const InvertOptions& o, const std::vector<size
 }
 
 // The model over the share in the evaluation's sequential batches; each recording's EST and CSV
-// files as soon as it is predicted, its trajectories kept for the HDF5 file.
+// files as soon as it is predicted, its trajectories kept for the HDF5 file. Without a window,
+// recordings over the frame budget are predicted apart, in windows of the budget.
 void predict_and_write(Job& j, const InvertOptions& o, Share& s, Progress& progress) {
   const FrameSource source{&s.corpus, nullptr};
   EvalOptions options = evaluation_options(j.tm.config, s.corpus.meta, 1, 0);
   options.silence_fraction = std::numeric_limits<double>::quiet_NaN();
   options.window = j.window;
   options.overlap = j.overlap;
-  std::vector<size_t> all(s.corpus.utterances.size());
-  std::iota(all.begin(), all.end(), size_t{0});
+  const int64_t budget = j.tm.config.batching.max_frames;
+  std::vector<size_t> whole, windowed;
+  for (size_t k = 0; k < s.corpus.utterances.size(); ++k) {
+    const bool over = j.window == 0 && s.corpus.utterances[k].length > budget;
+    (over ? windowed : whole).push_back(k);
+  }
   const auto na = static_cast<int64_t>(s.corpus.meta.articulator_names.size());
-  predict_utterances(
-      *j.tm.model, source, all, j.tm.normalizer, options, torch::kCPU,
-      [&](size_t k, const UtterancePrediction& u) {
-        const InvertInput& in = j.inputs[s.analysed[k]];
-        Trajectories t{in.name, s.corpus.meta.articulator_names, j.frame_rate,
-                       std::vector<float>(u.predicted, u.predicted + u.segment.length * na)};
-        j.tm.normalizer.denormalize_targets(t.mm.data(), u.segment.length);
-        try {
-          for (OutputFormat f : o.formats) {
-            if (f == OutputFormat::H5) continue;
-            const std::string path = output_path(o.out_dir, f, in.name);
-            if (f == OutputFormat::Est) write_est(path, t);
-            if (f == OutputFormat::Csv) write_csv(path, t);
-          }
-          ++s.result.inverted;
-          if (j.h5) {
-            const float* x = s.corpus.features_of(k);
-            s.result.features.emplace_back(x, x + u.segment.length * s.corpus.num_features());
-            s.result.inputs.push_back(s.analysed[k]);
-            s.result.tracks.push_back(std::move(t));
-          }
-        } catch (const std::exception& e) {
-          s.result.failures.push_back({in.path, e.what()});
-        }
-        progress.step(in.name);
-      });
+  const UtteranceCallback write = [&](size_t, const UtterancePrediction& u) {
+    const auto k = static_cast<size_t>(u.segment.utterance);
+    const InvertInput& in = j.inputs[s.analysed[k]];
+    Trajectories t{in.name, s.corpus.meta.articulator_names, j.frame_rate,
+                   std::vector<float>(u.predicted, u.predicted + u.segment.length * na)};
+    j.tm.normalizer.denormalize_targets(t.mm.data(), u.segment.length);
+    try {
+      for (OutputFormat f : o.formats) {
+        if (f == OutputFormat::H5) continue;
+        const std::string path = output_path(o.out_dir, f, in.name);
+        if (f == OutputFormat::Est) write_est(path, t);
+        if (f == OutputFormat::Csv) write_csv(path, t);
+      }
+      ++s.result.inverted;
+      if (j.h5) {
+        const float* x = s.corpus.features_of(k);
+        s.result.features.emplace_back(x, x + u.segment.length * s.corpus.num_features());
+        s.result.inputs.push_back(s.analysed[k]);
+        s.result.tracks.push_back(std::move(t));
+      }
+    } catch (const std::exception& e) {
+      s.result.failures.push_back({in.path, e.what()});
+    }
+    progress.step(in.name);
+  };
+  predict_utterances(*j.tm.model, source, whole, j.tm.normalizer, options, torch::kCPU, write);
+  if (windowed.empty()) return;
+  options.window = budget;
+  options.overlap = budget / 5;
+  predict_utterances(*j.tm.model, source, windowed, j.tm.normalizer, options, torch::kCPU, write);
 }
 
 // Every rank's counts and failures into the report (on every rank); rank 0 writes the HDF5 file

@@ -24,7 +24,10 @@ struct InvertOptions {
   bool force = false;                  // replace existing outputs
   int64_t window = 0, overlap = 0;     // window 0: whole recordings
   bool window_given = false;           // else the run's training.eval_window and eval_overlap
-  bool bar = false;                    // a progress bar (a terminal) instead of plain lines
+  // Without a window, a recording over the run's frame budget (batching.max_frames) is predicted
+  // in windows of the budget sharing a fifth of it; no_window refuses it instead.
+  bool no_window = false;
+  bool bar = false;  // a progress bar (a terminal) instead of plain lines
 };
 
 struct InvertReport {

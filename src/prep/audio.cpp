@@ -11,6 +11,17 @@
 #include "core/error.h"
 
 namespace artic {
+namespace {
+
+// The line of libsndfile's log about the data chunk (WAV, AIFF), e.g. "data : 47360".
+std::string data_chunk_line(const std::string& log) {
+  const size_t start = log.find("\ndata");
+  if (start == std::string::npos) return {};
+  const size_t end = log.find('\n', start + 1);
+  return log.substr(start + 1, end == std::string::npos ? end : end - start - 1);
+}
+
+}  // namespace
 
 Audio read_audio(const std::string& path) {
   SF_INFO info{};
@@ -18,10 +29,22 @@ Audio read_audio(const std::string& path) {
   if (f == nullptr) {
     throw DataError(path + ": cannot read audio (" + sf_strerror(nullptr) + ")");
   }
+  // libsndfile reads what a truncated file holds and notes, in its log, the header's claim
+  // ("data : 47360 (should be 640)"): a recording cut short is an error, not a shorter one.
+  std::string log(4096, '\0');
+  sf_command(f, SFC_GET_LOG_INFO, log.data(), static_cast<int>(log.size()));
+  log.resize(std::strlen(log.c_str()));
   std::vector<float> interleaved(static_cast<size_t>(info.frames * info.channels));
   const sf_count_t got = sf_readf_float(f, interleaved.data(), info.frames);
   sf_close(f);
   if (got <= 0) throw DataError(path + ": the audio file holds no samples");
+  const std::string data_line = data_chunk_line(log);
+  if (got < info.frames || data_line.find("(should be ") != std::string::npos) {
+    throw DataError(path + ": truncated: its header claims more than the file holds (" +
+                    (data_line.empty() ? std::to_string(info.frames) + " frames" : data_line) +
+                    "; " + std::to_string(got) + " samples at " + std::to_string(info.samplerate) +
+                    " Hz remain); copy or export the recording again");
+  }
   Audio a;
   a.sample_rate = info.samplerate;
   a.samples.resize(static_cast<size_t>(got));

@@ -6,9 +6,11 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_walk.h"
 #include "core/parallel_for.h"
 #include "data/corpus.h"
 #include "prep/import_utterance.h"
@@ -55,6 +57,26 @@ void check_units(const PrepConfig& c, PrepReport& report) {
                 "tracks.scale = %g (MNGU0 stores cm: 10; MOCHA-TIMIT stores 0.01 mm: 0.01)",
                 median, c.scale);
   report.warnings.push_back(text);
+}
+
+// speaker_from = "dir" names speakers after the tracks' folders: a folder holding every track, or
+// one named like a kind of file (ema/, wav/), is a layout folder, and a speaker split over it
+// means nothing.
+void check_dir_speakers(const PrepConfig& c, PrepReport& report) {
+  if (c.speaker_from != "dir") return;
+  std::set<std::string> layout_names = {"ema", "pos", "track", "tracks", "wav", "audio"};
+  layout_names.insert(lowercase(c.track_extension.substr(c.track_extension.rfind('.') + 1)));
+  for (const auto& [speaker, n] : report.utterances_per_speaker) {
+    const bool all = report.utterances_per_speaker.size() == 1 && report.imported > 1;
+    if (!all && layout_names.count(lowercase(speaker)) == 0) continue;
+    report.warnings.push_back(
+        "prep.speaker_from = \"dir\" named speaker '" + speaker + "' after the folder that holds " +
+        (all ? "every track (" + std::to_string(n) + ")" : std::to_string(n) + " tracks") +
+        (all ? "" : ", a name for a kind of file rather than a speaker") +
+        ": a speaker-based split over it means nothing; put each speaker's tracks in a folder "
+        "named after the speaker, or use speaker_from = \"prefix\" or \"fixed\"");
+    return;
+  }
 }
 
 }  // namespace
@@ -124,6 +146,7 @@ PrepReport import_corpus(const PrepConfig& c, int threads,
       report.gap_samples_filled += r.gap_samples_filled;
     }
     rates.push_back(r.track_rate_hz);
+    if (r.audio_rate_hz != c.features.sample_rate) report.resampled_from_hz[r.audio_rate_hz] += 1;
     r = ImportedUtterance{};  // free as we go
   }
   report.imported = static_cast<int64_t>(corpus.utterances.size());
@@ -135,7 +158,9 @@ PrepReport import_corpus(const PrepConfig& c, int threads,
   report.hours = static_cast<double>(corpus.total_frames()) / corpus.meta.frame_rate_hz / 3600.0;
   report.feature_names = corpus.meta.feature_names;
   report.channels = channel_ranges(corpus);
+  report.sample_rate_hz = c.features.sample_rate;
   check_units(c, report);
+  check_dir_speakers(c, report);
   for (const char* split : {"train", "valid", "test"}) {
     if (report.utterances_per_split.count(split) == 0) {
       report.warnings.push_back(std::string("the ") + split + " split is empty");
@@ -182,6 +207,10 @@ std::string format_prep_report(const PrepReport& r) {
                   ch.mean, ch.std, ch.min, ch.max);
     os << line;
   }
+  for (const auto& [rate, n] : r.resampled_from_hz) {
+    os << "  resampled " << n << " recording(s) from " << rate << " Hz to " << r.sample_rate_hz
+       << " Hz (features.sample_rate)\n";
+  }
   if (!r.skipped.empty()) {
     os << "skipped " << r.skipped.size() << ":\n";
     for (const auto& s : r.skipped) os << "  " << s << "\n";
@@ -190,6 +219,8 @@ std::string format_prep_report(const PrepReport& r) {
     os << "warnings " << r.warnings.size() << ":\n";
     for (const auto& w : r.warnings) os << "  " << w << "\n";
   }
+  os << "next: artic corpus info " << r.output << "; then train on it with artic train -c "
+     << "CONFIG.toml --set data.corpus=" << r.output << "\n";
   return os.str();
 }
 

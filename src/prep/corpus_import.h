@@ -31,6 +31,8 @@ struct PrepReport {
   std::vector<std::string> warnings;  // length mismatches, missing listed ids, unit checks
   std::vector<ChannelRange> channels;
   std::vector<std::string> feature_names;
+  int sample_rate_hz = 0;                    // features.sample_rate
+  std::map<int, int64_t> resampled_from_hz;  // recordings at another rate, by their rate
 };
 
 // progress(done, total) is called from worker threads, serialized. `source` is the corpus's

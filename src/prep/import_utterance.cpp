@@ -43,6 +43,7 @@ void import_into(const PrepConfig& c, const UtteranceFiles& files, ImportedUtter
   const Audio raw = read_audio(files.audio);
   const Audio audio = resample(raw, c.features.sample_rate);
   out.audio_seconds = static_cast<double>(raw.samples.size()) / raw.sample_rate;
+  out.audio_rate_hz = raw.sample_rate;
   Features feats = compute_features(audio.samples, c.features);
 
   const double frame_rate = 1000.0 / c.features.hop_ms;

@@ -22,6 +22,7 @@ struct ImportedUtterance {
   int64_t gap_samples_filled = 0;
   double audio_seconds = 0, track_seconds = 0;
   double track_rate_hz = 0;
+  int audio_rate_hz = 0;  // the recording's own rate (resampled when not features.sample_rate)
 };
 
 ImportedUtterance import_utterance(const PrepConfig& config, const UtteranceFiles& files);

@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <set>
 
 #include "core/error.h"
 #include "core/file_read.h"
@@ -214,9 +215,12 @@ PrepConfig parse_prep_config(const std::string& toml_text, const std::string& or
     if (o.rfind("prep.preset=", 0) == 0) schema.apply_override(o);
   }
   apply_preset(c, origin);
+  // A file value that a --set replaces is not read: the override may correct it.
+  std::set<std::string> overridden;
+  for (const auto& o : overrides) overridden.insert(schema::override_key(o));
   for (auto&& [section, node] : root) {
     schema.read_section(std::string(section.str()), node,
-                        schema::location(origin, section.source()), origin);
+                        schema::location(origin, section.source()), origin, &overridden);
   }
   for (const auto& o : overrides) schema.apply_override(o);
   validate(c, origin);

@@ -85,6 +85,48 @@ void remove_tree(const fs::path& path) {
   if (ec) throw UserError(path.string() + ": cannot remove it (" + ec.message() + ")");
 }
 
+// Marks a folder that synth works in (staging, or an old folder being replaced), so that one left
+// by an interrupted synth is removed by the next and a user's folder of that name never is.
+constexpr const char* kWorkMark = ".artic-synth-work";
+
+void mark_work(const fs::path& dir) {
+  write_text(dir / kWorkMark, "made by artic synth; removed when it finishes\n");
+}
+
+void clear_work(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return;
+  if (!fs::exists(dir / kWorkMark, ec)) {
+    throw UserError(dir.string() +
+                    " exists and is not a folder artic synth left behind (synth works under that "
+                    "name); move it away");
+  }
+  remove_tree(dir);
+}
+
+// Puts `staging` in place of `target`: the old target is renamed aside first and removed last,
+// so an interruption leaves either folder whole, never a half-deleted one.
+void swap_in(const fs::path& staging, const fs::path& target) {
+  const fs::path aside = target.string() + ".replaced";
+  clear_work(aside);
+  std::error_code ec;
+  const bool had = fs::exists(target, ec);
+  if (had) {
+    fs::rename(target, aside, ec);
+    if (ec) throw UserError(target.string() + ": cannot move it aside (" + ec.message() + ")");
+    mark_work(aside);
+  }
+  fs::rename(staging, target, ec);
+  if (ec) {
+    std::error_code back;
+    if (had) fs::rename(aside, target, back);
+    if (had && !back) fs::remove(target / kWorkMark, back);
+    throw UserError(target.string() + ": cannot move the corpus into place (" + ec.message() + ")");
+  }
+  fs::remove(target / kWorkMark, ec);
+  if (had) remove_tree(aside);
+}
+
 }  // namespace
 
 SynthFilesReport write_synth_files(const std::string& dir, const SynthOptions& options, int threads,
@@ -99,11 +141,12 @@ SynthFilesReport write_synth_files(const std::string& dir, const SynthOptions& o
     throw UserError(dir + " already exists; pass --force to replace it");
   }
   const fs::path staging = target.string() + ".partial";
-  remove_tree(staging);
+  clear_work(staging);
   std::error_code ec;
   fs::create_directories(staging / "wav", ec);
   if (!ec) fs::create_directories(staging / "ema", ec);
   if (ec) throw UserError(staging.string() + ": cannot create the folder (" + ec.message() + ")");
+  mark_work(staging);
 
   SynthFilesReport report;
   report.utterances = static_cast<int64_t>(utterances.size());
@@ -125,10 +168,7 @@ SynthFilesReport write_synth_files(const std::string& dir, const SynthOptions& o
   write_text(staging / "synth.toml",
              "# artic synth: the options this corpus was made with (artic synth --config)\n" +
                  synth_options_to_toml(options));
-  remove_tree(target);
-  fs::rename(staging, target, ec);
-  if (ec)
-    throw UserError(target.string() + ": cannot move the corpus into place (" + ec.message() + ")");
+  swap_in(staging, target);
   return report;
 }
 
@@ -146,7 +186,9 @@ std::string synth_command(const SynthOptions& options) {
 PrepReport write_synth_corpus(const std::string& output, const SynthOptions& options, int threads,
                               const SynthProgress& progress) {
   const std::string dir = output + ".synth";
-  write_synth_files(dir, options, threads, true, progress);
+  clear_work(dir);
+  write_synth_files(dir, options, threads, false, progress);
+  mark_work(dir);
   try {
     PrepReport report =
         import_corpus(synth_prep_config(dir, output), threads, {}, synth_command(options));

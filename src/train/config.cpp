@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <limits>
+#include <set>
 
 #include "core/error.h"
 #include "core/file_read.h"
@@ -277,7 +279,8 @@ std::vector<const Field*> stage_fields(const Schema& schema, const StageConfig& 
   return out;
 }
 
-void apply_table(Config& config, const toml::table& root, const std::string& origin) {
+void apply_table(Config& config, const toml::table& root, const std::string& origin,
+                 const std::set<std::string>& overridden) {
   const Schema schema = config_schema(config);
   for (auto&& [section_key, section_node] : root) {
     const std::string section(section_key.str());
@@ -285,7 +288,7 @@ void apply_table(Config& config, const toml::table& root, const std::string& ori
     if (section == "stage") {
       config.stages = read_stages(section_node, where, origin);
     } else {
-      schema.read_section(section, section_node, where, origin);
+      schema.read_section(section, section_node, where, origin, &overridden, &config.origins);
     }
   }
 }
@@ -293,7 +296,8 @@ void apply_table(Config& config, const toml::table& root, const std::string& ori
 }  // namespace
 
 void apply_override(Config& config, const std::string& assignment) {
-  config_schema(config).apply_override(assignment);
+  const Schema schema = config_schema(config);
+  config.origins[schema.apply_override(assignment).name()] = "--set " + assignment;
 }
 
 namespace {
@@ -309,48 +313,127 @@ bool is_host_port(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// "WHERE: " of the first of `keys` that a file or --set gave, and "; KEY set at WHERE" for each
+// other key set elsewhere.
+std::pair<std::string, std::string> where_set(const Config& c,
+                                              const std::vector<std::string>& keys) {
+  std::string prefix, others;
+  for (const auto& key : keys) {
+    const auto it = c.origins.find(key);
+    if (it == c.origins.end()) continue;
+    if (prefix.empty()) {
+      prefix = it->second + ": ";
+    } else if (prefix != it->second + ": ") {
+      others += "; " + key + " set at " + it->second;
+    }
+  }
+  return {prefix, others};
+}
+
+// The divisors of n: the head counts a model width allows.
+std::string divisors_text(int64_t n) {
+  std::vector<std::string> out;
+  for (int64_t d = 1; d <= n && out.size() < 12; ++d) {
+    if (n % d == 0) out.push_back(std::to_string(d));
+  }
+  return schema::join(out, ", ");
+}
+
+}  // namespace
+
 void validate_config(const Config& c) {
-  auto fail = [](const std::string& msg) { throw ConfigError("invalid config: " + msg); };
+  auto fail = [&c](const std::vector<std::string>& keys, const std::string& msg) {
+    const auto [prefix, others] = where_set(c, keys);
+    throw ConfigError(prefix + "invalid config: " + msg + others);
+  };
   if (c.data.segments.mode == SplitMode::Fixed &&
       c.data.segments.sequence_overlap >= c.data.segments.sequence_length) {
-    fail("data.sequence_overlap (" + std::to_string(c.data.segments.sequence_overlap) +
-         ") must be smaller than data.sequence_length (" +
-         std::to_string(c.data.segments.sequence_length) + ")");
+    fail({"data.sequence_overlap", "data.sequence_length"},
+         "data.sequence_overlap (" + std::to_string(c.data.segments.sequence_overlap) +
+             ") must be smaller than data.sequence_length (" +
+             std::to_string(c.data.segments.sequence_length) + ")");
   }
   if (c.dist.allow_shared_gpu) {
-    fail(
-        "dist.allow_shared_gpu = true cannot work: NCCL refuses two ranks on one GPU and the MPI "
-        "backend does not take CUDA tensors; remove the key and start one rank per GPU "
-        "(launch/artic-run does)");
+    fail({"dist.allow_shared_gpu"},
+         "dist.allow_shared_gpu = true cannot work: NCCL refuses two ranks on one GPU and the MPI "
+         "backend does not take CUDA tensors; remove the key and start one rank per GPU "
+         "(launch/artic-run does)");
   }
   if (c.model.d_model % c.model.num_heads != 0) {
-    fail("model.d_model (" + std::to_string(c.model.d_model) +
-         ") must be divisible by model.num_heads (" + std::to_string(c.model.num_heads) + ")");
+    fail({"model.num_heads", "model.d_model"},
+         "model.d_model (" + std::to_string(c.model.d_model) +
+             ") must be divisible by model.num_heads (" + std::to_string(c.model.num_heads) +
+             "): with d_model = " + std::to_string(c.model.d_model) + ", num_heads may be " +
+             divisors_text(c.model.d_model));
   }
   if (c.model.frontend == Frontend::Conv && c.model.conv_kernel % 2 == 0) {
-    fail("model.conv_kernel must be odd so frames stay centred, got " +
-         std::to_string(c.model.conv_kernel));
+    fail({"model.conv_kernel"}, "model.conv_kernel must be odd so frames stay centred, got " +
+                                    std::to_string(c.model.conv_kernel) + " (e.g. " +
+                                    std::to_string(c.model.conv_kernel + 1) + ")");
   }
   if (c.schedule.min_lr > c.optim.learning_rate) {
-    fail("schedule.min_lr (" + schema::format_number(c.schedule.min_lr) +
-         ") must not exceed optim.learning_rate (" + schema::format_number(c.optim.learning_rate) +
-         ")");
+    fail({"schedule.min_lr", "optim.learning_rate"},
+         "schedule.min_lr (" + schema::format_number(c.schedule.min_lr) +
+             ") must not exceed optim.learning_rate (" +
+             schema::format_number(c.optim.learning_rate) + ")");
   }
   if (!c.monitor.pushgateway.empty() && !is_host_port(c.monitor.pushgateway)) {
-    fail("monitor.pushgateway must be \"host:port\" (e.g. \"pushgw.example.org:9091\"), got \"" +
-         c.monitor.pushgateway + "\"");
+    fail({"monitor.pushgateway"},
+         "monitor.pushgateway must be \"host:port\" (e.g. \"pushgw.example.org:9091\"), got \"" +
+             c.monitor.pushgateway + "\"");
   }
   if (c.training.eval_window > 0 && c.training.eval_overlap >= c.training.eval_window) {
-    fail("training.eval_overlap (" + std::to_string(c.training.eval_overlap) +
-         ") must be smaller than training.eval_window (" + std::to_string(c.training.eval_window) +
-         ")");
+    fail({"training.eval_overlap", "training.eval_window"},
+         "training.eval_overlap (" + std::to_string(c.training.eval_overlap) +
+             ") must be smaller than training.eval_window (" +
+             std::to_string(c.training.eval_window) + ")");
   }
   if (c.data.segments.mode != SplitMode::Full &&
       c.data.segments.min_length > c.data.segments.sequence_length) {
-    fail("data.min_length (" + std::to_string(c.data.segments.min_length) +
-         ") must not exceed data.sequence_length (" +
-         std::to_string(c.data.segments.sequence_length) + ")");
+    fail({"data.min_length", "data.sequence_length"},
+         "data.min_length (" + std::to_string(c.data.segments.min_length) +
+             ") must not exceed data.sequence_length (" +
+             std::to_string(c.data.segments.sequence_length) + ")");
   }
+}
+
+void check_corpus_exists(const Config& c) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(c.data.corpus, ec)) return;
+  const auto it = c.origins.find("data.corpus");
+  const std::string at = it == c.origins.end() ? "data.corpus" : it->second + ": data.corpus";
+  const std::string why =
+      std::filesystem::exists(c.data.corpus, ec) ? "is not a file" : "does not exist";
+  throw ConfigError(at + " = \"" + c.data.corpus + "\" " + why + " (relative to " +
+                    std::filesystem::current_path(ec).string() +
+                    "); make a corpus with 'artic synth --out " + c.data.corpus +
+                    "' or 'artic prep', or set data.corpus to an existing one");
+}
+
+std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+  Config x = a, y = b;
+  const Schema sx = config_schema(x), sy = config_schema(y);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < sx.fields().size(); ++i) {
+    const Field& f = sx.fields()[i];
+    if (f.type == schema::Type::Retired) continue;
+    if (schema::value_text(f) != schema::value_text(sy.fields()[i])) out.push_back(f.name());
+  }
+  Config stages_a, stages_b;
+  stages_a.stages = a.stages;
+  stages_b.stages = b.stages;
+  if (config_to_toml(stages_a) != config_to_toml(stages_b)) out.push_back("stage");
+  return out;
+}
+
+std::string value_of(const Config& config, const std::string& key) {
+  Config copy = config;
+  const size_t dot = key.find('.');
+  if (dot == std::string::npos) return "(its [[stage]] tables)";
+  return schema::value_text(
+      config_schema(copy).field_at(key.substr(0, dot), key.substr(dot + 1), key));
 }
 
 Config parse_config(const std::string& toml_text, const std::string& origin,
@@ -363,7 +446,9 @@ Config parse_config(const std::string& toml_text, const std::string& origin,
     throw ConfigError(location(origin, e.source()) +
                       ": TOML syntax error: " + std::string(e.description()));
   }
-  apply_table(config, root, origin);
+  std::set<std::string> overridden;
+  for (const auto& o : overrides) overridden.insert(schema::override_key(o));
+  apply_table(config, root, origin, overridden);
   for (const auto& o : overrides) apply_override(config, o);
   validate_config(config);
   for (size_t i = 0; i < config.stages.size(); ++i) resolve_stage(config, i);

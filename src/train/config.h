@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -107,9 +108,13 @@ struct Config {
   MonitorConfig monitor;
   CheckpointConfig checkpoint;
   std::vector<StageConfig> stages;  // empty: one implicit stage, the config itself
+  // Where each key that is not a default got its value: "FILE:LINE" or "--set section.key=value"
+  // (for messages only; not part of the config's value).
+  std::map<std::string, std::string> origins;
 };
 
-// Defaults, then the file, then each `section.key=value` override in order; validated.
+// Defaults, then the file, then each `section.key=value` override in order; the result is
+// validated (a file value that an override replaces is not read, so --set can correct it).
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 // Defaults plus overrides only (no file).
 Config config_from_overrides(const std::vector<std::string>& overrides);
@@ -117,8 +122,17 @@ Config config_from_overrides(const std::vector<std::string>& overrides);
 Config parse_config(const std::string& toml_text, const std::string& origin,
                     const std::vector<std::string>& overrides = {});
 void apply_override(Config& config, const std::string& assignment);
-// Cross-field checks (e.g. overlap < sequence_length); per-field ranges are checked on load.
+// Cross-field checks (e.g. overlap < sequence_length), naming where each key was set; per-field
+// ranges are checked on load.
 void validate_config(const Config& config);
+// ConfigError naming data.corpus, where it was set and how to make a corpus, unless the corpus
+// file exists.
+void check_corpus_exists(const Config& config);
+// "section.key" of every key whose value differs between a and b ("stage" when their [[stage]]
+// tables differ), in schema order.
+std::vector<std::string> changed_keys(const Config& a, const Config& b);
+// A key's value as TOML text ("section.key" as changed_keys names it).
+std::string value_of(const Config& config, const std::string& key);
 // The effective config of stage `index` (base + the stage's overrides, validated, no stages);
 // the base itself when it has no stages. Stages may change data (not the corpus), batching,
 // optim, schedule, training, checkpoint and model.dropout.

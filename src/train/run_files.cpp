@@ -1,13 +1,20 @@
 #include "train/run_files.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <regex>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/file_read.h"
 #include "core/number_text.h"
 #include "train/checkpoint.h"
 
@@ -32,14 +39,25 @@ std::vector<fs::path> step_checkpoints(const fs::path& dir) {
   return steps;
 }
 
-// Refused at start rather than at the first checkpoint, possibly hours later.
+// Refused at start rather than at the first checkpoint, possibly hours later. Writes nothing
+// that stays: a directory still to be made is judged by its nearest existing parent.
 void check_writable(const std::string& dir) {
   const fs::path checkpoints = fs::path(dir) / "checkpoints";
   std::error_code ec;
-  fs::create_directories(checkpoints, ec);
-  if (ec) {
-    throw UserError("run directory " + dir + " cannot be created (" + ec.message() +
-                    "); choose a writable run.output_dir");
+  if (!fs::exists(checkpoints, ec)) {
+    fs::path parent = fs::absolute(checkpoints, ec);
+    while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.parent_path()) {
+      parent = parent.parent_path();
+    }
+    if (!fs::is_directory(parent, ec)) {
+      throw UserError("run directory " + dir + " cannot be created: " + parent.string() +
+                      " is not a directory; choose another run.output_dir");
+    }
+    if (access(parent.c_str(), W_OK | X_OK) != 0) {
+      throw UserError("run directory " + dir + " cannot be created (" + std::strerror(errno) +
+                      " at " + parent.string() + "); choose a writable run.output_dir");
+    }
+    return;
   }
   const std::string probe = (checkpoints / ".write-probe").string();
   try {
@@ -51,23 +69,83 @@ void check_writable(const std::string& dir) {
   fs::remove(probe, ec);
 }
 
+// What shows that a run directory holds a run's work: "checkpoints/latest", a checkpoint file or
+// a final record; empty when none (a directory only created, or an attempt killed early).
+std::string trained_record(const std::string& dir) {
+  const fs::path d(dir);
+  for (const char* name :
+       {"checkpoints/latest", "checkpoints/best.pt", "summary.json", "eval.json"}) {
+    if (fs::exists(d / name)) return name;
+  }
+  const std::vector<fs::path> steps = step_checkpoints(d / "checkpoints");
+  return steps.empty() ? std::string() : "checkpoints/" + steps.back().filename().string();
+}
+
 }  // namespace
+
+// An exclusive flock on RUN/.lock, held while this process writes the run; the kernel drops it
+// when the process ends, however it ends.
+struct RunLock {
+  explicit RunLock(const std::string& path) {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      throw UserError("cannot open " + path + " (" + std::strerror(errno) +
+                      "); choose a writable run.output_dir");
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      throw UserError("another artic train is writing " + fs::path(path).parent_path().string() +
+                      " (it holds " + path +
+                      "); wait for it to finish or stop it, then run this command again");
+    }
+  }
+  ~RunLock() { ::close(fd); }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  int fd = -1;
+};
+
+RunFiles::~RunFiles() = default;
+RunFiles::RunFiles(RunFiles&&) = default;
 
 RunFiles::RunFiles(std::string dir, bool writer, bool bar)
     : dir_(std::move(dir)), writer_(writer), tty_(writer && bar) {}
 
-void RunFiles::prepare(bool resuming, const Config& config) {
+void RunFiles::check(bool resuming) const {
   if (!writer_) return;
-  const fs::path latest = fs::path(dir_) / "checkpoints" / "latest";
-  if (!resuming && fs::exists(latest)) {
-    throw UserError("run directory " + dir_ +
-                    " already holds checkpoints; pass --resume to "
-                    "continue that run, or choose another run.name (--set run.name=...)");
+  const std::string held = trained_record(dir_);
+  if (!resuming && !held.empty()) {
+    throw UserError("run directory " + dir_ + " already holds " + held +
+                    "; pass --resume to continue that run, or choose another run.name "
+                    "(--set run.name=...)");
   }
   check_writable(dir_);
+}
+
+void RunFiles::open(const Config& config, int64_t resumed_step) {
+  if (!writer_) return;
+  const fs::path checkpoints = fs::path(dir_) / "checkpoints";
+  std::error_code ec;
+  fs::create_directories(checkpoints, ec);
+  if (ec) {
+    throw UserError("run directory " + dir_ + " cannot be created (" + ec.message() +
+                    "); choose a writable run.output_dir");
+  }
+  lock_ = std::make_unique<RunLock>((fs::path(dir_) / ".lock").string());
+  // What a killed writer left half-written (PATH.tmp beside PATH); the lock says none is writing.
+  for (const auto& e : fs::directory_iterator(checkpoints, ec)) {
+    if (e.path().extension() == ".tmp") fs::remove(e.path(), ec);
+  }
   write_atomically((fs::path(dir_) / "config.toml").string(), config_to_toml(config, true));
+  const std::string metrics = (fs::path(dir_) / "metrics.jsonl").string();
+  if (fs::exists(metrics)) {
+    const FileRead old = read_whole_file(metrics, uint64_t{1} << 34);
+    if (!old.error.empty()) throw UserError(metrics + ": cannot read it (" + old.error + ")");
+    const std::string kept = metrics_kept_at(old.bytes, resumed_step);
+    if (kept != old.bytes) write_atomically(metrics, kept);
+  }
   log_.open(fs::path(dir_) / "train.log", std::ios::app);
-  metrics_.open(fs::path(dir_) / "metrics.jsonl", std::ios::app);
+  metrics_.open(metrics, std::ios::app);
 }
 
 void RunFiles::write_corpus_recipe(const std::string& corpus, const CorpusMeta& meta) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "data/corpus.h"
@@ -23,14 +24,23 @@ struct ProgressView {
   double loss = 0, frames_per_second = 0, eta_seconds = 0;
 };
 
+struct RunLock;
+
 class RunFiles {
  public:
   // writer: this rank writes the run directory; bar: draw a progress bar on stdout.
   RunFiles(std::string dir, bool writer, bool bar);
+  ~RunFiles();
+  RunFiles(RunFiles&&);
 
-  // Creates the directories; refuses to reuse a run that has checkpoints unless resuming.
-  // Writes the resolved config.toml.
-  void prepare(bool resuming, const Config& config);
+  // Refuses, writing nothing, a run directory this command cannot use: one with checkpoints or
+  // final records unless resuming, or one that cannot be created or written.
+  void check(bool resuming) const;
+  // Creates the directories, takes the run's lock (RUN/.lock: one writer at a time), writes the
+  // resolved config.toml and opens train.log and metrics.jsonl, whose records after
+  // `resumed_step` (all of them for a fresh start, -1) are dropped: work that will be done again.
+  // Only once the command has been validated against the run (docs/training.md).
+  void open(const Config& config, int64_t resumed_step);
 
   // RUN/corpus_recipe.toml: the options that made the training corpus (its `recipe`, e.g. the
   // feature analysis of artic prep, which artic invert repeats on new audio); nothing when the
@@ -62,6 +72,7 @@ class RunFiles {
  private:
   std::string dir_;
   bool writer_;
+  std::unique_ptr<RunLock> lock_;
   std::ofstream log_;
   std::ofstream metrics_;
   bool tty_ = false;

@@ -17,6 +17,7 @@
 #include "train/device_memory.h"
 #include "train/init_from.h"
 #include "train/placement.h"
+#include "train/resume_rule.h"
 #include "train/stages.h"
 
 namespace artic {
@@ -31,6 +32,7 @@ ThreadChoice set_threads(const TrainingConfig& t, const Topology& topo) {
 }
 
 void load_data(TrainData& d, const Config& config, const Corpus* given) {
+  if (given == nullptr) check_corpus_exists(config);
   if (given != nullptr) {
     d.source.memory = given;
   } else if (config.data.in_memory) {
@@ -82,6 +84,30 @@ std::unique_ptr<CheckpointReader> open_resume_checkpoint(const std::string& path
   }
 }
 
+// The run's recorded config against the one given (train/resume_rule.h), before any weight is
+// read: a changed architecture would otherwise fail later, with a less useful message.
+void check_resume_config(const Session& s, const std::string& checkpoint) {
+  const Config recorded = parse_config(checkpoint_config(checkpoint), checkpoint + " (its config)");
+  const std::string problem = resume_problem(recorded, s.base, s.files.dir(), checkpoint);
+  if (!problem.empty()) throw ConfigError(problem);
+}
+
+// A run whose every stage ended and whose final records exist has nothing left to continue (one
+// killed while writing them gets the missing ones).
+void refuse_finished_run(const Session& s, const std::string& checkpoint) {
+  const TrainProgress& p = s.progress;
+  const bool trained = p.stage_done && static_cast<size_t>(p.stage) + 1 >= stage_count(s.base);
+  const fs::path summary = fs::path(s.files.dir()) / "summary.json";
+  const bool evaluated = s.data.test.empty() || fs::exists(fs::path(s.files.dir()) / "eval.json");
+  if (!trained || !fs::exists(summary) || !evaluated) return;
+  throw UserError("run " + s.files.dir() + " finished training (step " + std::to_string(p.step) +
+                  ", epoch " + std::to_string(p.epoch + 1) + ", " + checkpoint + "; " +
+                  summary.string() +
+                  "), so --resume has nothing to continue; to train longer, start a new run "
+                  "from its weights: --init-from " +
+                  s.files.dir() + " --set run.name=NEW");
+}
+
 // Every rank serves its metrics; rank 0 lists all of them in the file_sd targets file(s).
 void start_monitoring(Session& s) {
   const MonitorConfig& mc = s.config.monitor;
@@ -116,6 +142,8 @@ void start_monitoring(Session& s) {
     if (!addresses[r].empty()) targets.push_back({addresses[r], static_cast<int>(r), hosts[r]});
   }
   if (targets.empty()) return;
+  s.files.log("metrics: http://" + targets[0].address + "/metrics" +
+              (targets.size() > 1 ? " (rank 0; every rank's address is in the targets file)" : ""));
   std::vector<std::string> paths = {(fs::path(s.files.dir()) / "prometheus_targets.json").string()};
   if (!mc.targets_dir.empty()) {
     paths.push_back((fs::path(mc.targets_dir) /
@@ -220,7 +248,6 @@ void setup(Session& s, const TrainOptions& options, const TrainHooks& hooks) {
   const ThreadChoice threads = set_threads(s.config.training, s.topo);
   load_data(s.data, s.config, hooks.corpus);
   const CorpusMeta& meta = s.data.source.meta();
-  s.files.write_corpus_recipe(s.config.data.corpus, meta);
   s.shape = {static_cast<int64_t>(meta.feature_names.size()),
              static_cast<int64_t>(meta.articulator_names.size())};
   torch::manual_seed(static_cast<uint64_t>(s.config.run.seed));
@@ -240,36 +267,43 @@ void setup(Session& s, const TrainOptions& options, const TrainHooks& hooks) {
   if (overlap == Overlap::On || (overlap == Overlap::Auto && s.comm->name() == "nccl")) {
     s.overlap = std::make_unique<OverlapReducer>(*s.comm, s.model->parameters(), s.bucket_bytes);
   }
-  start_monitoring(s);
-  add_observers(s, options, hooks);
   const std::string resume_path = !options.resume_from.empty()
                                       ? options.resume_from
                                       : (options.resume ? s.files.latest_checkpoint() : "");
+  std::string start_line, from;
   if (!resume_path.empty()) {
     const auto checkpoint = open_resume_checkpoint(resume_path);
+    check_resume_config(s, resume_path);
     const CheckpointData d = checkpoint->load(*s.model, nullptr);
     s.progress = d.progress;
     s.normalizer = d.normalizer;
+    refuse_finished_run(s, resume_path);
     build_stage(s, s.progress.stage);
     checkpoint->load_optimizer(*s.optimizer);
-    s.files.log("resumed from " + resume_path + " at step " + std::to_string(s.progress.step) +
-                ", epoch " + std::to_string(s.progress.epoch + 1) +
-                (staged(s) ? ", stage '" + stage_name(s.base, s.progress.stage) + "'" : ""));
+    start_line = "resumed from " + resume_path + " at step " + std::to_string(s.progress.step) +
+                 ", epoch " + std::to_string(s.progress.epoch + 1) +
+                 (staged(s) ? ", stage '" + stage_name(s.base, s.progress.stage) + "'" : "");
   } else {
-    std::string from;
     if (!options.init_from.empty()) {
       from = resolve_init_checkpoint(options.init_from);
       s.normalizer = init_from_checkpoint(from, *s.model, meta);
-      s.files.log("initialized from " + from +
-                  " (weights and normalizer; fresh optimizer and "
-                  "schedule), parameter hash " +
-                  weights_hash(s));
+      start_line = "initialized from " + from +
+                   " (weights and normalizer; fresh optimizer and schedule), parameter hash " +
+                   weights_hash(s);
     } else {
       s.normalizer = compute_normalizer(s.data, s.topo);
     }
     build_stage(s, 0);
-    start_stage(s, 0, from);
   }
+  // Validated: from here on the command writes to the run directory.
+  s.files.open(s.base, resume_path.empty() ? -1 : s.progress.step);
+  check_run_dir_shared(s.files.dir(), s.topo);
+  s.files.write_corpus_recipe(s.config.data.corpus, meta);
+  s.files.log("run directory: " + fs::absolute(s.files.dir()).lexically_normal().string());
+  start_monitoring(s);
+  add_observers(s, options, hooks);
+  if (!start_line.empty()) s.files.log(start_line);
+  if (resume_path.empty()) start_stage(s, 0, from);
   s.files.log(describe_setup(s.config, s.topo, s.device.str(), parameter_count(*s.model),
                              s.data.segments.size(), s.data.valid.size(),
                              s.sampler->batches_per_epoch(), s.progress.total_steps));

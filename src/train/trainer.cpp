@@ -290,6 +290,10 @@ RunSummary summary(const Session& s) {
 }
 
 std::string throughput_line(const RunThroughput& t) {
+  if (t.frames == 0) {
+    return "throughput: not measured, this invocation trained nothing (training had ended; it "
+           "wrote the final records that were missing)";
+  }
   char line[256];
   std::snprintf(line, sizeof line,
                 "throughput: %.0f frames/s (%d %s), rank 0 %.0f frames/s, over %.1f s of training",
@@ -331,8 +335,7 @@ int run_training(const Config& config, const TrainOptions& options, const Topolo
   check_ranks_agree(config, device, topo);
   Session s(config, topo, RunFiles(run_directory(config), topo.rank == 0, wants_bar(options)),
             device);
-  s.files.prepare(options.resume || !options.resume_from.empty(), config);
-  check_run_dir_shared(s.files.dir(), topo);
+  s.files.check(options.resume || !options.resume_from.empty());
   setup(s, options, hooks);
   s.observers.start(position(s));
   for (;;) {
@@ -347,10 +350,15 @@ int run_training(const Config& config, const TrainOptions& options, const Topolo
     if (static_cast<size_t>(s.progress.stage) + 1 >= stage_count(s.base)) break;
     next_stage(s);
   }
-  const RunSummary sum = summary(s);
-  s.files.log(throughput_line(sum.throughput));
-  s.files.write_summary(sum);
-  final_evaluation(s);
+  // A run resumed after its training ended writes only the final records that are missing.
+  const bool trained_now = s.frames_this_run > 0;
+  const fs::path dir(s.files.dir());
+  if (trained_now || !fs::exists(dir / "summary.json")) {
+    const RunSummary sum = summary(s);
+    s.files.log(throughput_line(sum.throughput));
+    s.files.write_summary(sum);
+  }
+  if (trained_now || !fs::exists(dir / "eval.json")) final_evaluation(s);
   s.metrics->finish();
   host_barrier();
   return 0;

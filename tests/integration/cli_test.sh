@@ -89,6 +89,22 @@ expect synth-dir-and-out 0 "wrote $TMP/both.h5" \
   -- "$ARTIC" synth --out-dir "$TMP/spoken2" --out "$TMP/both.h5" --seed 11 --utterances 40
 expect synth-dir-and-out-same 0 "" -- same_corpus "$TMP/a.h5" "$TMP/both.h5"
 expect synth-dir-same-bytes 0 "" -- diff -r "$TMP/spoken" "$TMP/spoken2"
+# synth never deletes a folder it did not make, and checks --out before it replaces --out-dir.
+mkdir -p "$TMP/mine.h5.synth" "$TMP/spoken3.partial" && touch "$TMP/mine.h5.synth/keep" "$TMP/spoken3.partial/keep"
+expect synth-keeps-user-synth-folder 2 "$TMP/mine.h5.synth exists and is not a folder artic synth left behind" \
+  -- "$ARTIC" synth --out "$TMP/mine.h5" --utterances 40
+expect synth-keeps-user-partial-folder 2 "$TMP/spoken3.partial exists and is not a folder artic synth left behind" \
+  -- "$ARTIC" synth --out-dir "$TMP/spoken3" --utterances 40
+expect synth-user-folders-intact 0 "" -- test -e "$TMP/mine.h5.synth/keep" -a -e "$TMP/spoken3.partial/keep"
+cp -r "$TMP/spoken2" "$TMP/spoken2.copy"
+expect synth-out-is-a-folder 2 "$TMP/spoken is a folder; --out names the corpus file" \
+  -- "$ARTIC" synth --out-dir "$TMP/spoken2" --out "$TMP/spoken" --seed 12 --utterances 40 --force
+expect synth-refused-leaves-out-dir 0 "" -- diff -r "$TMP/spoken2" "$TMP/spoken2.copy"
+expect synth-dir-force-replaces 0 "wrote $TMP/spoken2" \
+  -- "$ARTIC" synth --out-dir "$TMP/spoken2" --seed 12 --utterances 40 --force
+expect synth-dir-replaced-whole 0 "" -- test ! -e "$TMP/spoken2.replaced" -a ! -e "$TMP/spoken2/.artic-synth-work" -a -s "$TMP/spoken2/synth.toml"
+# Output that cannot be written is an error, not a silent empty file.
+expect stdout-full 2 "cannot write to standard output" -- sh -c "\"$ARTIC\" config show > /dev/full"
 
 # synth --config: a [synth] table with the flags' keys; flags given override the file.
 printf '[synth]\nseed = 4\nutterances = 30\nmean_length = 2.0\n' > "$TMP/recipe.toml"
@@ -150,7 +166,25 @@ echo "not hdf5" > "$TMP/bad.h5"
 expect corpus-info-not-hdf5 2 "not an HDF5 file" -- "$ARTIC" corpus info "$TMP/bad.h5"
 
 # config: check, show, round trip, errors with file:line and suggestions.
-expect config-check-default 0 "ok" -- "$ARTIC" config check "$HERE/configs/default.toml"
+expect config-check-default 0 "ok" -- "$ARTIC" config check "$HERE/configs/default.toml" \
+  --set data.corpus="$TMP/a.h5"
+# The corpus must exist, named with the line that set it; cross-field errors name file:line and
+# the valid values; --set can correct a value the file gets wrong (the merged result is checked).
+printf '[data]\ncorpus = "missing.h5"\n' > "$TMP/nocorpus.toml"
+expect config-missing-corpus 2 "$TMP/nocorpus.toml:2: data.corpus = \"missing.h5\" does not exist" \
+  -- "$ARTIC" config check "$TMP/nocorpus.toml"
+expect config-missing-corpus-advice 2 "make a corpus with 'artic synth --out missing.h5'" \
+  -- "$ARTIC" config check "$TMP/nocorpus.toml"
+printf '[model]\nd_model = 32\nnum_heads = 3\n' > "$TMP/heads.toml"
+expect config-heads-location 2 "$TMP/heads.toml:3: invalid config: model.d_model (32) must be divisible by model.num_heads (3): with d_model = 32, num_heads may be 1, 2, 4, 8, 16, 32; model.d_model set at $TMP/heads.toml:2" \
+  -- "$ARTIC" config check "$TMP/heads.toml" --set data.corpus="$TMP/a.h5"
+expect config-heads-set 2 "--set model.num_heads=5: invalid config" \
+  -- "$ARTIC" config check "$TMP/heads.toml" --set model.num_heads=5
+printf '[model]\ndropout = 1.5\n' > "$TMP/dropout.toml"
+expect config-bad-value 2 "$TMP/dropout.toml:2: model.dropout must be in [0.0, 1.0), got 1.5" \
+  -- "$ARTIC" config check "$TMP/dropout.toml" --set data.corpus="$TMP/a.h5"
+expect config-set-corrects-file 0 "ok" \
+  -- "$ARTIC" config check "$TMP/dropout.toml" --set model.dropout=0.2 --set data.corpus="$TMP/a.h5"
 cat > "$TMP/typo.toml" <<'TOML'
 [data]
 split_mode = "fixed"
@@ -165,20 +199,20 @@ expect config-bad-set 2 "must be an integer, got 'x'" \
 "$ARTIC" config show "$TMP/shown2.toml" > "$TMP/shown3.toml"
 expect config-show-round-trip 0 "" -- cmp "$TMP/shown.toml" "$TMP/shown3.toml"
 expect config-show-override 0 "learning_rate = 0.0002" -- cat "$TMP/shown.toml"
-cd "$HERE" || exit 1  # sweep files name their config relative to the checkout
 for f in "$HERE"/configs/*.toml; do
   if [[ $(basename "$f") == sweep_* ]]; then
     expect "sweep-show-$(basename "$f")" 0 "full" -- "$ARTIC" sweep show "$f"
   elif [[ $(basename "$f") == prep_* ]]; then
     expect "prep-config-$(basename "$f")" 0 "preset" -- "$ARTIC" prep --config "$f" --print-config
   else
-    expect "config-check-$(basename "$f")" 0 "ok" -- "$ARTIC" config check "$f"
+    expect "config-check-$(basename "$f")" 0 "ok" -- "$ARTIC" config check "$f" \
+      --set data.corpus="$TMP/a.h5"
   fi
 done
 
 # Sweep files: errors name the file, line and key; variants are checked against the config.
-cat > "$TMP/sweep_bad.toml" << 'TOML'
-config = "configs/cpu_test.toml"
+cat > "$TMP/sweep_bad.toml" << TOML
+config = "$HERE/configs/cpu_test.toml"
 [[variant]]
 name = "a"
 set = ["data.sequence_lenght=100"]
@@ -199,8 +233,21 @@ expect sweep-seeds-negative 2 "'seeds' must be a list of distinct integers >= 0"
 printf 'seeds = [7, 8]\n[[variant]]\nname = "a"\n[[variant]]\nname = "b"\n' > "$TMP/sweep_seeds.toml"
 expect sweep-seeds-tasks 0 "b/seed-7" -- "$ARTIC" sweep show "$TMP/sweep_seeds.toml" --variant 2 --print name
 expect sweep-seeds-sets 0 "run.seed=8" -- "$ARTIC" sweep show "$TMP/sweep_seeds.toml" --variant a/seed-8 --print sets
-expect sweep-variant-sets 0 "data.sequence_length=500" -- "$ARTIC" sweep show configs/sweep_sequence_length.toml --variant seq500 --print sets
-expect sweep-variant-missing 2 "no variant 'seq42' (indices 0..3: seq100, seq500, seq1000, full)" -- "$ARTIC" sweep show configs/sweep_sequence_length.toml --variant seq42 --print name
+expect sweep-variant-sets 0 "data.sequence_length=500" -- "$ARTIC" sweep show "$HERE"/configs/sweep_sequence_length.toml --variant seq500 --print sets
+expect sweep-variant-missing 2 "no variant 'seq42' (indices 0..3: seq100, seq500, seq1000, full)" -- "$ARTIC" sweep show "$HERE"/configs/sweep_sequence_length.toml --variant seq42 --print name
+# A sweep file's config is read from the sweep file's folder, whatever the current directory;
+# the sweep file may be given positionally; a training config in its place is named as such.
+(cd / && "$ARTIC" sweep show "$HERE/configs/sweep_sequence_length.toml" --print config) > "$TMP/swcfg.txt" 2>&1
+expect sweep-config-from-file-folder 0 "$HERE/configs/default.toml" -- cat "$TMP/swcfg.txt"
+mkdir -p "$TMP/swdir"
+printf 'config = "../nowhere.toml"\n[[variant]]\nname = "a"\n' > "$TMP/swdir/s.toml"
+expect sweep-config-missing 2 "config names $TMP/nowhere.toml, which does not exist (a relative config path is read from the sweep file's folder)" \
+  -- "$ARTIC" sweep show "$TMP/swdir/s.toml"
+expect sweep-training-config 2 "configs/cpu_test.toml is a training config, not a sweep file" \
+  -- "$ARTIC" sweep show "$HERE/configs/cpu_test.toml"
+expect sweep-positional-file 0 "full" -- "$ARTIC" sweep "$HERE/configs/sweep_sequence_length.toml" --dry-run \
+  --set data.corpus="$TMP/a.h5"
+expect sweep-needs-file 2 "artic sweep needs a sweep file" -- "$ARTIC" sweep
 expect sweep-print-needs-variant 2 "--print name needs --variant" -- "$ARTIC" sweep show "$HERE/configs/sweep_sequence_length.toml" --config "$HERE/configs/default.toml" --print name
 
 finish cli_test

@@ -46,7 +46,7 @@ mount -t tmpfs -o ro,size=1m tmpfs "$TMP/ro" && MOUNTS+=("$TMP/ro")
 rc=$?
 check "read-only run directory: exit 2 at start (got $rc)" "[[ $rc -eq 2 ]]"
 check "read-only run directory: the error names the directory and the fix" \
-  "grep -q 'run directory $TMP/ro/r cannot be created (Read-only file system); choose a writable run.output_dir' $TMP/ro.log"
+  "grep -q 'run directory $TMP/ro/r cannot be created (Read-only file system at $TMP/ro); choose a writable run.output_dir' $TMP/ro.log && [[ ! -e $TMP/ro/r ]]"
 mkdir -p "$TMP/ro2/r" && mount -t tmpfs -o size=1m tmpfs "$TMP/ro2/r" && MOUNTS+=("$TMP/ro2/r")
 mkdir -p "$TMP/ro2/r/checkpoints" && mount -o remount,ro "$TMP/ro2/r"
 "$ARTIC" train -c "$CFG" "${COMMON[@]}" --set "run.output_dir=$TMP/ro2" --set run.name=r \

@@ -189,14 +189,31 @@ check "a batch with bad files exits 2" "[[ $rc == 2 ]]"
 check "unreadable audio is named with its reason" "grep -q 'broken.wav: ' $TMP/bad.out"
 check "8 kHz audio is refused, saying why" "grep -q 'phone_8k.wav: recorded at 8000 Hz, below the 16000 Hz' $TMP/bad.out"
 check "the good files of the batch are written" "[[ \$(ls $TMP/invbad/*.csv | wc -l) == 3 ]] && grep -q 'inverted 3 of 5' $TMP/bad.out"
+# Over the frame budget: in windows of the budget sharing a fifth of it, said in its line, equal
+# to asking for those windows; --no-window refuses it instead.
 "$ARTIC" invert --run "$RUN" "${wavs[0]}" --set batching.max_frames=100 --out "$TMP/invlong" \
   > "$TMP/long.out" 2>&1
 rc=$?
-check "a recording over the frame budget, whole: exit 2 with the --window hint" \
-  "[[ $rc == 2 ]] && grep -q 'frames (.* s) are more than the run.s frame budget (batching.max_frames = 100) for one whole recording: pass --window N --overlap M' $TMP/long.out"
+check "a recording over the frame budget is inverted in windows, saying so" \
+  "[[ $rc == 0 ]] && grep -q 'over the frame budget (batching.max_frames = 100): predicted in windows of 100 frames sharing 20' $TMP/long.out"
 "$ARTIC" invert --run "$RUN" "${wavs[0]}" --set batching.max_frames=100 --window 100 --overlap 20 \
-  --out "$TMP/invlong" > /dev/null 2>&1
-check "... and windowed it is inverted" "[[ $? == 0 && -s $TMP/invlong/$(basename "${wavs[0]}" .wav).ema ]]"
+  --out "$TMP/invlongw" > /dev/null 2>&1
+long_id=$(basename "${wavs[0]}" .wav)
+check "... exactly as --window 100 --overlap 20 inverts it" \
+  "cmp $TMP/invlong/$long_id.ema $TMP/invlongw/$long_id.ema"
+"$ARTIC" invert --run "$RUN" "${wavs[0]}" "${wavs[1]}" --set batching.max_frames=100 --no-window \
+  --out "$TMP/invlongn" > "$TMP/longn.out" 2>&1
+rc=$?
+check "--no-window refuses it (exit 2, naming the budget) and nothing is written" \
+  "[[ $rc == 2 ]] && grep -q 'more than the run.s frame budget (batching.max_frames = 100) for one whole recording, and --no-window asks for whole recordings' $TMP/longn.out && grep -q 'nothing was written' $TMP/longn.out"
+# A truncated recording (its header claims more than the file holds) is reported, not inverted.
+head -c 684 "${wavs[0]}" > "$TMP/truncated.wav"
+"$ARTIC" invert --run "$RUN" "$TMP/truncated.wav" --out "$TMP/invtrunc" > "$TMP/trunc.out" 2>&1
+rc=$?
+check "a truncated WAV: exit 2, reported as truncated" \
+  "[[ $rc == 2 ]] && grep -q 'truncated.wav: truncated: its header claims more than the file holds' $TMP/trunc.out && [[ ! -e $TMP/invtrunc/truncated.ema ]]"
+check "... and the summary says nothing was written, with no real-time factor" \
+  "grep -q 'inverted 0 of 1 recording(s) into $TMP/invtrunc\$' $TMP/trunc.out && grep -q 'nothing was written' $TMP/trunc.out && ! grep -q 'real time' $TMP/trunc.out"
 "$ARTIC" invert --run "$RUN" "$TMP/empty" --out "$TMP/inve" > "$TMP/empty.out" 2>&1
 rc=$?
 check "an empty folder: exit 2 naming it" "[[ $rc == 2 ]] && grep -q 'empty holds no audio files (looked for .wav/.flac' $TMP/empty.out"

@@ -107,6 +107,8 @@ assert sorted(x[\"targets\"][0] for x in g) == [\"127.0.0.1:$MPORT\", \"127.0.0.
 assert sorted(x[\"labels\"][\"rank\"] for x in g) == [\"0\", \"1\"], g
 assert all(x[\"labels\"][\"job\"] == \"$JOB\" and x[\"labels\"][\"host\"] for x in g), g'"
 check "a copy sits in monitor.targets_dir" "[[ \$(ls $TMP/targets/*.json | wc -l) -eq 1 ]]"
+check "train prints its run directory and rank 0's /metrics URL, which answers" \
+  "grep -aq '^run directory: $RUN\$' $TMP/live.log && grep -aq '^metrics: http://127.0.0.1:$MPORT/metrics (rank 0;' $TMP/live.log && curl -sf http://127.0.0.1:$MPORT/metrics -o /dev/null"
 check "rank 0 has validated" "wait_for 60 scrape_has $MPORT artic_val_rmse_mm"
 "$PY" "$HERE/tests/python/hostile_clients.py" 127.0.0.1 "$MPORT" --scrapes 200 --timeout 1 \
   --min-ratio 0.99 > "$TMP/hostile.txt" 2>&1

@@ -47,6 +47,14 @@ check "the short gaps are filled and counted" "grep -q 'filled short gaps (break
 check "the length mismatch is warned" "grep -q 'mngu0_s1_0005: audio .* and track .* differ by 0.50. s (tracks.length_tolerance_ms); trimmed to the shorter' $TMP/prep.out"
 check "units look like millimetres (no unit warning)" "! grep -q 'not what EMA in millimetres looks like' $TMP/prep.out"
 check "progress went to stderr" "grep -q 'prep: 14/14 files' $TMP/prep.err"
+check "the resampled recordings are counted with both rates" \
+  "grep -Eq '^  resampled 12 recording\\(s\\) from 22050 Hz to 16000 Hz \\(features.sample_rate\\)' $TMP/prep.out"
+check "the report ends with what to run next" \
+  "tail -1 $TMP/prep.out | grep -q 'next: artic corpus info $TMP/mngu0.h5; then train on it with artic train -c CONFIG.toml --set data.corpus=$TMP/mngu0.h5'"
+"$ARTIC" prep --config "$TMP/prep.toml" --set prep.speaker_from=dir --set prep.output="$TMP/dir.h5" \
+  > "$TMP/dir.out" 2>&1
+check "speaker_from = dir over the one track folder: warned, naming the folder" \
+  "grep -q \"prep.speaker_from = \\\"dir\\\" named speaker 'ema_basic_data' after the folder that holds every track (12): a speaker-based split over it means nothing\" $TMP/dir.out"
 
 # The targets are the known curves x 10 (cm -> mm) at t = k / 100; frames = min(audio, track).
 "$PY" - "$TMP/mngu0.h5" "$C/wav" > "$TMP/h5check.out" 2>&1 << 'EOF'

@@ -89,7 +89,7 @@ check "and ended bit-identical to the uninterrupted run" \
 
 # 3. A sweep as a job array, one task per variant, launched with mpirun inside the allocation.
 cat > "$TMP/sweep.toml" << TOML
-config = "configs/cpu_test.toml"
+config = "$HERE/configs/cpu_test.toml"
 set = ["training.max_epochs=1"]
 [[variant]]
 name = "full"

@@ -111,9 +111,9 @@ truncate -s 2000 "$A/checkpoints/$latest"
 rc=$?
 check "truncated checkpoint refused with exit 2, naming the intact previous one" \
   "[[ $rc -eq 2 ]] && grep -q 'checkpoint is truncated' $TMP/trunc.log && grep -q 'newest intact checkpoint is .*$previous: use it with --resume-from' $TMP/trunc.log"
-"$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a --set training.max_epochs=4 \
+"$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=a \
   --resume-from "$A/checkpoints/$previous" > "$TMP/prev.log" 2>&1
-check "the previous checkpoint ($previous) still resumes" "[[ $? -eq 0 ]]"
+check "the previous checkpoint ($previous) still resumes" "[[ $? -eq 0 ]] || { tail -3 $TMP/prev.log; false; }"
 
 # 7. Non-finite losses stop the run after training.max_bad_steps in a row.
 "$ARTIC" train -c "$CFG" "${COMMON[@]}" --set run.name=nan --set optim.learning_rate=1e30 \

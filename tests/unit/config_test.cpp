@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/number_text.h"
 #include "core/schema.h"
+#include "train/resume_rule.h"
 
 namespace artic {
 namespace {
@@ -173,6 +174,73 @@ TEST(Config, SetOverridesAreTypeChecked) {
   EXPECT_NE(msg.find("model.dropout must be in [0.0, 1.0), got 2.0"), std::string::npos) << msg;
   msg = error_of("modle.dropout=0.2");
   EXPECT_NE(msg.find("did you mean [model]?"), std::string::npos) << msg;
+}
+
+TEST(Config, CrossFieldErrorsNameWhereEachKeyWasSetAndTheValidValues) {
+  EXPECT_EQ(parse_error("[model]\nd_model = 32\nnum_heads = 3\n"),
+            "test.toml:3: invalid config: model.d_model (32) must be divisible by model.num_heads "
+            "(3): with d_model = 32, num_heads may be 1, 2, 4, 8, 16, 32; model.d_model set at "
+            "test.toml:2");
+  EXPECT_EQ(parse_error("[model]\nd_model = 32\n", {"model.num_heads=3"}),
+            "--set model.num_heads=3: invalid config: model.d_model (32) must be divisible by "
+            "model.num_heads (3): with d_model = 32, num_heads may be 1, 2, 4, 8, 16, 32; "
+            "model.d_model set at test.toml:2");
+  // Only defaults involved: no location to give.
+  EXPECT_EQ(parse_error("", {"schedule.min_lr=1.0"}),
+            "--set schedule.min_lr=1.0: invalid config: schedule.min_lr (1.0) must not exceed "
+            "optim.learning_rate (0.001)");
+}
+
+TEST(Config, AnOverrideReplacesAFileValueBeforeItIsChecked) {
+  EXPECT_NE(parse_error("[model]\ndropout = 1.5\n").find("test.toml:2: model.dropout must be"),
+            std::string::npos);
+  EXPECT_EQ(parse_error("[model]\ndropout = 1.5\n", {"model.dropout=0.2"}), "");
+  EXPECT_EQ(parse_error("[model]\ndropout = \"high\"\n", {"model.dropout=0.2"}), "");
+  // The key must still exist in the file's section.
+  EXPECT_NE(parse_error("[model]\ndropuot = 1.5\n", {"model.dropout=0.2"}).find("unknown key"),
+            std::string::npos);
+  const Config c =
+      parse_config("[model]\ndropout = 1.5\nd_model = 64\n", "f.toml", {"model.dropout=0.2"});
+  EXPECT_DOUBLE_EQ(c.model.dropout, 0.2);
+  EXPECT_EQ(c.origins.at("model.dropout"), "--set model.dropout=0.2");
+  EXPECT_EQ(c.origins.at("model.d_model"), "f.toml:3");
+}
+
+TEST(Config, ChangedKeysListsEveryDifferenceInSchemaOrder) {
+  const Config a = parse_config("[model]\nd_model = 32\n", "a");
+  const Config b = parse_config("[model]\nd_model = 16\n[training]\nthreads = 2\n", "b");
+  EXPECT_EQ(changed_keys(a, b), (std::vector<std::string>{"model.d_model", "training.threads"}));
+  EXPECT_TRUE(changed_keys(a, a).empty());
+  EXPECT_EQ(value_of(b, "model.d_model"), "16");
+  const Config staged =
+      parse_config("[[stage]]\nname = \"x\"\n[stage.optim]\nlearning_rate = 0.1\n", "s");
+  EXPECT_EQ(changed_keys(a, staged), (std::vector<std::string>{"model.d_model", "stage"}));
+}
+
+TEST(ResumeRule, OnlyKeysThatDoNotChangeTheComputationMayChange) {
+  const Config run = parse_config("[model]\nd_model = 32\n[training]\nmax_epochs = 2\n", "run");
+  const auto given = [&](const std::vector<std::string>& sets) {
+    return parse_config("[model]\nd_model = 32\n[training]\nmax_epochs = 2\n", "given", sets);
+  };
+  EXPECT_EQ(resume_problem(run, given({}), "runs/r", "ck.pt"), "");
+  EXPECT_EQ(resume_problem(run,
+                           given({"training.threads=4", "run.log_every=1", "dist.timeout_s=60",
+                                  "monitor.port=0", "checkpoint.keep_last=5", "training.device=cpu",
+                                  "batching.prefetch=4"}),
+                           "runs/r", "ck.pt"),
+            "");
+  EXPECT_EQ(resume_problem(run, given({"training.max_epochs=5"}), "runs/r", "ck.pt"),
+            "--resume cannot change training.max_epochs (2 in the run, 5 given, recorded in "
+            "ck.pt): a resumed run continues the computation it started; to train longer, start "
+            "a new run from its weights: --init-from runs/r --set run.name=NEW (a fresh schedule "
+            "over the new budget)");
+  EXPECT_NE(resume_problem(run, given({"model.d_model=16"}), "runs/r", "ck.pt")
+                .find("cannot change model.d_model (32 in the run, 16 given"),
+            std::string::npos);
+  for (const char* set : {"optim.learning_rate=0.1", "data.corpus=x.h5", "run.seed=3",
+                          "batching.max_frames=100", "training.precision=bf16"}) {
+    EXPECT_NE(resume_problem(run, given({set}), "runs/r", "ck.pt"), "") << set;
+  }
 }
 
 TEST(Config, OverridesApplyAfterFile) {

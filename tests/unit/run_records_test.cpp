@@ -240,5 +240,21 @@ TEST(RunRecords, BadFilesNameTheFileAndTheKey) {
   EXPECT_THROW(stages_from_text("{", "checkpoint"), UserError);
 }
 
+TEST(RunRecords, AResumeKeepsTheMetricsUpToItsStepAndDropsATornLine) {
+  const std::string text =
+      "{\"type\":\"step\",\"step\":1}\n"
+      "{\"type\":\"validation\",\"step\":2,\"val_loss\":1.0}\n"
+      "{\"type\":\"step\",\"step\":3}\n"
+      "{\"type\":\"stage_start\",\"stage\":\"b\"}\n"
+      "{\"type\":\"step\",\"st";  // killed mid-line
+  EXPECT_EQ(
+      metrics_kept_at(text, 2),
+      "{\"type\":\"step\",\"step\":1}\n{\"type\":\"validation\",\"step\":2,\"val_loss\":1.0}\n"
+      "{\"type\":\"stage_start\",\"stage\":\"b\"}\n");
+  EXPECT_EQ(metrics_kept_at(text, 3), text.substr(0, text.rfind('\n') + 1));
+  EXPECT_EQ(metrics_kept_at(text, -1), "");
+  EXPECT_EQ(metrics_kept_at("not json\n{\"step\":1}\n", 5), "{\"step\":1}\n");
+}
+
 }  // namespace
 }  // namespace artic
