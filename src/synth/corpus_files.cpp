@@ -1,5 +1,8 @@
 #include "synth/corpus_files.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -104,12 +107,20 @@ void clear_work(const fs::path& dir) {
   remove_tree(dir);
 }
 
-// Puts `staging` in place of `target`: the old target is renamed aside first and removed last,
-// so an interruption leaves either folder whole, never a half-deleted one.
+// Puts `staging` in place of `target` so that an interruption leaves a whole folder at `target`:
+// one atomic exchange of the two names (Linux's RENAME_EXCHANGE) where the file system has it,
+// else the old one renamed aside first; the old folder, marked as synth's, is removed last.
 void swap_in(const fs::path& staging, const fs::path& target) {
+  std::error_code ec;
+  if (fs::exists(target, ec) &&
+      renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+    mark_work(staging);
+    fs::remove(target / kWorkMark, ec);
+    remove_tree(staging);
+    return;
+  }
   const fs::path aside = target.string() + ".replaced";
   clear_work(aside);
-  std::error_code ec;
   const bool had = fs::exists(target, ec);
   if (had) {
     fs::rename(target, aside, ec);
