@@ -22,9 +22,10 @@ def load(path):
 
 
 def rmse_panel(ax, compare, title):
-    vs = compare["variants"][1:]
+    by_name = {v["name"]: v for v in compare["variants"]}
+    vs = [by_name[c["b"]] for c in compare["comparisons"]]
     names = [v["name"] for v in vs]
-    d = [v["rmse_mm"]["difference"] for v in vs]
+    d = [c["rmse_mm"] for c in compare["comparisons"]]
     y = list(range(len(vs)))[::-1]
     for yi, di, v in zip(y, d, vs):
         color = "tab:red" if di["lo"] > 0 else ("tab:green" if di["hi"] < 0 else "tab:gray")

@@ -9,6 +9,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev
   nlohmann-json3-dev
+  libboost-dev  # Boost.Math (header-only): the t distribution of artic compare's Welch test
   libtomlplusplus-dev
   prometheus-cpp-dev libmicrohttpd-dev
   libxxhash-dev

@@ -16,13 +16,13 @@ cd "$(dirname "$0")/.."
 
 # What the 2.x leg builds and tests with: the compiler, LibTorch 2.6 (CPU) and python3-torch 2.6
 # for the model oracle, the same libraries as launch/install-deps.sh, and the integration tests'
-# tools (espeak-ng and speech-tools for the prep fixture, curl, procps, Prometheus, Slurm, strace) and
-# GNU time for bench/.
+# tools (espeak-ng and speech-tools for the prep fixture, curl, procps, Prometheus, Slurm,
+# strace) and GNU time for bench/.
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libtorch-dev libopenblas0-openmp
   libopenmpi-dev openmpi-bin
-  libhdf5-dev nlohmann-json3-dev libtomlplusplus-dev prometheus-cpp-dev libmicrohttpd-dev
+  libhdf5-dev nlohmann-json3-dev libboost-dev libtomlplusplus-dev prometheus-cpp-dev libmicrohttpd-dev
   libxxhash-dev libgtest-dev libcli11-dev libsndfile1-dev libsamplerate0-dev
   python3-numpy python3-h5py python3-torch python3-scipy python3-matplotlib
   espeak-ng speech-tools curl procps time strace

@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 
 struct CompareArgs {
   std::vector<std::string> runs;
+  std::vector<std::string> variants;  // NAME=RUN,RUN,...
   CompareOptions table;
   VariantStatsOptions stats;
 };
@@ -67,7 +68,34 @@ std::vector<VariantRuns> group_runs(const std::vector<std::string>& runs) {
   return variants;
 }
 
+// --variant NAME=RUN,RUN,...: variants as given, whatever their configs (e.g. an A/A check: two
+// groups of seeds of one config).
+std::vector<VariantRuns> given_variants(const std::vector<std::string>& specs) {
+  std::vector<VariantRuns> variants;
+  for (const auto& spec : specs) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw UserError("--variant " + spec + ": expected NAME=RUN_DIR[,RUN_DIR...]");
+    }
+    VariantRuns v{spec.substr(0, eq), {}};
+    std::string rest = spec.substr(eq + 1);
+    for (size_t start = 0; start <= rest.size();) {
+      const size_t comma = std::min(rest.find(',', start), rest.size());
+      if (comma > start) v.run_dirs.push_back(rest.substr(start, comma - start));
+      start = comma + 1;
+    }
+    variants.push_back(v);
+  }
+  return variants;
+}
+
 void run_compare(const CompareArgs& args) {
+  if (!args.variants.empty()) {
+    if (!args.runs.empty()) throw UserError("give runs either as arguments or with --variant");
+    std::cout << compare_variants(given_variants(args.variants), args.stats);
+    return;
+  }
+  if (args.runs.empty()) throw UserError("compare needs run directories (or --variant)");
   const std::vector<VariantRuns> variants = group_runs(args.runs);
   bool seeds = false;
   for (const auto& v : variants) seeds = seeds || v.run_dirs.size() > 1;
@@ -97,10 +125,13 @@ void add_compare_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "compare",
       "Compare finished runs (Markdown): runs that differ only in run.seed form a variant (mean ± "
-      "sd over seeds); each variant against the first with a bootstrap interval and a p-value");
+      "sd over seeds); each variant against a baseline (or every pair) with a two-level "
+      "bootstrap interval and Welch's t-test over seeds, Holm-adjusted");
   cmd->add_option("runs", args->runs, "run directories (RUN_DIR with config.toml and eval.json)")
-      ->required()
-      ->expected(1, -1);
+      ->expected(0, -1);
+  cmd->add_option("--variant", args->variants,
+                  "a variant as given: NAME=RUN_DIR,RUN_DIR,... (repeatable; instead of runs "
+                  "grouped by their configs)");
   cmd->add_flag("--per-articulator", args->table.per_articulator,
                 "add RMSE and r rows for every articulator channel (runs without seeds)");
   cmd->add_flag("--json", args->stats.json, "the statistics as JSON");
@@ -110,7 +141,15 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--level", args->stats.level, "confidence level of the intervals")
       ->check(CLI::Range(0.5, 0.999))
       ->capture_default_str();
-  cmd->callback([args] { run_compare(*args); });
+  cmd->add_option("--baseline", args->stats.baseline,
+                  "the variant every other is compared with (default: the first)");
+  cmd->add_flag("--all-pairs", args->stats.all_pairs, "compare every pair of variants");
+  cmd->callback([args] {
+    if (args->stats.all_pairs && !args->stats.baseline.empty()) {
+      throw UserError("--baseline and --all-pairs exclude each other");
+    }
+    run_compare(*args);
+  });
 }
 
 }  // namespace artic::cli

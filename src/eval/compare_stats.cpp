@@ -3,11 +3,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/rng.h"
 #include "eval/run_records.h"
-#include "eval/statistics.h"
 
 namespace artic {
 namespace {
@@ -20,25 +21,18 @@ struct Metric {
   const char* label;
   bool lower_is_better;
 };
-const Metric kMetrics[] = {
+const Metric kMetrics[kCompareMetrics] = {
     {"rmse_mm", "RMSE (mm)", true}, {"pearson_r", "r", false}, {"mae_mm", "MAE (mm)", true}};
 
-// A variant's test results: per seed the split's means, per utterance and channel the seeds'
-// average of squared error, absolute error and r (NaN where no seed had an r).
-struct Variant {
-  std::string name;
-  std::vector<std::string> runs;
-  std::vector<double> seed_values[3];
+struct Loaded {
+  VariantResults results;
   std::vector<std::string> ids;
-  std::vector<double> frames;
-  std::vector<std::vector<double>> sq, abs, r;  // [utterance][channel]
 };
 
-Variant load_variant(const VariantRuns& v) {
-  Variant out;
-  out.name = v.name;
-  out.runs = v.run_dirs;
-  std::vector<std::vector<double>> r_count;
+Loaded load_variant(const VariantRuns& v) {
+  Loaded out;
+  out.results.name = v.name;
+  out.results.runs = v.run_dirs;
   for (const auto& dir : v.run_dirs) {
     const std::string path = (fs::path(dir) / "eval.json").string();
     if (!fs::exists(path)) {
@@ -51,115 +45,70 @@ Variant load_variant(const VariantRuns& v) {
                       "'artic eval --run " +
                       dir + "' again");
     }
-    out.seed_values[0].push_back(e.metrics.mean.rmse_mm);
-    out.seed_values[1].push_back(e.metrics.mean.pearson_r);
-    out.seed_values[2].push_back(e.metrics.mean.mae_mm);
     if (out.ids.empty()) {
       for (const auto& u : e.utterances) {
         out.ids.push_back(u.id);
-        out.frames.push_back(static_cast<double>(u.frames));
+        out.results.frames.push_back(static_cast<double>(u.frames));
       }
-      const size_t channels = e.utterances[0].all.size();
-      out.sq.assign(out.ids.size(), std::vector<double>(channels, 0.0));
-      out.abs = out.sq;
-      out.r = out.sq;
-      r_count = out.sq;
     }
     if (e.utterances.size() != out.ids.size()) {
       throw UserError(path + " has " + std::to_string(e.utterances.size()) + " utterances, " +
                       v.run_dirs[0] + " " + std::to_string(out.ids.size()) +
                       ": compare runs evaluated on the same split");
     }
+    SeedResults s;
     for (size_t i = 0; i < out.ids.size(); ++i) {
       const UtteranceMetrics& u = e.utterances[i];
-      if (u.id != out.ids[i] || u.all.size() != out.sq[i].size()) {
+      if (u.id != out.ids[i] || u.all.size() != e.utterances[0].all.size()) {
         throw UserError(path + ": utterance " + std::to_string(i) + " is '" + u.id + "', in " +
                         v.run_dirs[0] + " '" + out.ids[i] +
                         "': compare runs evaluated on the same split of the same corpus");
       }
-      for (size_t c = 0; c < u.all.size(); ++c) {
-        out.sq[i][c] += u.all[c].rmse_mm * u.all[c].rmse_mm;
-        out.abs[i][c] += u.all[c].mae_mm;
-        if (std::isfinite(u.all[c].pearson_r)) {
-          out.r[i][c] += u.all[c].pearson_r;
-          r_count[i][c] += 1;
-        }
+      s.sq.emplace_back();
+      s.abs.emplace_back();
+      s.r.emplace_back();
+      for (const auto& c : u.all) {
+        s.sq.back().push_back(c.rmse_mm * c.rmse_mm);
+        s.abs.back().push_back(c.mae_mm);
+        s.r.back().push_back(c.pearson_r);
       }
     }
-  }
-  const double seeds = static_cast<double>(v.run_dirs.size());
-  for (size_t i = 0; i < out.ids.size(); ++i) {
-    for (size_t c = 0; c < out.sq[i].size(); ++c) {
-      out.sq[i][c] /= seeds;
-      out.abs[i][c] /= seeds;
-      out.r[i][c] = r_count[i][c] > 0 ? out.r[i][c] / r_count[i][c] : kNaN;
-    }
+    out.results.seeds.push_back(std::move(s));
   }
   return out;
 }
 
-// Metric `m` of a variant on the utterances `idx` (repeats count): RMSE and MAE pooled over
-// frames, r averaged over utterances; then averaged over channels.
-double pooled(const Variant& v, int m, const std::vector<size_t>& idx) {
-  const size_t channels = v.sq[0].size();
-  double total = 0;
-  for (size_t c = 0; c < channels; ++c) {
-    double num = 0, den = 0;
-    for (size_t i : idx) {
-      if (m == 1) {
-        if (std::isfinite(v.r[i][c])) {
-          num += v.r[i][c];
-          den += 1;
-        }
-      } else {
-        num += (m == 0 ? v.sq[i][c] : v.abs[i][c]) * v.frames[i];
-        den += v.frames[i];
-      }
-    }
-    const double value = den > 0 ? num / den : kNaN;
-    total += m == 0 ? std::sqrt(value) : value;
-  }
-  return total / static_cast<double>(channels);
+std::vector<double> seed_values(const VariantResults& v, int m) {
+  std::vector<size_t> all(v.frames.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  std::vector<double> out;
+  for (size_t s = 0; s < v.seeds.size(); ++s) out.push_back(seed_metric(v, s, m, all));
+  return out;
 }
 
-// Metric `m` of one utterance, averaged over channels (channels without r left out).
-double per_utterance(const Variant& v, int m, size_t i) {
-  double total = 0, n = 0;
-  for (size_t c = 0; c < v.sq[i].size(); ++c) {
-    const double x = m == 0 ? std::sqrt(v.sq[i][c]) : m == 1 ? v.r[i][c] : v.abs[i][c];
-    if (std::isfinite(x)) {
-      total += x;
-      n += 1;
+// The two-level bootstrap of mean(b) - mean(a): per resample, each variant's seeds drawn with
+// replacement, then one draw of utterances for both.
+Interval two_level_interval(const VariantResults& a, const VariantResults& b, int m,
+                            const VariantStatsOptions& o, uint64_t key) {
+  XoshiroRng seeds = XoshiroRng::keyed({o.seed, key, 0x5eed});
+  const auto mean_over_draw = [&](const VariantResults& v, const std::vector<size_t>& idx,
+                                  bool draw) {
+    double total = 0;
+    const size_t n = v.seeds.size();
+    for (size_t k = 0; k < n; ++k) {
+      total += seed_metric(v, draw ? static_cast<size_t>(seeds.below(n)) : k, m, idx);
     }
-  }
-  return n > 0 ? total / n : kNaN;
-}
-
-struct Difference {
-  Interval ci;
-  SignedRankTest test;
-  std::string verdict;
-};
-
-Difference difference(const Variant& a, const Variant& b, int m, const VariantStatsOptions& o) {
-  Difference d;
-  d.ci = bootstrap_interval(
-      a.ids.size(),
-      [&](const std::vector<size_t>& idx) { return pooled(b, m, idx) - pooled(a, m, idx); },
-      o.resamples, o.seed, o.level);
-  std::vector<double> diffs;
-  for (size_t i = 0; i < a.ids.size(); ++i) {
-    const double x = per_utterance(b, m, i) - per_utterance(a, m, i);
-    if (std::isfinite(x)) diffs.push_back(x);
-  }
-  d.test = wilcoxon_signed_rank(diffs);
-  if (d.ci.lo > 0 || d.ci.hi < 0) {
-    const bool lower = d.ci.hi < 0;
-    d.verdict = lower == kMetrics[m].lower_is_better ? "better" : "worse";
-  } else {
-    d.verdict = "no detectable difference (n = " + std::to_string(a.ids.size()) + ")";
-  }
-  return d;
+    return total / static_cast<double>(n);
+  };
+  bool first = true;  // the estimate: every seed once, every utterance once
+  return bootstrap_interval(
+      a.frames.size(),
+      [&](const std::vector<size_t>& idx) {
+        const double d = mean_over_draw(b, idx, !first) - mean_over_draw(a, idx, !first);
+        first = false;
+        return d;
+      },
+      o.resamples, o.seed + key, o.level);
 }
 
 std::string fixed(double v, int digits) {
@@ -180,47 +129,180 @@ nlohmann::ordered_json num(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json();
 }
 
+constexpr const char* kOneSeed = "one seed: no interval over training";
+
+std::vector<std::pair<size_t, size_t>> pairs_to_compare(const std::vector<VariantResults>& vs,
+                                                        const VariantStatsOptions& o) {
+  std::vector<std::pair<size_t, size_t>> pairs;
+  if (o.all_pairs) {
+    for (size_t a = 0; a < vs.size(); ++a) {
+      for (size_t b = a + 1; b < vs.size(); ++b) pairs.emplace_back(a, b);
+    }
+    return pairs;
+  }
+  size_t base = 0;
+  if (!o.baseline.empty()) {
+    std::string names;
+    while (base < vs.size() && vs[base].name != o.baseline) {
+      names += (names.empty() ? "" : ", ") + vs[base].name;
+      ++base;
+    }
+    if (base == vs.size()) {
+      throw UserError("--baseline " + o.baseline + " names no variant (variants: " + names + ")");
+    }
+  }
+  for (size_t k = 0; k < vs.size(); ++k) {
+    if (k != base) pairs.emplace_back(base, k);
+  }
+  return pairs;
+}
+
+// A run named twice would count as two seeds of one result.
+void refuse_repeated_runs(const std::vector<VariantRuns>& variants) {
+  std::map<std::string, std::string> seen;
+  for (const auto& v : variants) {
+    for (const auto& dir : v.run_dirs) {
+      std::error_code ec;
+      const std::string key = fs::weakly_canonical(dir, ec).string();
+      const auto [it, fresh] = seen.emplace(key, dir);
+      if (!fresh) {
+        throw UserError(dir + " is given twice (also as " + it->second +
+                        "): each run counts once; name every run directory once");
+      }
+    }
+  }
+}
+
 }  // namespace
+
+double seed_metric(const VariantResults& v, size_t s, int m, const std::vector<size_t>& idx) {
+  const SeedResults& r = v.seeds[s];
+  const size_t channels = r.sq.empty() ? 0 : r.sq[0].size();
+  double total = 0, counted = 0;
+  for (size_t c = 0; c < channels; ++c) {
+    double num = 0, den = 0;
+    for (size_t i : idx) {
+      if (m == 1) {
+        if (std::isfinite(r.r[i][c])) {
+          num += r.r[i][c];
+          den += 1;
+        }
+      } else {
+        num += (m == 0 ? r.sq[i][c] : r.abs[i][c]) * v.frames[i];
+        den += v.frames[i];
+      }
+    }
+    if (den > 0) {
+      total += m == 0 ? std::sqrt(num / den) : num / den;
+      counted += 1;
+    }
+  }
+  return counted > 0 ? total / counted : kNaN;
+}
+
+std::vector<Comparison> compare_pairs(const std::vector<VariantResults>& vs,
+                                      const std::vector<std::pair<size_t, size_t>>& pairs,
+                                      const VariantStatsOptions& o) {
+  std::vector<Comparison> out;
+  std::vector<double> family;
+  for (const auto& [a, b] : pairs) {
+    Comparison c;
+    c.a = a;
+    c.b = b;
+    for (int m = 0; m < kCompareMetrics; ++m) {
+      Difference& d = c.metrics[static_cast<size_t>(m)];
+      const MeanSd sa = mean_sd(seed_values(vs[a], m)), sb = mean_sd(seed_values(vs[b], m));
+      d.estimate = sb.mean - sa.mean;
+      d.test = welch_t_test(seed_values(vs[a], m), seed_values(vs[b], m));
+      d.lo = d.hi = kNaN;
+      if (o.resamples > 0) {
+        const Interval ci =
+            two_level_interval(vs[a], vs[b], m, o, (a * 1000 + b) * kCompareMetrics + m);
+        d.lo = ci.lo;
+        d.hi = ci.hi;
+      }
+      family.push_back(d.test.p_value);
+    }
+    out.push_back(c);
+  }
+  const std::vector<double> adjusted = holm_adjust(family);
+  size_t k = 0;
+  for (Comparison& c : out) {
+    const bool seeds = vs[c.a].seeds.size() >= 2 && vs[c.b].seeds.size() >= 2;
+    for (int m = 0; m < kCompareMetrics; ++m) {
+      Difference& d = c.metrics[static_cast<size_t>(m)];
+      d.p_holm = adjusted[k++];
+      if (!seeds) {
+        d.verdict = kOneSeed;
+      } else if (std::isfinite(d.p_holm) && d.p_holm < 1.0 - o.level) {
+        d.verdict = (d.estimate < 0) == kMetrics[m].lower_is_better ? "better" : "worse";
+      } else {
+        d.verdict = "no detectable difference";
+      }
+    }
+  }
+  return out;
+}
 
 std::string compare_variants(const std::vector<VariantRuns>& variants,
                              const VariantStatsOptions& o) {
   if (variants.empty()) throw UserError("compare: no runs");
-  std::vector<Variant> vs;
-  for (const auto& v : variants) vs.push_back(load_variant(v));
-  for (const auto& v : vs) {
-    if (v.ids != vs[0].ids) {
-      throw UserError(v.runs[0] + " and " + vs[0].runs[0] +
+  refuse_repeated_runs(variants);
+  std::vector<VariantResults> vs;
+  std::vector<std::string> ids;
+  for (const auto& v : variants) {
+    Loaded l = load_variant(v);
+    if (!ids.empty() && l.ids != ids) {
+      throw UserError(v.run_dirs[0] + " and " + variants[0].run_dirs[0] +
                       " were evaluated on different utterances: compare runs on the same split "
                       "of the same corpus");
     }
+    ids = l.ids;
+    vs.push_back(std::move(l.results));
   }
-  std::vector<std::vector<Difference>> diffs(vs.size());
-  for (size_t k = 1; k < vs.size(); ++k) {
-    for (int m = 0; m < 3; ++m) diffs[k].push_back(difference(vs[0], vs[k], m, o));
+  const std::vector<std::pair<size_t, size_t>> pairs = pairs_to_compare(vs, o);
+  const std::vector<Comparison> comparisons = compare_pairs(vs, pairs, o);
+  size_t tests = 0;
+  for (const auto& c : comparisons) {
+    for (const auto& d : c.metrics) tests += std::isfinite(d.test.p_value) ? 1 : 0;
   }
   const std::string level = fixed(100 * o.level, 0) + "%";
-  std::vector<size_t> all(vs[0].ids.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const std::string method =
+      "primary test: Welch's t-test over the seeds' values, p Holm-adjusted over the " +
+      std::to_string(tests) + " tests of this table; interval: two-level bootstrap (seeds " +
+      "within each variant, then the " + std::to_string(ids.size()) +
+      " test utterances, paired), " + std::to_string(o.resamples) + " resamples";
   if (o.json) {
-    nlohmann::ordered_json j = {{"utterances", vs[0].ids.size()},
+    nlohmann::ordered_json j = {{"utterances", ids.size()},
                                 {"resamples", o.resamples},
                                 {"level", o.level},
-                                {"baseline", vs[0].name}};
-    for (size_t k = 0; k < vs.size(); ++k) {
-      nlohmann::ordered_json v = {
-          {"name", vs[k].name}, {"runs", vs[k].runs}, {"seeds", vs[k].runs.size()}};
-      for (int m = 0; m < 3; ++m) {
-        const MeanSd s = mean_sd(vs[k].seed_values[m]);
-        v[kMetrics[m].key] = {
-            {"mean", num(s.mean)}, {"sd", num(s.sd)}, {"pooled", num(pooled(vs[k], m, all))}};
-        if (k > 0) {
-          const Difference& d = diffs[k][static_cast<size_t>(m)];
-          v[kMetrics[m].key]["difference"] = {
-              {"estimate", num(d.ci.estimate)}, {"lo", num(d.ci.lo)},      {"hi", num(d.ci.hi)},
-              {"p", num(d.test.p_value)},       {"p_exact", d.test.exact}, {"verdict", d.verdict}};
-        }
+                                {"primary_test", "welch_t_over_seeds"},
+                                {"adjustment", "holm"},
+                                {"family_size", tests},
+                                {"interval", "two_level_bootstrap"},
+                                {"method", method}};
+    for (const auto& v : vs) {
+      nlohmann::ordered_json x = {{"name", v.name}, {"runs", v.runs}, {"seeds", v.runs.size()}};
+      for (int m = 0; m < kCompareMetrics; ++m) {
+        const std::vector<double> values = seed_values(v, m);
+        const MeanSd s = mean_sd(values);
+        nlohmann::ordered_json per_seed = nlohmann::ordered_json::array();
+        for (double value : values) per_seed.push_back(num(value));
+        x[kMetrics[m].key] = {{"mean", num(s.mean)}, {"sd", num(s.sd)}, {"per_seed", per_seed}};
       }
-      j["variants"].push_back(v);
+      j["variants"].push_back(x);
+    }
+    j["comparisons"] = nlohmann::ordered_json::array();
+    for (const auto& c : comparisons) {
+      nlohmann::ordered_json x = {{"a", vs[c.a].name}, {"b", vs[c.b].name}};
+      for (int m = 0; m < kCompareMetrics; ++m) {
+        const Difference& d = c.metrics[static_cast<size_t>(m)];
+        x[kMetrics[m].key] = {
+            {"estimate", num(d.estimate)}, {"lo", num(d.lo)},      {"hi", num(d.hi)},
+            {"t", num(d.test.t)},          {"df", num(d.test.df)}, {"p", num(d.test.p_value)},
+            {"p_holm", num(d.p_holm)},     {"verdict", d.verdict}};
+      }
+      j["comparisons"].push_back(x);
     }
     return j.dump(2) + "\n";
   }
@@ -229,24 +311,26 @@ std::string compare_variants(const std::vector<VariantRuns>& variants,
   out += "\n|---|---|---|---|---|\n";
   for (const auto& v : vs) {
     out += "| " + v.name + " | " + std::to_string(v.runs.size()) + " |";
-    for (int m = 0; m < 3; ++m) {
-      const MeanSd s = mean_sd(v.seed_values[m]);
+    for (int m = 0; m < kCompareMetrics; ++m) {
+      const MeanSd s = mean_sd(seed_values(v, m));
       out += " " + fixed(s.mean, 3) + (v.runs.size() > 1 ? " ± " + fixed(s.sd, 3) : "") + " |";
     }
     out += "\n";
   }
-  if (vs.size() < 2) return out;
-  out += "\nAgainst " + vs[0].name + ": difference (variant − " + vs[0].name + ") with its " +
-         level + " interval (paired bootstrap over " + std::to_string(vs[0].ids.size()) +
-         " test utterances, seeds averaged per utterance, " + std::to_string(o.resamples) +
-         " resamples) and the Wilcoxon signed-rank p over utterances.\n\n| variant |";
-  for (const auto& m : kMetrics) out += std::string(" Δ") + m.label + " [" + level + " CI] | p |";
+  if (comparisons.empty()) return out;
+  out += "\nDifferences (B − A) of the seed means; " + method + ". A verdict needs 2 or more " +
+         "seeds per variant and an adjusted p below " + fixed(1 - o.level, 2) + ".\n\n| B vs A |";
+  for (const auto& m : kMetrics) {
+    out += std::string(" Δ") + m.label + " [" + level + " interval] | p (Holm) |";
+  }
   out += "\n|---|---|---|---|---|---|---|\n";
-  for (size_t k = 1; k < vs.size(); ++k) {
-    out += "| " + vs[k].name + " |";
-    for (const Difference& d : diffs[k]) {
-      out += " " + fixed(d.ci.estimate, 3) + " [" + fixed(d.ci.lo, 3) + ", " + fixed(d.ci.hi, 3) +
-             "] " + d.verdict + " | " + p_text(d.test.p_value) + " |";
+  for (const auto& c : comparisons) {
+    out += "| " + vs[c.b].name + " vs " + vs[c.a].name + " |";
+    for (const Difference& d : c.metrics) {
+      const bool interval = std::isfinite(d.lo) && d.verdict != kOneSeed;
+      out += " " + fixed(d.estimate, 3) +
+             (interval ? " [" + fixed(d.lo, 3) + ", " + fixed(d.hi, 3) + "]" : "") + " " +
+             d.verdict + " | " + p_text(d.test.p_value) + " (" + p_text(d.p_holm) + ") |";
     }
     out += "\n";
   }

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include <boost/math/distributions/students_t.hpp>
+
 #include "core/rng.h"
 
 namespace artic {
@@ -138,6 +140,39 @@ Interval bootstrap_interval(size_t n,
   out.lo = percentile(values, 50.0 * (1.0 - level));
   out.hi = percentile(values, 50.0 * (1.0 + level));
   return out;
+}
+
+WelchTest welch_t_test(const std::vector<double>& a, const std::vector<double>& b) {
+  WelchTest w;
+  w.p_value = kNaN;
+  const MeanSd x = mean_sd(a), y = mean_sd(b);
+  if (x.n < 2 || y.n < 2) return w;
+  const double va = x.sd * x.sd / static_cast<double>(x.n);
+  const double vb = y.sd * y.sd / static_cast<double>(y.n);
+  if (!(va + vb > 0)) return w;
+  w.t = (y.mean - x.mean) / std::sqrt(va + vb);
+  w.df = (va + vb) * (va + vb) /
+         (va * va / static_cast<double>(x.n - 1) + vb * vb / static_cast<double>(y.n - 1));
+  const boost::math::students_t dist(w.df);
+  w.p_value = 2.0 * boost::math::cdf(boost::math::complement(dist, std::abs(w.t)));
+  return w;
+}
+
+std::vector<double> holm_adjust(const std::vector<double>& p_values) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < p_values.size(); ++i) {
+    if (std::isfinite(p_values[i])) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(),
+            [&](size_t i, size_t j) { return p_values[i] < p_values[j]; });
+  std::vector<double> adjusted(p_values.size(), kNaN);
+  double running = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const double m = static_cast<double>(order.size() - k);
+    running = std::max(running, std::min(1.0, m * p_values[order[k]]));
+    adjusted[order[k]] = running;
+  }
+  return adjusted;
 }
 
 }  // namespace artic

@@ -1,6 +1,7 @@
-// The statistics behind `artic compare` (docs/experiments.md): mean and spread over seeds, a paired
-// percentile bootstrap interval over test utterances, and the Wilcoxon signed-rank test as
-// scipy.stats.wilcoxon computes it (tests/python/statistics_oracle.py checks both).
+// The statistics behind `artic compare` (docs/experiments.md): mean and spread over seeds, a
+// percentile bootstrap interval, Welch's t-test over two groups (the seeds' metrics), Holm's
+// adjustment of a family of p-values, and the Wilcoxon signed-rank test as scipy.stats computes
+// them (tests/python/statistics_oracle.py checks them).
 #pragma once
 
 #include <cstddef>
@@ -27,6 +28,19 @@ struct SignedRankTest {
 // method "auto", which also keeps zeros out of the exact case); otherwise the normal
 // approximation with the tie correction and no continuity correction (scipy's defaults).
 SignedRankTest wilcoxon_signed_rank(const std::vector<double>& differences);
+
+struct WelchTest {
+  double t = 0;    // (mean(b) - mean(a)) / its standard error
+  double df = 0;   // Welch-Satterthwaite degrees of freedom
+  double p_value;  // two-sided; NaN with fewer than 2 values in a group or no spread at all
+};
+// scipy.stats.ttest_ind(b, a, equal_var=False).
+WelchTest welch_t_test(const std::vector<double>& a, const std::vector<double>& b);
+
+// Holm's step-down adjustment (statsmodels' multipletests(method="holm")): the family-wise error
+// of rejecting where the adjusted p < alpha is at most alpha. NaN entries are not in the family
+// and stay NaN.
+std::vector<double> holm_adjust(const std::vector<double>& p_values);
 
 struct Interval {
   double estimate = 0;  // the statistic on the sample itself

@@ -206,7 +206,7 @@ PYEOF"
 mkdir -p "$TMP/windowed" && cp -r "$R" "$TMP/windowed/full_w50" && cp "$TMP/w50.json" "$TMP/windowed/full_w50/eval.json"
 "$ARTIC" compare "$R" "$TMP/windowed/full_w50" > "$TMP/compare_w50.md" 2>&1
 check "compare keeps a windowed evaluation of the same config apart (a variant of its own)" \
-  "grep -q 'Against full' $TMP/compare_w50.md && grep -q '| full_w50 |' $TMP/compare_w50.md || { cat $TMP/compare_w50.md; false; }"
+  "grep -q '| full_w50 vs full |' $TMP/compare_w50.md && grep -q '| full_w50 |' $TMP/compare_w50.md || { cat $TMP/compare_w50.md; false; }"
 "$ARTIC" eval --run "$R" --window 50 --overlap 50 > "$TMP/eval_bad.log" 2>&1
 check "--overlap not below --window: exit 2 naming both" "[[ $? -eq 2 ]] && grep -q 'must be smaller than --window 50' $TMP/eval_bad.log"
 
@@ -220,6 +220,10 @@ check "a sweep with seeds trains every variant at every seed" \
 check "the seed changes the run (initialisation, order)" \
   "[[ \$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"param_hash\"])' $TMP/seeds/full/seed-3/summary.json) != \$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"param_hash\"])' $TMP/seeds/full/seed-4/summary.json) ]]"
 check "the comparison groups each variant's seeds" \
-  "grep -q '| full | 2 |' $TMP/seeds.log && grep -q '| seq100 | 2 |' $TMP/seeds.log && grep -q 'Against full' $TMP/seeds.log || { cat $TMP/seeds.log; false; }"
+  "grep -q '| full | 2 |' $TMP/seeds.log && grep -q '| seq100 | 2 |' $TMP/seeds.log && grep -q '| seq100 vs full |' $TMP/seeds.log && grep -q 'primary test: Welch' $TMP/seeds.log || { cat $TMP/seeds.log; false; }"
+"$ARTIC" compare --variant "one=$TMP/seeds/full/seed-3" \
+  --variant "two=$TMP/seeds/seq100/seed-3,$TMP/seeds/seq100/seed-4" > "$TMP/given.md" 2>&1
+check "compare --variant takes variants as given; one seed gets numbers and no verdict" \
+  "grep -q '| two | 2 |' $TMP/given.md && grep -q '| two vs one |' $TMP/given.md && grep -q 'one seed: no interval over training' $TMP/given.md || { cat $TMP/given.md; false; }"
 
 finish stages_test

@@ -70,9 +70,32 @@ TEST(Statistics, AgreeWithScipyAndNumpy) {
                                 {"lo", ci.lo},
                                 {"hi", ci.hi}});
   }
+  doc["welch"] = Json::array();
+  for (uint64_t seed : {9, 10}) {
+    const std::vector<double> a = normal_values(seed, 3, 1.40, 0.02);
+    const std::vector<double> b = normal_values(seed + 50, 5, 1.43, 0.05);
+    const WelchTest w = welch_t_test(a, b);
+    doc["welch"].push_back({{"a", a}, {"b", b}, {"t", w.t}, {"df", w.df}, {"p", w.p_value}});
+  }
+  const std::vector<double> family = {0.01, 0.04, std::nan(""), 0.03, 0.5, 0.002};
+  Json adjusted = Json::array();
+  for (double x : holm_adjust(family)) adjusted.push_back(std::isfinite(x) ? Json(x) : Json());
+  Json p_json = Json::array();
+  for (double x : family) p_json.push_back(std::isfinite(x) ? Json(x) : Json());
+  doc["holm"] = Json::array({Json{{"p", p_json}, {"adjusted", adjusted}}});
   test::TempDir dir;
   std::ofstream(dir.file("statistics.json")) << doc.dump();
   test::run_oracle("statistics_oracle.py", dir.file("statistics.json"));
+}
+
+TEST(Statistics, WelchNeedsTwoValuesAndSomeSpreadPerGroup) {
+  EXPECT_TRUE(std::isnan(welch_t_test({1.0}, {1.0, 2.0}).p_value));
+  EXPECT_TRUE(std::isnan(welch_t_test({1.0, 1.0}, {2.0, 2.0}).p_value));
+  EXPECT_NEAR(welch_t_test({1.0, 1.1, 0.9}, {1.0, 1.1, 0.9}).p_value, 1.0, 1e-12);
+  const std::vector<double> adjusted = holm_adjust({0.01, std::nan(""), 0.5});
+  EXPECT_DOUBLE_EQ(adjusted[0], 0.02);
+  EXPECT_TRUE(std::isnan(adjusted[1]));
+  EXPECT_DOUBLE_EQ(adjusted[2], 0.5);
 }
 
 TEST(Statistics, EdgeCases) {
