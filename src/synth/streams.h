@@ -14,7 +14,8 @@ enum Stream : uint64_t {
   kPlanStream,
   kNoiseStream,
   kSpeakerStream,
-  kWaveformStream
+  kWaveformStream,
+  kLongRangeStream
 };
 
 inline XoshiroRng stream_rng(uint64_t seed, Stream stream, uint64_t index) {

@@ -58,6 +58,31 @@ std::vector<int> draw_splits(const SynthOptions& o) {
   return split;
 }
 
+// The positive control (SynthOptions::long_range_mm): an offset of every EMA y channel, the same
+// over the whole utterance, and a tone over the leading pause whose pitch encodes it (100-900 Hz
+// for -2..2 sds; 10 ms fades), at half the recording's RMS. Nothing else in the recording carries
+// it, so only a model that sees the utterance's first frames can know it.
+void add_long_range_setting(const SynthOptions& o, uint64_t index, double pause_end_s,
+                            SpokenUtterance& out) {
+  XoshiroRng rng = stream_rng(seed_of(o), kLongRangeStream, index);
+  const double z = std::clamp(rng.normal(), -2.0, 2.0);
+  const auto offset = static_cast<float>(o.long_range_mm * z);
+  for (size_t k = 1; k < out.ema.size(); k += 2) out.ema[k] += offset;
+  double energy = 0;
+  for (float x : out.audio) energy += static_cast<double>(x) * x;
+  const double amplitude = 0.5 * std::sqrt(energy / std::max<size_t>(1, out.audio.size()));
+  const double hz = 500.0 + 200.0 * z;
+  const auto samples =
+      std::min(out.audio.size(), static_cast<size_t>(pause_end_s * kSynthAudioRateHz));
+  const double fade = 0.01 * kSynthAudioRateHz;
+  for (size_t n = 0; n < samples; ++n) {
+    const double t = static_cast<double>(n) / kSynthAudioRateHz;
+    const double edge =
+        std::min({1.0, static_cast<double>(n) / fade, static_cast<double>(samples - n) / fade});
+    out.audio[n] += static_cast<float>(amplitude * edge * std::sin(2 * M_PI * hz * t));
+  }
+}
+
 }  // namespace
 }  // namespace artic::synth
 
@@ -121,6 +146,7 @@ SpokenUtterance speak_utterance(const SynthOptions& options, int index) {
   }
   XoshiroRng rng = synth::stream_rng(synth::seed_of(o), synth::kWaveformStream, i);
   out.audio = synth::render_waveform(frames, speaker, ua, kSynthEmaRateHz, kSynthAudioRateHz, rng);
+  if (o.long_range_mm > 0) synth::add_long_range_setting(o, i, segs.front().end, out);
   return out;
 }
 

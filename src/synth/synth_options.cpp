@@ -50,6 +50,10 @@ schema::Schema synth_schema(SynthOptions& o) {
                       "(+-5 per utterance)"),
           float_field(s, "ema_noise_mm", &o.ema_noise_mm, 0, 10, false, false,
                       "std of Gaussian sensor noise on every EMA coordinate, in mm"),
+          float_field(s, "long_range_mm", &o.long_range_mm, 0, 10, false, false,
+                      "positive control of long context (0 = off): std in mm of an utterance-level "
+                      "offset of every EMA y channel, announced only by a tone in the recording's "
+                      "leading pause"),
       },
       {s});
 }

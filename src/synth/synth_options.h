@@ -25,6 +25,10 @@ struct SynthOptions {
   double test_fraction = 0.1;
   double snr_db = 30.0;       // a typical vowel's RMS over the background noise's, in dB
   double ema_noise_mm = 0.1;  // std of Gaussian sensor noise on every EMA coordinate
+  // The positive control of long-range context (docs/synthetic-corpus.md; 0 = off): the std of an
+  // utterance-level offset of every EMA y channel, which the recording announces only in its
+  // leading pause (a tone whose pitch encodes it).
+  double long_range_mm = 0.0;
 };
 
 // The fields of `options` (they point into it), all in section "synth".
