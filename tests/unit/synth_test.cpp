@@ -370,16 +370,17 @@ TEST(SynthOptionsTest, SchemaDeclaresEveryKeyWithDefaultsRangeAndHelp) {
     EXPECT_FALSE(f.help.empty()) << f.name();
     EXPECT_TRUE(std::isfinite(f.lo)) << f.name();
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"synth.seed", "synth.utterances", "synth.speakers",
-                                             "synth.mean_length", "synth.length_sigma",
-                                             "synth.min_length", "synth.max_length",
-                                             "synth.valid_fraction", "synth.test_fraction",
-                                             "synth.snr_db", "synth.ema_noise_mm"}));
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "synth.seed", "synth.utterances", "synth.speakers", "synth.mean_length",
+                       "synth.length_sigma", "synth.min_length", "synth.max_length",
+                       "synth.valid_fraction", "synth.test_fraction", "synth.snr_db",
+                       "synth.ema_noise_mm", "synth.long_range_mm"}));
   EXPECT_EQ(synth_options_to_toml(o),
             "[synth]\nseed = 1\nutterances = 500\nspeakers = 4\n"
             "mean_length = 6.0\nlength_sigma = 0.5\nmin_length = 1.0\nmax_length = " +
                 schema::format_number(30.0) + "\nvalid_fraction = 0.1\ntest_fraction = 0.1\n" +
-                "snr_db = " + schema::format_number(30.0) + "\nema_noise_mm = 0.1\n");
+                "snr_db = " + schema::format_number(30.0) +
+                "\nema_noise_mm = 0.1\nlong_range_mm = 0.0\n");
   EXPECT_NO_THROW(validate(o));
 }
 
