@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""The chunking study's runs (docs/experiments.md): every variant of bench/study/variants.toml on
+each corpus it names, first at every learning rate of LR_GRID with seed 1, then at the rate whose
+seed 1 reached the lowest validation loss with seeds 2..SEEDS. Runs train two at a time with one
+thread each. Every finished run leaves its small records (config.toml, summary.json, eval.json and
+record.json: the artic commit, the command and its wall time) under
+bench/study/records/CORPUS/VARIANT/lr-RATE/seed-N, which are committed: a run with records is never
+trained again, so the study continues across sessions (a session's work tree is not kept).
+
+Usage (after the build): /usr/bin/python3 bench/study.py [--jobs 2] [--corpora control,builtin,long]
+  [--stop-after SECONDS]   (starts no run after that many seconds; running ones finish)
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARTIC = os.environ.get("ARTIC", os.path.join(ROOT, "build/artic"))
+RECORDS = os.path.join(ROOT, "bench/study/records")
+RUNS = os.path.join(ROOT, "runs/study")
+LR_GRID = ["1.5e-3", "3e-3", "6e-3"]
+SEEDS = 5
+CORPORA = {
+    "builtin": ("data/synth.h5", ["--seed", "1"]),
+    "control": ("data/control.h5", ["--seed", "1", "--long-range-mm", "2"]),
+    "long": ("data/long.h5", ["--seed", "1", "--utterances", "80", "--mean-length", "22",
+                              "--length-sigma", "0.25", "--min-length", "10", "--max-length", "30",
+                              "--valid-fraction", "0.1", "--test-fraction", "0.25"]),
+}
+RECORD_FILES = ("config.toml", "summary.json", "eval.json")
+
+
+def commit():
+    return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+
+
+class Run:
+    def __init__(self, corpus, variant, lr, seed):
+        self.corpus, self.variant, self.lr, self.seed = corpus, variant, lr, seed
+        self.key = f"{corpus}/{variant['name']}/lr-{lr}/seed-{seed}"
+        self.records = os.path.join(RECORDS, self.key)
+        self.dir = os.path.join(RUNS, self.key)
+
+    def done(self):
+        return all(os.path.exists(os.path.join(self.records, f)) for f in RECORD_FILES)
+
+    def command(self):
+        sets = [f"data.corpus={CORPORA[self.corpus][0]}", *self.variant["set"],
+                f"optim.learning_rate={self.lr}", f"run.seed={self.seed}",
+                f"run.output_dir={os.path.dirname(self.dir)}", f"run.name=seed-{self.seed}"]
+        cmd = [ARTIC, "train", "-c", "bench/study/base.toml", "--progress", "lines"]
+        for s in sets:
+            cmd += ["--set", s]
+        if os.path.exists(os.path.join(self.dir, "checkpoints", "latest")):
+            cmd.append("--resume")
+        return cmd
+
+    def keep(self, seconds, cmd):
+        os.makedirs(self.records, exist_ok=True)
+        for f in RECORD_FILES:
+            shutil.copy(os.path.join(self.dir, f), self.records)
+        with open(os.path.join(self.records, "record.json"), "w") as f:
+            json.dump({"commit": commit(), "command": cmd, "wall_seconds": round(seconds, 1)}, f,
+                      indent=2)
+
+    def best_val_loss(self):
+        with open(os.path.join(self.records, "summary.json")) as f:
+            return json.load(f)["best_val_loss"]
+
+
+def chosen_lr(corpus, variant):
+    """The grid's rate with the lowest seed-1 validation loss, or None until the grid is done."""
+    grid = [Run(corpus, variant, lr, 1) for lr in LR_GRID]
+    if not all(r.done() for r in grid):
+        return None
+    return min(grid, key=lambda r: r.best_val_loss()).lr
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--corpora", default="control,builtin,long")
+    ap.add_argument("--stop-after", type=float, default=float("inf"))
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    with open("bench/study/variants.toml", "rb") as f:
+        variants = tomllib.load(f)["variant"]
+    corpora = args.corpora.split(",")
+    for c in corpora:
+        path, flags = CORPORA[c]
+        if not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            subprocess.run([ARTIC, "synth", "--out", path, *flags], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start = time.time()
+    running = {}  # key -> (Popen, Run, start, cmd)
+    failed = set()
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+
+    def todo():
+        out = []
+        for c in corpora:
+            for v in variants:
+                if c not in v["corpora"]:
+                    continue
+                lr = chosen_lr(c, v)
+                runs = [Run(c, v, x, 1) for x in LR_GRID] if lr is None else \
+                    [Run(c, v, lr, s) for s in range(2, SEEDS + 1)]
+                out += [r for r in runs if not r.done() and r.key not in running and
+                        r.key not in failed]
+        return out
+
+    while True:
+        for key, (proc, run, t0, cmd) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[key]
+            if proc.returncode == 0:
+                run.keep(time.time() - t0, cmd)
+                print(f"study: {key} done in {time.time() - t0:.0f} s", flush=True)
+            else:
+                failed.add(key)
+                print(f"study: {key} failed (exit {proc.returncode}), see {run.dir}.out",
+                      flush=True)
+        ready = todo()
+        late = time.time() - start > args.stop_after
+        while ready and len(running) < args.jobs and not late:
+            run = ready.pop(0)
+            os.makedirs(os.path.dirname(run.dir), exist_ok=True)
+            cmd = run.command()
+            log = open(run.dir + ".out", "a")
+            running[run.key] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                                 env=env), run, time.time(), cmd)
+            print(f"study: {run.key} started", flush=True)
+        if not running and (not ready or late):
+            break
+        time.sleep(2)
+    left = len(todo())
+    print(f"study: {time.time() - start:.0f} s; {len(failed)} failed; {left} run(s) still to do "
+          f"(or waiting for a grid)", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
