@@ -38,6 +38,43 @@ std::string default_record(const std::string& run, const std::string& split) {
   return (fs::path(run) / (split == "test" ? "eval.json" : "eval-" + split + ".json")).string();
 }
 
+// What makes this evaluation another than the one `recorded` holds ("" when none does): its
+// split, checkpoint, window, or what its --set options change.
+std::string record_difference(const EvalArgs& args, const TrainedModel& trained,
+                              const EvalRecord& recorded) {
+  std::error_code ec;
+  std::string differs;
+  if (recorded.split != args.split) differs = "the " + recorded.split + " split";
+  // The record names the checkpoint as training's working directory saw it: the same file name
+  // in this run's checkpoints/ is the same checkpoint.
+  const bool in_run = fs::equivalent(fs::path(trained.checkpoint).parent_path(),
+                                     fs::path(args.run) / "checkpoints", ec);
+  const bool same_name =
+      fs::path(recorded.checkpoint).filename() == fs::path(trained.checkpoint).filename();
+  if (!(in_run && same_name) && !fs::equivalent(recorded.checkpoint, trained.checkpoint, ec)) {
+    differs = "checkpoint " + recorded.checkpoint + " (this one: " + trained.checkpoint + ")";
+  }
+  if (args.window_given && (args.window != recorded.window || args.overlap != recorded.overlap)) {
+    differs = "window " + std::to_string(recorded.window) + "/" + std::to_string(recorded.overlap) +
+              " (this one: " + std::to_string(args.window) + "/" + std::to_string(args.overlap) +
+              ")";
+  }
+  if (!args.overrides.empty()) {
+    // What the --set options change, aside from a corpus path that names the same file (the
+    // run's own path may be relative to where it was trained: then the same file name counts).
+    const Config own = load_config((fs::path(args.run) / "config.toml").string());
+    const fs::path a(own.data.corpus), b(trained.config.data.corpus);
+    const bool same_corpus =
+        fs::equivalent(a, b, ec) || (!fs::exists(a, ec) && a.filename() == b.filename());
+    for (const auto& key : changed_keys(own, trained.config)) {
+      if (key == "data.corpus" && same_corpus) continue;
+      differs = "the run's own config (this one sets " + key + ")";
+      break;
+    }
+  }
+  return differs;
+}
+
 // Refuses, before any work, an output that cannot be written or would replace what it must not:
 // the run's corpus, or a test record of another checkpoint, window or config (without --force).
 void check_outputs(const EvalArgs& args, const TrainedModel& trained, const std::string& out) {
@@ -65,17 +102,7 @@ void check_outputs(const EvalArgs& args, const TrainedModel& trained, const std:
   } catch (const UserError& e) {
     throw UserError(std::string(e.what()) + "; replace it with --force, or write to --out FILE");
   }
-  std::string differs;
-  if (recorded.split != args.split) differs = "the " + recorded.split + " split";
-  if (!fs::equivalent(recorded.checkpoint, trained.checkpoint, ec)) {
-    differs = "checkpoint " + recorded.checkpoint + " (this one: " + trained.checkpoint + ")";
-  }
-  if (args.window_given && (args.window != recorded.window || args.overlap != recorded.overlap)) {
-    differs = "window " + std::to_string(recorded.window) + "/" + std::to_string(recorded.overlap) +
-              " (this one: " + std::to_string(args.window) + "/" + std::to_string(args.overlap) +
-              ")";
-  }
-  if (!args.overrides.empty()) differs = "the run's own config (this one adds --set)";
+  const std::string differs = record_difference(args, trained, recorded);
   if (differs.empty()) return;
   throw UserError(out + " records an evaluation of " + differs +
                   ", which artic compare reads as this run's result; write this one elsewhere "

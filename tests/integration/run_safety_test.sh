@@ -82,6 +82,9 @@ check "eval --split valid writes eval-valid.json and leaves eval.json (the test 
 snap "$R" | grep -v 'eval-valid.json' > after.txt
 check "eval of the test split as training did rewrites the same record" \
   "cmp -s before.txt after.txt && grep -q 'wrote $R/eval.json' test.out"
+(cd / && "$ARTIC" eval --run "$TMP/$R" --set data.corpus="$TMP/c.h5") > elsewhere.out 2>&1
+check "... and so does it from another directory, naming the same corpus by another path" \
+  "[[ \$? == 0 ]] && grep -q 'wrote $TMP/$R/eval.json' elsewhere.out"
 
 # A refused new run leaves no run directory.
 "${T[@]}" --set run.name=fresh --set data.corpus=missing.h5 > fresh.out 2>&1
