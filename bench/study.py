@@ -11,6 +11,7 @@ Usage (after the build): /usr/bin/python3 bench/study.py [--jobs 2] [--corpora c
   [--stop-after SECONDS]   (starts no run after that many seconds; running ones finish)
 """
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -24,6 +25,9 @@ ARTIC = os.environ.get("ARTIC", os.path.join(ROOT, "build/artic"))
 RECORDS = os.path.join(ROOT, "bench/study/records")
 RUNS = os.path.join(ROOT, "runs/study")
 LR_GRID = ["1.5e-3", "3e-3", "6e-3"]
+# A grid whose best rate is at its edge grows by a factor 2 on that side, up to these.
+LR_BELOW = ["7.5e-4", "3.75e-4"]
+LR_ABOVE = ["1.2e-2", "2.4e-2"]
 SEEDS = 5
 CORPORA = {
     "builtin": ("data/synth.h5", ["--seed", "1"]),
@@ -50,6 +54,17 @@ class Run:
     def done(self):
         return all(os.path.exists(os.path.join(self.records, f)) for f in RECORD_FILES)
 
+    def busy(self):
+        """Another process (an earlier call's trainer) is writing this run."""
+        try:
+            with open(os.path.join(self.dir, ".lock")) as f:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return False
+        except FileNotFoundError:
+            return False
+        except BlockingIOError:
+            return True
+
     def command(self):
         sets = [f"data.corpus={CORPORA[self.corpus][0]}", *self.variant["set"],
                 f"optim.learning_rate={self.lr}", f"run.seed={self.seed}",
@@ -74,12 +89,26 @@ class Run:
             return json.load(f)["best_val_loss"]
 
 
+def lr_grid(corpus, variant):
+    """The rates tried with seed 1 (LR_GRID, grown on the side where the best one sits) and the
+    chosen one, None until every rate of the grid has finished."""
+    grid, above, below = list(LR_GRID), list(LR_ABOVE), list(LR_BELOW)
+    while True:
+        runs = [Run(corpus, variant, lr, 1) for lr in grid]
+        if not all(r.done() for r in runs):
+            return grid, None
+        best = min(runs, key=lambda r: r.best_val_loss()).lr
+        if best == grid[-1] and above:
+            grid.append(above.pop(0))
+        elif best == grid[0] and below:
+            grid.insert(0, below.pop(0))
+        else:
+            return grid, best
+
+
 def chosen_lr(corpus, variant):
     """The grid's rate with the lowest seed-1 validation loss, or None until the grid is done."""
-    grid = [Run(corpus, variant, lr, 1) for lr in LR_GRID]
-    if not all(r.done() for r in grid):
-        return None
-    return min(grid, key=lambda r: r.best_val_loss()).lr
+    return lr_grid(corpus, variant)[1]
 
 
 def main():
@@ -92,6 +121,13 @@ def main():
     with open("bench/study/variants.toml", "rb") as f:
         variants = tomllib.load(f)["variant"]
     corpora = args.corpora.split(",")
+    # A copy of the binary, so that a rebuild while the study runs does not touch it.
+    global ARTIC
+    stable = os.path.join(RUNS, "artic")
+    os.makedirs(RUNS, exist_ok=True)
+    shutil.copy(ARTIC, stable + ".new")
+    os.replace(stable + ".new", stable)
+    ARTIC = stable
     for c in corpora:
         path, flags = CORPORA[c]
         if not os.path.exists(path):
@@ -109,11 +145,11 @@ def main():
             for v in variants:
                 if c not in v["corpora"]:
                     continue
-                lr = chosen_lr(c, v)
-                runs = [Run(c, v, x, 1) for x in LR_GRID] if lr is None else \
+                grid, lr = lr_grid(c, v)
+                runs = [Run(c, v, x, 1) for x in grid] if lr is None else \
                     [Run(c, v, lr, s) for s in range(2, SEEDS + 1)]
                 out += [r for r in runs if not r.done() and r.key not in running and
-                        r.key not in failed]
+                        r.key not in failed and not r.busy()]
         return out
 
     while True:
@@ -132,11 +168,20 @@ def main():
         late = time.time() - start > args.stop_after
         while ready and len(running) < args.jobs and not late:
             run = ready.pop(0)
+            if all(os.path.exists(os.path.join(run.dir, f)) for f in RECORD_FILES):
+                run.keep(0.0, run.command())  # trained by an earlier call that did not keep it
+                print(f"study: {run.key} kept (trained by an earlier call)", flush=True)
+                continue
             os.makedirs(os.path.dirname(run.dir), exist_ok=True)
             cmd = run.command()
-            log = open(run.dir + ".out", "a")
-            running[run.key] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                                 env=env), run, time.time(), cmd)
+            with open(run.dir + ".out", "a") as log:
+                try:
+                    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+                except OSError as e:
+                    failed.add(run.key)
+                    print(f"study: {run.key} could not start: {e}", flush=True)
+                    continue
+            running[run.key] = (proc, run, time.time(), cmd)
             print(f"study: {run.key} started", flush=True)
         if not running and (not ready or late):
             break

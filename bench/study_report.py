@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIC = os.environ.get("ARTIC", os.path.join(ROOT, "build/artic"))
 RECORDS = os.path.join(ROOT, "bench/study/records")
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from study import LR_GRID  # noqa: E402
+from study import Run, lr_grid  # noqa: E402
 
 
 def load(path):
@@ -27,16 +27,15 @@ def load(path):
 
 
 def variant_runs(corpus, variant):
-    """(chosen rate, run record dirs at it) or None before the grid is done."""
-    base = os.path.join(RECORDS, corpus, variant)
-    grid = {lr: os.path.join(base, f"lr-{lr}", "seed-1") for lr in LR_GRID}
-    if not all(os.path.exists(os.path.join(d, "summary.json")) for d in grid.values()):
+    """(chosen rate, the rates tried, run record dirs at the chosen one), or None before the
+    grid is done."""
+    grid, lr = lr_grid(corpus, {"name": variant})
+    if lr is None:
         return None
-    lr = min(grid, key=lambda x: load(os.path.join(grid[x], "summary.json"))["best_val_loss"])
-    at = os.path.join(base, f"lr-{lr}")
+    at = os.path.dirname(Run(corpus, {"name": variant}, lr, 1).records)
     seeds = sorted((d for d in os.listdir(at) if os.path.exists(os.path.join(at, d, "eval.json"))),
                    key=lambda d: int(d.split("-")[1]))
-    return lr, [os.path.join(at, d) for d in seeds]
+    return lr, grid, [os.path.join(at, d) for d in seeds]
 
 
 def compare(groups, baseline):
@@ -66,12 +65,12 @@ def main():
             got = variant_runs(corpus, variant)
             if got is None:
                 continue
-            lr, runs = got
+            lr, grid, runs = got
             groups[variant] = runs
             summaries = [load(os.path.join(r, "summary.json")) for r in runs]
             commits = sorted({load(os.path.join(r, "record.json"))["commit"] for r in runs})
             info[variant] = {
-                "lr": lr, "seeds": len(runs), "commits": ",".join(commits),
+                "lr": f"{lr} of {'/'.join(grid)}", "seeds": len(runs), "commits": ",".join(commits),
                 "epochs": statistics.median(s["epochs"] for s in summaries),
                 "best": statistics.median(s["best_epoch"] for s in summaries),
                 "best_is_last": sum(s["best_epoch"] == s["epochs"] for s in summaries),
