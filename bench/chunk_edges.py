@@ -40,8 +40,10 @@ def windows(length, window):
     return out + [(length - window, length)]
 
 
-def binned_rmse(truth, pred_path, grid):
-    """Per-bin sums of squared error and counts of values, for edge and position bins."""
+def binned_sums(truth, pred_path, grid, skip=0):
+    """Per-bin sums of squared error and counts of values for edge bins (frames within `skip` of
+    the utterance's start or end left out: an utterance edge is no chunk edge), and position
+    bins."""
     pred = targets_by_id(pred_path)
     half = (grid + 1) // 2
     edge_sq, edge_n = np.zeros(half), np.zeros(half)
@@ -60,13 +62,19 @@ def binned_rmse(truth, pred_path, grid):
             d = np.minimum(t[s:e] - s, e - 1 - t[s:e])
             dist[s:e] = np.minimum(d, half - 1)
             cover[s:e] += 1
-        one = cover == 1
+        one = (cover == 1) & (t >= skip) & (t < n - skip)
         np.add.at(edge_sq, dist[one], sq[one])
         np.add.at(edge_n, dist[one], y.shape[1])
         for b in np.unique(t // grid):
             m = (t // grid) == b
             pos_sq[b] = pos_sq.get(b, 0.0) + sq[m].sum()
             pos_n[b] = pos_n.get(b, 0) + m.sum() * y.shape[1]
+    return edge_sq, edge_n, pos_sq, pos_n
+
+
+def binned_rmse(truth, pred_path, grid, skip=0):
+    """Per-bin RMSE and counts of values, for edge and position bins."""
+    edge_sq, edge_n, pos_sq, pos_n = binned_sums(truth, pred_path, grid, skip)
     edge = np.sqrt(edge_sq / np.maximum(edge_n, 1))
     positions = sorted(pos_sq)
     pos = {int(b): (float(np.sqrt(pos_sq[b] / pos_n[b])), int(pos_n[b])) for b in positions}

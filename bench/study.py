@@ -37,6 +37,7 @@ CORPORA = {
                               "--valid-fraction", "0.1", "--test-fraction", "0.25"]),
 }
 RECORD_FILES = ("config.toml", "summary.json", "eval.json")
+EDGE_GRID, EDGE_SKIP = 100, 50  # edges.json: 100-frame chunk edges, utterance edges left out
 
 
 def commit():
@@ -83,6 +84,28 @@ class Run:
         with open(os.path.join(self.records, "record.json"), "w") as f:
             json.dump({"commit": commit(), "command": cmd, "wall_seconds": round(seconds, 1)}, f,
                       indent=2)
+
+    def keep_edges(self):
+        """records/edges.json: the test split predicted as the run is scored (whole, or in its
+        eval windows), squared error summed by distance to the nearest edge of a 100-frame grid
+        and by position, for the edge figures; needs the run's checkpoints (this machine)."""
+        out = os.path.join(self.records, "edges.json")
+        if os.path.exists(out) or not os.path.exists(os.path.join(self.dir, "checkpoints")):
+            return
+        pred = os.path.join(self.dir, "test_predictions.h5")
+        if not os.path.exists(pred):
+            subprocess.run([ARTIC, "eval", "--run", self.dir, "--predictions", pred, "--out",
+                            os.path.join(self.dir, "test_predictions.json"), "--force"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sys.path.insert(0, os.path.join(ROOT, "bench"))
+        import chunk_edges
+        truth = chunk_edges.targets_by_id(CORPORA[self.corpus][0])
+        edge_sq, edge_n, pos_sq, pos_n = chunk_edges.binned_sums(truth, pred, EDGE_GRID, EDGE_SKIP)
+        with open(out, "w") as f:
+            json.dump({"grid": EDGE_GRID, "skip_utterance_edges": EDGE_SKIP,
+                       "edge_sq": edge_sq.tolist(), "edge_n": edge_n.tolist(),
+                       "position_sq": {int(k): float(v) for k, v in pos_sq.items()},
+                       "position_n": {int(k): int(v) for k, v in pos_n.items()}}, f)
 
     def best_val_loss(self):
         with open(os.path.join(self.records, "summary.json")) as f:
@@ -134,6 +157,13 @@ def main():
             os.makedirs(os.path.dirname(path), exist_ok=True)
             subprocess.run([ARTIC, "synth", "--out", path, *flags], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for c in corpora:  # edges of runs kept before edges.json existed, while their checkpoints do
+        for v in variants:
+            for lr in LR_GRID + LR_ABOVE + LR_BELOW:
+                for seed in range(1, SEEDS + 1):
+                    r = Run(c, v, lr, seed)
+                    if r.done():
+                        r.keep_edges()
     start = time.time()
     running = {}  # key -> (Popen, Run, start, cmd)
     failed = set()
@@ -159,6 +189,7 @@ def main():
             del running[key]
             if proc.returncode == 0:
                 run.keep(time.time() - t0, cmd)
+                run.keep_edges()
                 print(f"study: {key} done in {time.time() - t0:.0f} s", flush=True)
             else:
                 failed.add(key)
@@ -170,6 +201,7 @@ def main():
             run = ready.pop(0)
             if all(os.path.exists(os.path.join(run.dir, f)) for f in RECORD_FILES):
                 run.keep(0.0, run.command())  # trained by an earlier call that did not keep it
+                run.keep_edges()
                 print(f"study: {run.key} kept (trained by an earlier call)", flush=True)
                 continue
             os.makedirs(os.path.dirname(run.dir), exist_ok=True)
