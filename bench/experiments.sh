@@ -11,4 +11,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 /usr/bin/python3 bench/study.py --jobs "${STUDY_JOBS:-2}" \
   --corpora "${STUDY_CORPORA:-control,builtin,long}" --stop-after "${STUDY_STOP_AFTER:-inf}"
-/usr/bin/python3 bench/study_report.py
+/usr/bin/python3 bench/study_report.py --figures runs/study

@@ -22,7 +22,7 @@ import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIC = os.environ.get("ARTIC", os.path.join(ROOT, "build/artic"))
-RECORDS = os.path.join(ROOT, "bench/study/records")
+RECORDS = os.environ.get("STUDY_RECORDS", os.path.join(ROOT, "bench/study/records"))
 RUNS = os.path.join(ROOT, "runs/study")
 LR_GRID = ["1.5e-3", "3e-3", "6e-3"]
 # A grid whose best rate is at its edge grows by a factor 2 on that side, up to these.
