@@ -31,6 +31,7 @@ std::string shortest_text(double v) {
 }
 
 std::string fixed_text(double v, int digits) {
+  if (!std::isfinite(v)) return "n/a";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;

@@ -7,7 +7,8 @@
 namespace artic {
 
 std::string shortest_text(double v);
-// v with `digits` digits after the point, for tables and log lines ("1.385").
+// v with `digits` digits after the point, for tables and log lines ("1.385"); "n/a" when v is not
+// finite (the one fixed-digit formatter: tables, logs and comparisons all use it).
 std::string fixed_text(double v, int digits);
 
 }  // namespace artic

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "core/number_text.h"
 #include "eval/run_records.h"
 
 namespace artic {
@@ -41,13 +42,6 @@ Run load_run(const std::string& dir) {
   return r;
 }
 
-std::string number(double v, int digits) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 std::string verdict(double a, double b, Better better) {
   if (better == Better::None || !std::isfinite(a) || !std::isfinite(b)) return "";
   const double scale = std::max(std::fabs(a), std::fabs(b));
@@ -75,7 +69,7 @@ std::string table(const std::string& title, const std::vector<Run>& runs,
   out += "\n";
   for (const auto& row : rows) {
     out += "| " + row.label + " |";
-    for (double v : row.values) out += " " + number(v, row.digits) + " |";
+    for (double v : row.values) out += " " + fixed_text(v, row.digits) + " |";
     for (size_t k = 1; k < row.values.size(); ++k) {
       const std::string change = relative_change(row.values[0], row.values[k]);
       const std::string word = verdict(row.values[0], row.values[k], row.better);

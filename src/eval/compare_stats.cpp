@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/number_text.h"
 #include "core/rng.h"
 #include "eval/run_records.h"
 
@@ -109,13 +110,6 @@ Interval two_level_interval(const VariantResults& a, const VariantResults& b, in
         return d;
       },
       o.resamples, o.seed + key, o.level);
-}
-
-std::string fixed(double v, int digits) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
 }
 
 std::string p_text(double p) {
@@ -266,7 +260,7 @@ std::string compare_variants(const std::vector<VariantRuns>& variants,
   for (const auto& c : comparisons) {
     for (const auto& d : c.metrics) tests += std::isfinite(d.test.p_value) ? 1 : 0;
   }
-  const std::string level = fixed(100 * o.level, 0) + "%";
+  const std::string level = fixed_text(100 * o.level, 0) + "%";
   const std::string method =
       "primary test: Welch's t-test over the seeds' values, p Holm-adjusted over the " +
       std::to_string(tests) + " tests of this table; interval: two-level bootstrap (seeds " +
@@ -313,13 +307,15 @@ std::string compare_variants(const std::vector<VariantRuns>& variants,
     out += "| " + v.name + " | " + std::to_string(v.runs.size()) + " |";
     for (int m = 0; m < kCompareMetrics; ++m) {
       const MeanSd s = mean_sd(seed_values(v, m));
-      out += " " + fixed(s.mean, 3) + (v.runs.size() > 1 ? " ± " + fixed(s.sd, 3) : "") + " |";
+      out += " " + fixed_text(s.mean, 3) + (v.runs.size() > 1 ? " ± " + fixed_text(s.sd, 3) : "") +
+             " |";
     }
     out += "\n";
   }
   if (comparisons.empty()) return out;
   out += "\nDifferences (B − A) of the seed means; " + method + ". A verdict needs 2 or more " +
-         "seeds per variant and an adjusted p below " + fixed(1 - o.level, 2) + ".\n\n| B vs A |";
+         "seeds per variant and an adjusted p below " + fixed_text(1 - o.level, 2) +
+         ".\n\n| B vs A |";
   for (const auto& m : kMetrics) {
     out += std::string(" Δ") + m.label + " [" + level + " interval] | p (Holm) |";
   }
@@ -328,8 +324,8 @@ std::string compare_variants(const std::vector<VariantRuns>& variants,
     out += "| " + vs[c.b].name + " vs " + vs[c.a].name + " |";
     for (const Difference& d : c.metrics) {
       const bool interval = std::isfinite(d.lo) && d.verdict != kOneSeed;
-      out += " " + fixed(d.estimate, 3) +
-             (interval ? " [" + fixed(d.lo, 3) + ", " + fixed(d.hi, 3) + "]" : "") + " " +
+      out += " " + fixed_text(d.estimate, 3) +
+             (interval ? " [" + fixed_text(d.lo, 3) + ", " + fixed_text(d.hi, 3) + "]" : "") + " " +
              d.verdict + " | " + p_text(d.test.p_value) + " (" + p_text(d.p_holm) + ") |";
     }
     out += "\n";
