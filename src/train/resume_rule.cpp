@@ -1,6 +1,5 @@
 #include "train/resume_rule.h"
 
-
 namespace artic {
 namespace {
 
