@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/corpus.h"
+#include "data/corpus_stats.h"
 #include "data/dataset.h"
 #include "data/sampler.h"
 #include "train/batching.h"
@@ -18,19 +19,6 @@
 
 namespace artic::cli {
 namespace {
-
-struct SplitStats {
-  int64_t utterances = 0;
-  int64_t frames = 0;
-  std::vector<int64_t> lengths;
-};
-
-int64_t percentile(std::vector<int64_t> sorted, double p) {
-  if (sorted.empty()) return 0;
-  const size_t rank =
-      static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
-  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
 
 // All names when there are few; else the first and last few around "...".
 std::string names_line(const std::vector<std::string>& names) {
@@ -48,18 +36,9 @@ std::string names_line(const std::vector<std::string>& names) {
 
 void print_info(const std::string& path, bool as_json) {
   const Corpus c = read_corpus(path);
-  std::map<std::string, SplitStats> splits;
-  std::set<std::string> speakers;
-  for (const auto& u : c.utterances) {
-    for (const std::string& key : {u.split, std::string("all")}) {
-      auto& s = splits[key];
-      s.utterances += 1;
-      s.frames += u.length;
-      s.lengths.push_back(u.length);
-    }
-    speakers.insert(u.speaker);
-  }
-  for (auto& [name, s] : splits) std::sort(s.lengths.begin(), s.lengths.end());
+  CorpusStats stats = corpus_stats(c);
+  std::map<std::string, SplitStats>& splits = stats.splits;
+  const std::set<std::string>& speakers = stats.speakers;
   const double rate = c.meta.frame_rate_hz;
   const std::vector<std::string> order = {"train", "valid", "test", "all"};
 
@@ -80,8 +59,8 @@ void print_info(const std::string& path, bool as_json) {
       per[name] = {{"utterances", s.utterances},
                    {"frames", s.frames},
                    {"hours", static_cast<double>(s.frames) / rate / 3600.0},
-                   {"length_p50", percentile(s.lengths, 50)},
-                   {"length_p95", percentile(s.lengths, 95)},
+                   {"length_p50", s.length_percentile(50)},
+                   {"length_p95", s.length_percentile(95)},
                    {"length_max", s.lengths.back()}};
     }
     j["splits"] = per;
@@ -105,14 +84,13 @@ void print_info(const std::string& path, bool as_json) {
   for (const auto& name : order) {
     if (!splits.count(name)) continue;
     const auto& s = splits[name];
-    std::printf("%-6s %6lld %10lld %7.3f  %22lld %5lld %5lld %5lld %5lld\n", name.c_str(),
-                static_cast<long long>(s.utterances), static_cast<long long>(s.frames),
-                static_cast<double>(s.frames) / rate / 3600.0,
-                static_cast<long long>(s.lengths.front()),
-                static_cast<long long>(percentile(s.lengths, 5)),
-                static_cast<long long>(percentile(s.lengths, 50)),
-                static_cast<long long>(percentile(s.lengths, 95)),
-                static_cast<long long>(s.lengths.back()));
+    std::printf(
+        "%-6s %6lld %10lld %7.3f  %22lld %5lld %5lld %5lld %5lld\n", name.c_str(),
+        static_cast<long long>(s.utterances), static_cast<long long>(s.frames),
+        static_cast<double>(s.frames) / rate / 3600.0, static_cast<long long>(s.lengths.front()),
+        static_cast<long long>(s.length_percentile(5)),
+        static_cast<long long>(s.length_percentile(50)),
+        static_cast<long long>(s.length_percentile(95)), static_cast<long long>(s.lengths.back()));
   }
   if (!c.meta.recipe.empty()) {
     std::printf("\nrecipe (the options that made it):\n%s", c.meta.recipe.c_str());

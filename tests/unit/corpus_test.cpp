@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "data/corpus_stats.h"
 #include "test_util.h"
 
 namespace artic {
@@ -61,6 +62,23 @@ void expect_same(const Corpus& a, const Corpus& b) {
   }
   EXPECT_EQ(a.features, b.features);
   EXPECT_EQ(a.targets, b.targets);
+}
+
+TEST(CorpusStats, CountsPerSplitAndAllWithNearestRankPercentiles) {
+  Corpus c = small_corpus();
+  c.utterances.push_back({"d", "s3", "train", 11, 9});
+  const CorpusStats s = corpus_stats(c);
+  EXPECT_EQ(s.speakers, (std::set<std::string>{"s1", "s2", "s3"}));
+  ASSERT_EQ(s.splits.size(), 4u);
+  EXPECT_EQ(s.splits.at("train").utterances, 2);
+  EXPECT_EQ(s.splits.at("train").frames, 13);
+  EXPECT_EQ(s.splits.at("all").lengths, (std::vector<int64_t>{1, 4, 6, 9}));
+  const SplitStats& all = s.splits.at("all");
+  EXPECT_EQ(all.length_percentile(0), 1);
+  EXPECT_EQ(all.length_percentile(25), 1);  // nearest rank: ceil(0.25 * 4) = 1st
+  EXPECT_EQ(all.length_percentile(50), 4);
+  EXPECT_EQ(all.length_percentile(95), 9);
+  EXPECT_EQ(SplitStats{}.length_percentile(50), 0);
 }
 
 TEST(Corpus, WriteReadRoundTrip) {
