@@ -4,7 +4,6 @@
 #include <chrono>
 #include <filesystem>
 #include <limits>
-#include <numeric>
 
 #include "core/error.h"
 #include "data/dataset.h"
